@@ -1,0 +1,93 @@
+/**
+ * Builds the Hono app: error envelope, middleware order, route groups, /openapi.json and /docs.
+ * `createApp()` is what the Worker serves and what tests and the route-table walkers inspect.
+ */
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { HTTPException } from "hono/http-exception";
+import { AppError, errorBody, type ErrorCode } from "./http/errors";
+import { bodyLimitFromConfig } from "./http/middleware/body-limit";
+import { corsFromConfig } from "./http/middleware/cors";
+import { requestContext } from "./http/middleware/request-context";
+import { securityHeaders } from "./http/middleware/security-headers";
+import { jsonContent, validationHook } from "./http/openapi";
+import type { AppEnv } from "./http/types";
+import { apiKeyRoutes } from "./modules/api-keys/routes";
+import { authRoutes } from "./modules/auth/routes";
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "VALIDATION_ERROR",
+  401: "UNAUTHENTICATED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  415: "VALIDATION_ERROR",
+  413: "PAYLOAD_TOO_LARGE",
+  429: "RATE_LIMITED",
+};
+
+function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException && err.status < 500) {
+    const code = STATUS_CODES[err.status] ?? "VALIDATION_ERROR";
+    return new AppError(code, err.message || "Bad request", err.status);
+  }
+  return null;
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
+    const known = toAppError(err);
+    if (known) return c.json(errorBody(known, requestId), known.status);
+    // Faults are logged by name only (messages can carry SQL or user data) and never echoed.
+    c.get("logger")?.error("unhandled_error", { name: err instanceof Error ? err.name : typeof err });
+    console.error(err);
+    return c.json(errorBody(new AppError("INTERNAL", "Internal error", 500), requestId), 500);
+  });
+  app.notFound((c) =>
+    c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), c.get("requestId") ?? crypto.randomUUID()), 404),
+  );
+
+  app.use("*", requestContext, securityHeaders, corsFromConfig, bodyLimitFromConfig);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyAuth", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Api-Key",
+  });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/healthz",
+      tags: ["Meta"],
+      summary: "Liveness",
+      responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "Alive") },
+    }),
+    (c) => c.json({ status: "ok" as const }, 200),
+  );
+
+  app.route("/api/v1/auth", authRoutes);
+  app.route("/api/v1/admin", apiKeyRoutes);
+
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Edgeshop API",
+      version: "1.0.0",
+      description: "E-commerce backend at the edge. Errors share one envelope; money is integer minor units.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Edgeshop API" }));
+
+  return app;
+}

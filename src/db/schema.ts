@@ -1,0 +1,546 @@
+/**
+ * The whole Edgeshop data model (DESIGN.md "Data model").
+ * Conventions: ids are prefixed sortable strings, money is integer minor units with a currency
+ * code, timestamps are epoch milliseconds (integers) in the database and ISO strings in answers.
+ */
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+const timestamps = {
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+};
+
+const versioned = {
+  version: integer("version").notNull().default(1),
+  deletedAt: integer("deleted_at"),
+};
+
+// ── Identity ──────────────────────────────────────────────────────────────────
+
+export const customerGroups = sqliteTable("customer_groups", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description"),
+  ...timestamps,
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull().unique(),
+    passwordHash: text("password_hash").notNull(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["ADMIN", "CUSTOMER"] }).notNull().default("CUSTOMER"),
+    customerGroupId: text("customer_group_id").references(() => customerGroups.id),
+    marketingOptIn: integer("marketing_opt_in", { mode: "boolean" }).notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [index("users_group_idx").on(t.customerGroupId)],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id),
+    familyId: text("family_id").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    replacedBy: text("replaced_by"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("refresh_tokens_family_idx").on(t.familyId), index("refresh_tokens_user_idx").on(t.userId)],
+);
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  keyHash: text("key_hash").notNull().unique(),
+  prefix: text("prefix").notNull(),
+  scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+  createdBy: text("created_by"),
+  lastUsedAt: integer("last_used_at"),
+  revokedAt: integer("revoked_at"),
+  ...timestamps,
+});
+
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("password_resets_user_idx").on(t.userId)],
+);
+
+// ── Catalog ───────────────────────────────────────────────────────────────────
+
+export const categories = sqliteTable(
+  "categories",
+  {
+    id: text("id").primaryKey(),
+    parentId: text("parent_id"),
+    slug: text("slug").notNull().unique(),
+    name: text("name").notNull(),
+    description: text("description"),
+    position: integer("position").notNull().default(0),
+    ...versioned,
+    ...timestamps,
+  },
+  (t) => [index("categories_parent_idx").on(t.parentId)],
+);
+
+export const collections = sqliteTable("collections", {
+  id: text("id").primaryKey(),
+  slug: text("slug").notNull().unique(),
+  title: text("title").notNull(),
+  description: text("description"),
+  ...versioned,
+  ...timestamps,
+});
+
+export const products = sqliteTable(
+  "products",
+  {
+    id: text("id").primaryKey(),
+    slug: text("slug").notNull().unique(),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    status: text("status", { enum: ["draft", "active", "archived"] }).notNull().default("draft"),
+    categoryId: text("category_id").references(() => categories.id),
+    taxRateBps: integer("tax_rate_bps").notNull().default(0),
+    /** Denormalized from live variants so price filters and sorts use an index. */
+    minPrice: integer("min_price"),
+    maxPrice: integer("max_price"),
+    currency: text("currency").notNull().default("USD"),
+    isBundle: integer("is_bundle", { mode: "boolean" }).notNull().default(false),
+    ...versioned,
+    ...timestamps,
+  },
+  (t) => [
+    index("products_listing_newest_idx").on(t.status, t.deletedAt, t.createdAt, t.id),
+    index("products_listing_price_idx").on(t.status, t.deletedAt, t.minPrice, t.id),
+    index("products_category_idx").on(t.categoryId, t.status, t.deletedAt, t.createdAt, t.id),
+  ],
+);
+
+export const productCollections = sqliteTable(
+  "product_collections",
+  {
+    collectionId: text("collection_id").notNull().references(() => collections.id),
+    productId: text("product_id").notNull().references(() => products.id),
+    position: integer("position").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.collectionId, t.productId] }),
+    index("product_collections_product_idx").on(t.productId),
+  ],
+);
+
+export const productVariants = sqliteTable(
+  "product_variants",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull().references(() => products.id),
+    sku: text("sku").notNull().unique(),
+    title: text("title").notNull(),
+    price: integer("price").notNull(),
+    currency: text("currency").notNull().default("USD"),
+    options: text("options", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
+    position: integer("position").notNull().default(0),
+    ...versioned,
+    ...timestamps,
+  },
+  (t) => [index("product_variants_product_idx").on(t.productId, t.position)],
+);
+
+/** A bundle product is made of choice sets; each set offers variants, min..max of them chosen. */
+export const bundleSets = sqliteTable(
+  "bundle_sets",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull().references(() => products.id),
+    name: text("name").notNull(),
+    minChoices: integer("min_choices").notNull().default(1),
+    maxChoices: integer("max_choices").notNull().default(1),
+    position: integer("position").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [index("bundle_sets_product_idx").on(t.productId)],
+);
+
+export const bundleSetItems = sqliteTable(
+  "bundle_set_items",
+  {
+    setId: text("set_id").notNull().references(() => bundleSets.id),
+    variantId: text("variant_id").notNull().references(() => productVariants.id),
+    quantity: integer("quantity").notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.setId, t.variantId] })],
+);
+
+// ── Inventory (read model; InventoryDO is authoritative) ─────────────────────
+
+export const inventoryLevels = sqliteTable("inventory_levels", {
+  variantId: text("variant_id").primaryKey().references(() => productVariants.id),
+  onHand: integer("on_hand").notNull().default(0),
+  reserved: integer("reserved").notNull().default(0),
+  version: integer("version").notNull().default(0),
+  syncedAt: integer("synced_at"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const inventoryAdjustments = sqliteTable(
+  "inventory_adjustments",
+  {
+    id: text("id").primaryKey(),
+    variantId: text("variant_id").notNull(),
+    delta: integer("delta").notNull(),
+    onHandAfter: integer("on_hand_after").notNull(),
+    reason: text("reason").notNull(),
+    actor: text("actor"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("inventory_adjustments_variant_idx").on(t.variantId, t.createdAt)],
+);
+
+// ── Pricing and promotions ───────────────────────────────────────────────────
+
+export const priceLists = sqliteTable(
+  "price_lists",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    currency: text("currency").notNull().default("USD"),
+    priority: integer("priority").notNull().default(0),
+    startsAt: integer("starts_at"),
+    endsAt: integer("ends_at"),
+    status: text("status", { enum: ["active", "inactive"] }).notNull().default("active"),
+    ...versioned,
+    ...timestamps,
+  },
+  (t) => [index("price_lists_status_idx").on(t.status, t.priority)],
+);
+
+export const priceListGroups = sqliteTable(
+  "price_list_groups",
+  {
+    priceListId: text("price_list_id").notNull().references(() => priceLists.id),
+    customerGroupId: text("customer_group_id").notNull().references(() => customerGroups.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.priceListId, t.customerGroupId] }),
+    index("price_list_groups_group_idx").on(t.customerGroupId),
+  ],
+);
+
+export const priceListPrices = sqliteTable(
+  "price_list_prices",
+  {
+    priceListId: text("price_list_id").notNull().references(() => priceLists.id),
+    variantId: text("variant_id").notNull().references(() => productVariants.id),
+    amount: integer("amount").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.priceListId, t.variantId] }),
+    index("price_list_prices_variant_idx").on(t.variantId),
+  ],
+);
+
+export const discounts = sqliteTable(
+  "discounts",
+  {
+    id: text("id").primaryKey(),
+    code: text("code").unique(),
+    title: text("title").notNull(),
+    kind: text("kind", {
+      enum: ["percentage", "fixed", "buy_x_get_y", "tiered", "cart_percentage", "cart_fixed"],
+    }).notNull(),
+    /** Basis points for percentages, minor units for fixed amounts; rules hold the rest. */
+    value: integer("value").notNull().default(0),
+    rules: text("rules", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    isAutomatic: integer("is_automatic", { mode: "boolean" }).notNull().default(false),
+    priority: integer("priority").notNull().default(0),
+    stackable: integer("stackable", { mode: "boolean" }).notNull().default(true),
+    startsAt: integer("starts_at"),
+    endsAt: integer("ends_at"),
+    usageLimit: integer("usage_limit"),
+    usageCount: integer("usage_count").notNull().default(0),
+    perCustomerLimit: integer("per_customer_limit"),
+    status: text("status", { enum: ["active", "inactive"] }).notNull().default("active"),
+    ...versioned,
+    ...timestamps,
+  },
+  (t) => [index("discounts_automatic_idx").on(t.isAutomatic, t.status, t.priority)],
+);
+
+export const discountRedemptions = sqliteTable(
+  "discount_redemptions",
+  {
+    id: text("id").primaryKey(),
+    discountId: text("discount_id").notNull().references(() => discounts.id),
+    orderId: text("order_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    amount: integer("amount").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("discount_redemptions_order_uq").on(t.discountId, t.orderId),
+    index("discount_redemptions_customer_idx").on(t.discountId, t.customerId),
+  ],
+);
+
+// ── Cart, checkout, payment, orders ──────────────────────────────────────────
+
+export const carts = sqliteTable(
+  "carts",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    status: text("status", { enum: ["active", "converted", "abandoned"] }).notNull().default("active"),
+    currency: text("currency").notNull().default("USD"),
+    discountCodes: text("discount_codes", { mode: "json" }).$type<string[]>().notNull().default([]),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    // One active cart per customer, enforced by the database, not by a read-then-insert.
+    uniqueIndex("carts_one_active_uq").on(t.customerId).where(sql`status = 'active'`),
+    index("carts_status_idx").on(t.status, t.updatedAt),
+  ],
+);
+
+export const cartItems = sqliteTable(
+  "cart_items",
+  {
+    id: text("id").primaryKey(),
+    cartId: text("cart_id").notNull().references(() => carts.id),
+    variantId: text("variant_id").notNull().references(() => productVariants.id),
+    quantity: integer("quantity").notNull(),
+    /** For bundles: the chosen component variants, as [{variantId, quantity}]. */
+    bundleSelection: text("bundle_selection", { mode: "json" }).$type<{ variantId: string; quantity: number }[]>(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("cart_items_variant_uq").on(t.cartId, t.variantId)],
+);
+
+export const CHECKOUT_STATES = [
+  "CREATED",
+  "LOCKED",
+  "PAYMENT_PENDING",
+  "PAYMENT_CONFIRMED",
+  "ORDER_CREATED",
+  "COMPLETED",
+  "EXPIRED",
+  "FAILED",
+] as const;
+export type CheckoutState = (typeof CHECKOUT_STATES)[number];
+
+export const checkouts = sqliteTable(
+  "checkouts",
+  {
+    id: text("id").primaryKey(),
+    cartId: text("cart_id").notNull().references(() => carts.id),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    state: text("state", { enum: CHECKOUT_STATES }).notNull().default("CREATED"),
+    idempotencyKey: text("idempotency_key").notNull(),
+    currency: text("currency").notNull().default("USD"),
+    /** Priced snapshot taken when the checkout locked: lines, totals, discounts applied. */
+    lines: text("lines", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    totals: text("totals", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    discounts: text("discounts", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    expiresAt: integer("expires_at").notNull(),
+    orderId: text("order_id"),
+    paymentId: text("payment_id"),
+    failureReason: text("failure_reason"),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("checkouts_idempotency_uq").on(t.customerId, t.idempotencyKey),
+    index("checkouts_state_idx").on(t.state, t.updatedAt),
+    index("checkouts_customer_idx").on(t.customerId, t.createdAt),
+  ],
+);
+
+export const payments = sqliteTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    checkoutId: text("checkout_id").notNull().references(() => checkouts.id),
+    orderId: text("order_id"),
+    provider: text("provider").notNull(),
+    providerRef: text("provider_ref").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed", "refunded"] }).notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("payments_provider_ref_uq").on(t.provider, t.providerRef),
+    index("payments_checkout_idx").on(t.checkoutId),
+  ],
+);
+
+export const ORDER_STATUSES = [
+  "pending",
+  "confirmed",
+  "processing",
+  "shipped",
+  "delivered",
+  "cancelled",
+  "refunded",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    orderNumber: text("order_number").notNull().unique(),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    /** UNIQUE: a checkout can never produce two orders. */
+    checkoutId: text("checkout_id").notNull().unique(),
+    status: text("status", { enum: ORDER_STATUSES }).notNull().default("pending"),
+    currency: text("currency").notNull(),
+    subtotal: integer("subtotal").notNull(),
+    discountTotal: integer("discount_total").notNull().default(0),
+    taxTotal: integer("tax_total").notNull().default(0),
+    total: integer("total").notNull(),
+    email: text("email").notNull(),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    index("orders_customer_idx").on(t.customerId, t.createdAt),
+    index("orders_status_idx").on(t.status, t.createdAt),
+    index("orders_created_idx").on(t.createdAt),
+  ],
+);
+
+export const orderItems = sqliteTable(
+  "order_items",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    productId: text("product_id").notNull(),
+    variantId: text("variant_id").notNull(),
+    sku: text("sku").notNull(),
+    title: text("title").notNull(),
+    quantity: integer("quantity").notNull(),
+    unitPrice: integer("unit_price").notNull(),
+    discount: integer("discount").notNull().default(0),
+    tax: integer("tax").notNull().default(0),
+    total: integer("total").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("order_items_order_idx").on(t.orderId), index("order_items_product_idx").on(t.productId)],
+);
+
+export const orderEvents = sqliteTable(
+  "order_events",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    status: text("status").notNull(),
+    actor: text("actor").notNull(),
+    note: text("note"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("order_events_order_idx").on(t.orderId, t.createdAt)],
+);
+
+// ── Reviews and recommendations ──────────────────────────────────────────────
+
+export const reviews = sqliteTable(
+  "reviews",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull().references(() => products.id),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    orderId: text("order_id"),
+    rating: integer("rating").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    status: text("status", { enum: ["pending", "approved", "rejected"] }).notNull().default("pending"),
+    verifiedPurchase: integer("verified_purchase", { mode: "boolean" }).notNull().default(false),
+    moderationNote: text("moderation_note"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("reviews_one_per_customer_uq").on(t.productId, t.customerId),
+    index("reviews_product_idx").on(t.productId, t.status, t.createdAt),
+    index("reviews_status_idx").on(t.status, t.createdAt),
+  ],
+);
+
+export const productRatings = sqliteTable("product_ratings", {
+  productId: text("product_id").primaryKey().references(() => products.id),
+  ratingCount: integer("rating_count").notNull().default(0),
+  ratingSum: integer("rating_sum").notNull().default(0),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const productAffinity = sqliteTable(
+  "product_affinity",
+  {
+    productId: text("product_id").notNull(),
+    relatedProductId: text("related_product_id").notNull(),
+    score: integer("score").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.productId, t.relatedProductId] }),
+    index("product_affinity_score_idx").on(t.productId, t.score),
+  ],
+);
+
+// ── Outbox and idempotency ───────────────────────────────────────────────────
+
+export const emailOutbox = sqliteTable(
+  "email_outbox",
+  {
+    id: text("id").primaryKey(),
+    template: text("template").notNull(),
+    toAddress: text("to_address").notNull(),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    priority: text("priority", { enum: ["critical", "bulk"] }).notNull().default("critical"),
+    status: text("status", { enum: ["pending", "sending", "sent", "dead"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    /** Stops the same business event from producing two emails (e.g. "order_confirmation:<orderId>"). */
+    dedupeKey: text("dedupe_key").unique(),
+    requestId: text("request_id"),
+    sentAt: integer("sent_at"),
+    ...timestamps,
+  },
+  (t) => [index("email_outbox_status_idx").on(t.status, t.updatedAt)],
+);
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    statusCode: integer("status_code"),
+    responseBody: text("response_body"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_expiry_idx").on(t.expiresAt)],
+);

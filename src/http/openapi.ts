@@ -1,0 +1,79 @@
+/**
+ * Route building blocks: every router is an OpenAPIHono with one shared validation hook, so
+ * the schemas that validate are the schemas in /openapi.json, and every failure has one envelope.
+ */
+import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
+import { validationError } from "./errors";
+import type { AppEnv } from "./types";
+
+export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
+  if (!result.success) throw validationError(result.error);
+};
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "VALIDATION_ERROR" }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+      requestId: z.string(),
+      timestamp: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed request",
+  401: "Missing or invalid credentials",
+  402: "Payment failed",
+  403: "Not allowed",
+  404: "Not found",
+  409: "Conflict with the current state",
+  413: "Body too large",
+  422: "Validation failed",
+  428: "If-Match required",
+  429: "Rate limited",
+};
+
+/** The documented error answers of a route, all in the shared envelope. */
+export function errorResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: ERROR_DESCRIPTIONS[status] ?? "Error",
+        content: { "application/json": { schema: ErrorSchema } },
+      },
+    ]),
+  );
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } } as const;
+}
+
+export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+export const MoneySchema = z
+  .object({ amount: z.number().int(), currency: z.string().length(3) })
+  .openapi("Money");
+
+/** `?limit=&cursor=` per API.md: limit 1–100, default 20; the cursor is opaque. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+}
+
+type SecurityRequirement = Record<string, string[]>;
+export const bearerSecurity: SecurityRequirement[] = [{ bearerAuth: [] }];
+export const adminSecurity: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];

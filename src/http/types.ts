@@ -1,0 +1,19 @@
+import type { Logger } from "./logger";
+
+export type Principal =
+  | { kind: "user"; userId: string; role: "ADMIN" | "CUSTOMER"; tokenId: string }
+  | { kind: "apiKey"; keyId: string; scopes: string[] };
+
+/** Hono's environment for this app: bindings plus per-request values set by middleware. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    principal?: Principal;
+    logger: Logger;
+    /** Set by catalog routes so the request log and metrics know how the answer was served. */
+    cacheStatus?: string;
+    /** Set by the rate limiter for the request log. */
+    rateLimitKey?: string;
+  };
+};

@@ -1,0 +1,22 @@
+/**
+ * The cron sweep (every few minutes). Each task runs on its own so one failing task never stops
+ * the others; areas add their tasks (outbox re-enqueue, checkout expiry, stock reconciliation).
+ */
+import { createLogger } from "./http/logger";
+import { purgeExpiredRows } from "./modules/maintenance/service";
+
+export type ScheduledTask = { name: string; run: (env: Env, now: number) => Promise<unknown> };
+
+export const scheduledTasks: ScheduledTask[] = [{ name: "purge_expired_rows", run: purgeExpiredRows }];
+
+export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {
+  const logger = createLogger({ cron: controller.cron });
+  const now = controller.scheduledTime;
+  const results = await Promise.allSettled(scheduledTasks.map((task) => task.run(env, now)));
+  results.forEach((result, i) => {
+    const task = scheduledTasks[i]!.name;
+    if (result.status === "fulfilled") logger.info("cron_task_done", { task, result: JSON.stringify(result.value) });
+    else logger.error("cron_task_failed", { task, name: result.reason instanceof Error ? result.reason.name : "unknown" });
+  });
+  if (results.some((r) => r.status === "rejected")) throw new Error("a scheduled task failed");
+}
