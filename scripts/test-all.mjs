@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every check CI runs, in order, each to the end even when an earlier one failed, then
+ * one closing line `N passed, N failed` summing the tests of every suite (a non-test check —
+ * typecheck, lint, bundle — counts as one).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+
+mkdirSync(".tmp", { recursive: true });
+
+const steps = [
+  { name: "typecheck", cmd: ["npm", "run", "--silent", "typecheck"] },
+  { name: "lint", cmd: ["npm", "run", "--silent", "lint"] },
+  { name: "unit + integration (workerd)", report: ".tmp/vitest-workers.json", cmd: ["npx", "vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=.tmp/vitest-workers.json"] },
+  { name: "e2e (black box over HTTP)", report: ".tmp/vitest-e2e.json", cmd: ["npx", "vitest", "run", "--config", "test/e2e/vitest.config.ts", "--reporter=default", "--reporter=json", "--outputFile.json=.tmp/vitest-e2e.json"] },
+  { name: "bundle (wrangler deploy --dry-run)", cmd: ["node", "scripts/check-bundle.mjs"] },
+];
+
+let passed = 0;
+let failed = 0;
+const summary = [];
+for (const step of steps) {
+  console.log(`\n━━ ${step.name} ━━`);
+  if (step.report) rmSync(step.report, { force: true });
+  const started = Date.now();
+  const result = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: "inherit", env: process.env });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  let stepPassed = 0;
+  let stepFailed = 0;
+  if (step.report && existsSync(step.report)) {
+    const report = JSON.parse(readFileSync(step.report, "utf8"));
+    stepPassed = report.numPassedTests;
+    stepFailed = report.numFailedTests + (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    // A suite that crashed outside its tests (setup, syntax) still fails the run.
+    if (result.status !== 0 && stepFailed === 0) stepFailed = 1;
+  } else if (result.status === 0) {
+    stepPassed = 1;
+  } else {
+    stepFailed = 1;
+  }
+  passed += stepPassed;
+  failed += stepFailed;
+  summary.push(`${stepFailed ? "✗" : "✓"} ${step.name}: ${stepPassed} passed, ${stepFailed} failed (${seconds}s)`);
+}
+
+console.log(`\n━━ summary ━━\n${summary.join("\n")}\n`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
