@@ -4,10 +4,14 @@
  */
 import { createLogger } from "./http/logger";
 import { purgeExpiredRows } from "./modules/maintenance/service";
+import { sweepStuckOutbox } from "./modules/notifications/service";
 
 export type ScheduledTask = { name: string; run: (env: Env, now: number) => Promise<unknown> };
 
-export const scheduledTasks: ScheduledTask[] = [{ name: "purge_expired_rows", run: purgeExpiredRows }];
+export const scheduledTasks: ScheduledTask[] = [
+  { name: "purge_expired_rows", run: purgeExpiredRows },
+  { name: "sweep_stuck_outbox", run: sweepStuckOutbox },
+];
 
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {
   const logger = createLogger({ cron: controller.cron });

@@ -3,11 +3,16 @@
  * acks or retries it itself; a queue without a consumer here retries, so nothing is dropped.
  */
 import { createLogger } from "../http/logger";
+import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 /** Queue name (as in wrangler.toml) → consumer. Areas register theirs here. */
-export const consumers: Record<string, QueueConsumer> = {};
+export const consumers: Record<string, QueueConsumer> = {
+  "email-critical": consumeEmailBatch,
+  "email-bulk": consumeEmailBatch,
+  "email-dlq": consumeEmailDeadLetters,
+};
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const consumer = consumers[batch.queue];

@@ -50,3 +50,18 @@ describe("the dev server (black box)", () => {
     expect(missing.json.error.code).toBe("NOT_FOUND");
   });
 });
+
+describe("emails through the real queues (black box)", () => {
+  it("sends the password reset email shortly after it is asked for", async () => {
+    const shopper = await newCustomer("reset");
+    expect((await http("POST", "/api/v1/auth/password/forgot", { body: { email: shopper.email } })).status).toBe(202);
+    const admin = await login(SEED_ADMIN);
+    let sent = false;
+    for (let i = 0; i < 40 && !sent; i++) {
+      const page = await http("GET", "/api/v1/admin/emails?status=sent&limit=100", { token: admin.accessToken });
+      sent = page.json.data.some((e: { template: string; requestId: string | null }) => e.template === "password_reset");
+      if (!sent) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(sent).toBe(true);
+  });
+});

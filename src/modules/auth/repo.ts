@@ -59,7 +59,8 @@ export async function insertPasswordResetWithEmail(
   reset: typeof passwordResets.$inferInsert,
   email: typeof emailOutbox.$inferInsert,
 ) {
-  await db.batch([db.insert(passwordResets).values(reset), db.insert(emailOutbox).values(email)]);
+  const [, [row]] = await db.batch([db.insert(passwordResets).values(reset), db.insert(emailOutbox).values(email).returning()]);
+  return row!;
 }
 
 export function findUsablePasswordReset(db: Db, tokenHash: string) {
@@ -80,4 +81,8 @@ export async function spendPasswordReset(db: Db, resetId: string, now: number) {
 
 export async function updatePasswordHash(db: Db, userId: string, passwordHash: string, now: number) {
   await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).run();
+}
+
+export async function updateMarketingOptIn(db: Db, userId: string, optIn: boolean, now: number) {
+  await db.update(users).set({ marketingOptIn: optIn, updatedAt: now }).where(eq(users.id, userId)).run();
 }

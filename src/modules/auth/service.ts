@@ -7,6 +7,7 @@ import { AppError, conflict, notFound, unauthenticated } from "../../http/errors
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { getDb, type Db } from "../../db/client";
+import { enqueueOutbox } from "../notifications/service";
 import { getDummyHash, hashPassword, verifyPassword } from "./passwords";
 import * as repo from "./repo";
 import type { AuthSession, LoginBody, RegisterBody, User } from "./schemas";
@@ -112,7 +113,7 @@ export async function forgotPassword(env: Env, email: string, requestId: string,
   const tokenHash = await sha256Hex(token);
   if (!user) return;
   const resetId = newId("pwr", now);
-  await repo.insertPasswordResetWithEmail(
+  const emailRow = await repo.insertPasswordResetWithEmail(
     db,
     { id: resetId, userId: user.id, tokenHash, expiresAt: now + PASSWORD_RESET_TTL_MS, createdAt: now },
     {
@@ -128,6 +129,8 @@ export async function forgotPassword(env: Env, email: string, requestId: string,
       updatedAt: now,
     },
   );
+  // If this send is lost, the cron sweep finds the pending row and sends it again.
+  await enqueueOutbox(env, [emailRow]);
 }
 
 /** Sets a new password with a reset token, once; every session of the user is then revoked. */
@@ -139,4 +142,9 @@ export async function resetPassword(env: Env, token: string, password: string, n
   if (!(await repo.spendPasswordReset(db, reset.id, now))) throw invalid;
   await repo.updatePasswordHash(db, reset.userId, await hashPassword(password), now);
   await repo.revokeAllRefreshTokensOfUser(db, reset.userId, now);
+}
+
+/** Promotional email consent; transactional email (orders, resets) is sent regardless. */
+export async function setMarketingOptIn(env: Env, userId: string, optIn: boolean, now = Date.now()): Promise<void> {
+  await repo.updateMarketingOptIn(getDb(env.DB), userId, optIn, now);
 }

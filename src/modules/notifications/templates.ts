@@ -1,0 +1,82 @@
+/**
+ * Email templates, text and HTML, as pure functions of their payload. Every interpolated value is
+ * HTML-escaped; amounts are integer minor units formatted at the edge of the system only.
+ */
+export type RenderedEmail = { subject: string; text: string; html: string };
+
+export type OrderEmailLine = { title: string; sku?: string; quantity: number; unitPrice: number; total: number };
+export type OrderEmailPayload = {
+  orderNumber: string;
+  name?: string;
+  currency: string;
+  lines: OrderEmailLine[];
+  totals: { subtotal: number; discount: number; tax: number; total: number };
+  trackingNumber?: string;
+  refundAmount?: number;
+};
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+export function formatMoney(amount: number, currency: string): string {
+  const sign = amount < 0 ? "-" : "";
+  const abs = Math.abs(amount);
+  return `${sign}${(abs / 100).toFixed(2)} ${currency}`;
+}
+
+function layout(title: string, bodyHtml: string): string {
+  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:600px;margin:auto"><h1>${escapeHtml(title)}</h1>${bodyHtml}<p style="color:#888">Edgeshop</p></body></html>`;
+}
+
+function orderTable(p: OrderEmailPayload): { text: string; html: string } {
+  const m = (n: number) => formatMoney(n, p.currency);
+  const text = [
+    ...p.lines.map((l) => `${l.quantity} × ${l.title}${l.sku ? ` (${l.sku})` : ""} @ ${m(l.unitPrice)} = ${m(l.total)}`),
+    "",
+    `Subtotal: ${m(p.totals.subtotal)}`,
+    `Discount: ${m(-p.totals.discount)}`,
+    `Tax: ${m(p.totals.tax)}`,
+    `Total: ${m(p.totals.total)}`,
+  ].join("\n");
+  const rows = p.lines
+    .map((l) => `<tr><td>${l.quantity} × ${escapeHtml(l.title)}</td><td align="right">${escapeHtml(m(l.total))}</td></tr>`)
+    .join("");
+  const totals = (["subtotal", "discount", "tax", "total"] as const)
+    .map((k) => `<tr><td>${k[0]!.toUpperCase()}${k.slice(1)}</td><td align="right">${escapeHtml(m(k === "discount" ? -p.totals[k] : p.totals[k]))}</td></tr>`)
+    .join("");
+  return { text, html: `<table width="100%">${rows}${totals}</table>` };
+}
+
+export function orderConfirmation(p: OrderEmailPayload): RenderedEmail {
+  const table = orderTable(p);
+  const greeting = `Hi${p.name ? ` ${p.name}` : ""}, thank you for your order ${p.orderNumber}.`;
+  return {
+    subject: `Order ${p.orderNumber} confirmed`,
+    text: `${greeting}\n\n${table.text}\n`,
+    html: layout(`Order ${p.orderNumber} confirmed`, `<p>${escapeHtml(greeting)}</p>${table.html}`),
+  };
+}
+
+export function shippingUpdate(p: OrderEmailPayload): RenderedEmail {
+  const tracking = p.trackingNumber ? ` Tracking number: ${p.trackingNumber}.` : "";
+  const message = `Your order ${p.orderNumber} has shipped.${tracking}`;
+  return { subject: `Order ${p.orderNumber} shipped`, text: `${message}\n`, html: layout("Your order is on its way", `<p>${escapeHtml(message)}</p>`) };
+}
+
+export function refundIssued(p: OrderEmailPayload): RenderedEmail {
+  const amount = formatMoney(p.refundAmount ?? p.totals.total, p.currency);
+  const message = `We refunded ${amount} for order ${p.orderNumber}.`;
+  return { subject: `Refund for order ${p.orderNumber}`, text: `${message}\n`, html: layout("Refund issued", `<p>${escapeHtml(message)}</p>`) };
+}
+
+export function passwordReset(p: { name?: string; token: string; expiresAt: string; resetUrl?: string }): RenderedEmail {
+  const link = p.resetUrl ? `${p.resetUrl}?token=${encodeURIComponent(p.token)}` : null;
+  const instruction = link ? `Open ${link} to choose a new password.` : `Use this code to choose a new password: ${p.token}`;
+  const text = `Hi${p.name ? ` ${p.name}` : ""},\n\n${instruction}\nIt expires at ${p.expiresAt}. If you did not ask for this, ignore this email.\n`;
+  return { subject: "Reset your Edgeshop password", text, html: layout("Reset your password", `<p>${escapeHtml(instruction)}</p><p>It expires at ${escapeHtml(p.expiresAt)}.</p>`) };
+}
+
+export function promotion(p: { subject: string; body: string; name?: string }): RenderedEmail {
+  const text = `Hi${p.name ? ` ${p.name}` : ""},\n\n${p.body}\n\nYou receive this because you opted in to Edgeshop news; opt out any time in your account.\n`;
+  return { subject: p.subject, text, html: layout(p.subject, `<p>${escapeHtml(p.body).replaceAll("\n", "<br>")}</p>`) };
+}
