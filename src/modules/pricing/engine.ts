@@ -1,5 +1,5 @@
 import { computeDiscount, type WorkLine } from "./discounts";
-import { byPriority, checkEligibility, collectCandidates, type Candidate } from "./eligibility";
+import { byPriority, checkEligibility, collectCandidates, normalizeCode, type Candidate } from "./eligibility";
 import { assertAmount, mulExact, sumExact } from "./int-math";
 import { applicablePriceLists, resolveUnitPrice } from "./price-lists";
 import { lineTax, lineTotal } from "./tax";
@@ -101,4 +101,10 @@ export function priceCart(input: PricingInput): PricedCart {
     appliedDiscounts: applied,
     rejectedCodes: rejected,
   };
+}
+
+/** Why an entered code did not apply to a priced cart, or null when it applied (the 422 reason). */
+export function rejectionFor(priced: PricedCart, code: string): RejectedCode["reason"] | null {
+  const key = normalizeCode(code);
+  return priced.rejectedCodes.find((r) => normalizeCode(r.code) === key)?.reason ?? null;
 }

@@ -1,5 +1,5 @@
 // Public surface of the pricing engine: pure functions and schemas, no I/O.
-export { priceCart } from "./engine";
+export { priceCart, rejectionFor } from "./engine";
 export { priceBundle } from "./bundles";
 export type { BundleComponent, BundleInput, PricedBundle } from "./bundles";
 export { allocateLargestRemainder } from "./allocation";
