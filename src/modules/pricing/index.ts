@@ -8,3 +8,4 @@ export { isWithinWindow, resolveUnitPrice, applicablePriceLists } from "./price-
 export { normalizeCode } from "./eligibility";
 export * from "./schemas";
 export * from "./types";
+export { categoryAncestry, toDiscountInputs, toPriceListInputs } from "./inputs";
