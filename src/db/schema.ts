@@ -544,3 +544,13 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_expiry_idx").on(t.expiresAt)],
 );
+
+/**
+ * Which consumer already applied which event: consumers whose effect is not naturally idempotent
+ * (counters, scores) write their receipt in the same batch as the effect, guarded by NOT EXISTS.
+ */
+export const eventReceipts = sqliteTable("event_receipts", {
+  consumer: text("consumer").notNull(),
+  eventKey: text("event_key").notNull(),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.consumer, t.eventKey] })]);
