@@ -5,6 +5,7 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
+import { reportError, scrub } from "./http/error-reporting";
 import { AppError, errorBody, type ErrorCode } from "./http/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
 import { corsFromConfig } from "./http/middleware/cors";
@@ -44,8 +45,11 @@ export function createApp() {
     const known = toAppError(err);
     if (known) return c.json(errorBody(known, requestId), known.status);
     // Faults are logged by name only (messages can carry SQL or user data) and never echoed.
-    c.get("logger")?.error("unhandled_error", { name: err instanceof Error ? err.name : typeof err });
-    console.error(err);
+    c.get("logger")?.error("unhandled_error", {
+      name: err instanceof Error ? err.name : typeof err,
+      message: err instanceof Error ? scrub(err.message).slice(0, 300) : null,
+    });
+    reportError(c, err);
     return c.json(errorBody(new AppError("INTERNAL", "Internal error", 500), requestId), 500);
   });
   app.notFound((c) =>
