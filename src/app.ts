@@ -13,6 +13,7 @@ import { requestContext } from "./http/middleware/request-context";
 import { securityHeaders } from "./http/middleware/security-headers";
 import { jsonContent, validationHook } from "./http/openapi";
 import type { AppEnv } from "./http/types";
+import { adminAnalyticsRoutes } from "./modules/analytics/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { accountRoutes, adminEmailRoutes } from "./modules/notifications/routes";
@@ -83,6 +84,7 @@ export function createApp() {
   app.route("/api/v1/auth", authRoutes);
   app.route("/api/v1/admin", apiKeyRoutes);
   app.route("/api/v1/admin", adminEmailRoutes);
+  app.route("/api/v1/admin", adminAnalyticsRoutes);
   app.route("/api/v1/store", accountRoutes);
 
   app.doc31("/openapi.json", (c) => ({

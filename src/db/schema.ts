@@ -195,14 +195,19 @@ export const bundleSetItems = sqliteTable(
 
 // ── Inventory (read model; InventoryDO is authoritative) ─────────────────────
 
-export const inventoryLevels = sqliteTable("inventory_levels", {
-  variantId: text("variant_id").primaryKey().references(() => productVariants.id),
-  onHand: integer("on_hand").notNull().default(0),
-  reserved: integer("reserved").notNull().default(0),
-  version: integer("version").notNull().default(0),
-  syncedAt: integer("synced_at"),
-  updatedAt: integer("updated_at").notNull(),
-});
+export const inventoryLevels = sqliteTable(
+  "inventory_levels",
+  {
+    variantId: text("variant_id").primaryKey().references(() => productVariants.id),
+    onHand: integer("on_hand").notNull().default(0),
+    reserved: integer("reserved").notNull().default(0),
+    version: integer("version").notNull().default(0),
+    syncedAt: integer("synced_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  // Serves the admin low-stock report without scanning every variant.
+  (t) => [index("inventory_levels_available_idx").on(sql`(${t.onHand} - ${t.reserved})`)],
+);
 
 export const inventoryAdjustments = sqliteTable(
   "inventory_adjustments",
@@ -321,6 +326,7 @@ export const carts = sqliteTable(
     // One active cart per customer, enforced by the database, not by a read-then-insert.
     uniqueIndex("carts_one_active_uq").on(t.customerId).where(sql`status = 'active'`),
     index("carts_status_idx").on(t.status, t.updatedAt),
+    index("carts_created_idx").on(t.createdAt),
   ],
 );
 
@@ -373,6 +379,7 @@ export const checkouts = sqliteTable(
   (t) => [
     uniqueIndex("checkouts_idempotency_uq").on(t.customerId, t.idempotencyKey),
     index("checkouts_state_idx").on(t.state, t.updatedAt),
+    index("checkouts_created_idx").on(t.createdAt),
     index("checkouts_customer_idx").on(t.customerId, t.createdAt),
   ],
 );

@@ -4,6 +4,7 @@
  */
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
+import { writeRequestPoint } from "../../modules/analytics/events";
 import { createLogger } from "../logger";
 import type { AppEnv } from "../types";
 
@@ -44,14 +45,13 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     user: principal?.kind === "user" ? hashTag(principal.userId) : principal ? "api-key" : null,
     colo: cf?.colo ?? null,
   });
-  try {
-    c.env.ANALYTICS?.writeDataPoint({
-      blobs: [route, c.req.method, `${Math.floor(c.res.status / 100)}xx`, cache, cf?.colo ?? "", cf?.country ?? ""],
-      doubles: [ms, c.res.status],
-      indexes: [route.slice(0, 96)],
-    });
-  } catch (error) {
-    // Metrics never fail a request.
-    logger.warn("analytics_write_failed", { reason: error instanceof Error ? error.name : "unknown" });
-  }
+  writeRequestPoint(c.env.ANALYTICS, {
+    route,
+    method: c.req.method,
+    status: c.res.status,
+    cache,
+    colo: cf?.colo ?? "",
+    country: cf?.country ?? "",
+    latencyMs: ms,
+  });
 });

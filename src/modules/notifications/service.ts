@@ -4,6 +4,7 @@
  * sent; failures go back to pending for the queue's retry, and the dead-letter queue ends them.
  */
 import { getDb } from "../../db/client";
+import { writeBusinessEvent } from "../analytics/events";
 import { getConfig } from "../../env";
 import { notFound } from "../../http/errors";
 import { createLogger } from "../../http/logger";
@@ -70,11 +71,7 @@ export async function enqueueOutbox(env: Env, rows: Pick<repo.OutboxRow, "id" | 
 export async function deadLetter(env: Env, outboxId: string, now = Date.now()) {
   const changed = await repo.markDead(getDb(env.DB), outboxId, now, null);
   createLogger({ outboxId }).error("email_dead_lettered", { changed });
-  try {
-    env.ANALYTICS?.writeDataPoint({ blobs: ["email_dead_lettered", outboxId], doubles: [1], indexes: ["email_dead_lettered"] });
-  } catch {
-    // metrics never fail the consumer
-  }
+  writeBusinessEvent(env.ANALYTICS, "email_dead_lettered", { subjectId: outboxId });
 }
 
 /** Cron: re-enqueue rows whose message was lost or whose sender crashed. */
