@@ -14,6 +14,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["load/k6/**/*.js"],
+    languageOptions: { globals: { __ENV: "readonly", __VU: "readonly", __ITER: "readonly", console: "readonly" } },
+  },
+  {
     files: ["scripts/**/*.{js,mjs}", "load/**/*.{js,mjs}", "test/e2e/**/*.{js,mjs,ts}"],
     languageOptions: {
       globals: { process: "readonly", console: "readonly", URL: "readonly", fetch: "readonly", setTimeout: "readonly", clearTimeout: "readonly", AbortSignal: "readonly", performance: "readonly", Buffer: "readonly" },
