@@ -3,11 +3,14 @@
  * acks or retries it itself; a queue without a consumer here retries, so nothing is dropped.
  */
 import { createLogger } from "../http/logger";
+import { inventorySyncConsumer } from "./inventory-sync";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 /** Queue name (as in wrangler.toml) → consumer. Areas register theirs here. */
-export const consumers: Record<string, QueueConsumer> = {};
+export const consumers: Record<string, QueueConsumer> = {
+  "inventory-sync": inventorySyncConsumer,
+};
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const consumer = consumers[batch.queue];
