@@ -14,6 +14,7 @@ import { jsonContent, validationHook } from "./http/openapi";
 import type { AppEnv } from "./http/types";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
+import { cartRoutes } from "./modules/cart/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -79,6 +80,7 @@ export function createApp() {
   app.route("/api/v1/auth", authRoutes);
   app.route("/api/v1/admin", apiKeyRoutes);
   app.route("/api/v1/admin", inventoryRoutes);
+  app.route("/api/v1/store", cartRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
