@@ -15,6 +15,7 @@ import type { AppEnv } from "./http/types";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { cartRoutes } from "./modules/cart/routes";
+import { checkoutRoutes } from "./modules/checkout/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -81,6 +82,7 @@ export function createApp() {
   app.route("/api/v1/admin", apiKeyRoutes);
   app.route("/api/v1/admin", inventoryRoutes);
   app.route("/api/v1/store", cartRoutes);
+  app.route("/api/v1/store", checkoutRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

@@ -3,11 +3,16 @@
  * the others; areas add their tasks (outbox re-enqueue, checkout expiry, stock reconciliation).
  */
 import { createLogger } from "./http/logger";
+import { expireAbandonedCheckouts, resumePaidCheckouts } from "./modules/checkout/sweeps";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 
 export type ScheduledTask = { name: string; run: (env: Env, now: number) => Promise<unknown> };
 
-export const scheduledTasks: ScheduledTask[] = [{ name: "purge_expired_rows", run: purgeExpiredRows }];
+export const scheduledTasks: ScheduledTask[] = [
+  { name: "purge_expired_rows", run: purgeExpiredRows },
+  { name: "expire_abandoned_checkouts", run: expireAbandonedCheckouts },
+  { name: "resume_paid_checkouts", run: resumePaidCheckouts },
+];
 
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {
   const logger = createLogger({ cron: controller.cron });

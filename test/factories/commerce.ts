@@ -1,8 +1,11 @@
 /** Commerce factories: products, variants and stock inserted by SQL, the way a seed would. */
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { newId } from "../../src/lib/ids";
+import { call, registerCustomer } from "../helpers";
 
 let counter = 0;
+/** Variants made in this file, so their objects' alarms can be cleared. */
+const made: string[] = [];
 
 export type MadeVariant = { id: string; sku: string; price: number; productId: string };
 
@@ -34,6 +37,7 @@ export async function createProduct(
         now,
       ),
     );
+    made.push(id);
     return { id, sku, price, productId };
   });
   await env.DB.batch(statements);
@@ -48,4 +52,37 @@ export async function createVariant(stock = 10, price = 1000, taxRateBps = 0): P
 
 export function inventoryStub(variantId: string) {
   return env.INVENTORY.get(env.INVENTORY.idFromName(variantId));
+}
+
+/** Puts `quantity` of a variant in the customer's cart. */
+export async function addToCart(token: string, variantId: string, quantity = 1) {
+  const res = await call("POST", "/api/v1/store/cart/items", { token, body: { variantId, quantity } });
+  if (res.status !== 201) throw new Error(`add to cart failed: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+let keyCounter = 0;
+export async function startCheckout(token: string, key = `key-${Date.now()}-${++keyCounter}`, body?: unknown) {
+  return call("POST", "/api/v1/store/checkouts", { token, body, headers: { "Idempotency-Key": key } });
+}
+
+export async function pay(token: string, checkoutId: string, card: "tok_success" | "tok_decline" = "tok_success") {
+  return call("POST", `/api/v1/store/checkouts/${checkoutId}/payment`, { token, body: { provider: "test", token: card } });
+}
+
+/** A customer who has bought `quantity` of the variant: answers the customer and the order id. */
+export async function placeOrder(variantId: string, quantity = 1) {
+  const customer = await registerCustomer();
+  await addToCart(customer.token, variantId, quantity);
+  const checkout = await startCheckout(customer.token);
+  const paid = await pay(customer.token, checkout.json.id);
+  if (paid.status !== 200) throw new Error(`payment failed: ${paid.status} ${paid.text}`);
+  return { customer, checkoutId: checkout.json.id as string, orderId: paid.json.orderId as string };
+}
+
+/** Durable Object alarms survive between tests: clear the ones the variants of this file scheduled. */
+export async function clearInventoryAlarms(variantIds: string[] = made.splice(0)) {
+  for (const id of variantIds) {
+    await runInDurableObject(inventoryStub(id), (_o, state) => state.storage.deleteAlarm());
+  }
 }
