@@ -12,11 +12,13 @@ import { requestContext } from "./http/middleware/request-context";
 import { securityHeaders } from "./http/middleware/security-headers";
 import { jsonContent, validationHook } from "./http/openapi";
 import type { AppEnv } from "./http/types";
+import { adminOrderRoutes } from "./modules/admin-orders/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { cartRoutes } from "./modules/cart/routes";
 import { checkoutRoutes } from "./modules/checkout/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
+import { orderRoutes } from "./modules/orders/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -83,6 +85,8 @@ export function createApp() {
   app.route("/api/v1/admin", inventoryRoutes);
   app.route("/api/v1/store", cartRoutes);
   app.route("/api/v1/store", checkoutRoutes);
+  app.route("/api/v1/store", orderRoutes);
+  app.route("/api/v1/admin", adminOrderRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
