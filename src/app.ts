@@ -19,6 +19,7 @@ import { cartRoutes } from "./modules/cart/routes";
 import { checkoutRoutes } from "./modules/checkout/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
 import { orderRoutes } from "./modules/orders/routes";
+import { paymentWebhookRoutes } from "./modules/payments/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -87,6 +88,7 @@ export function createApp() {
   app.route("/api/v1/store", checkoutRoutes);
   app.route("/api/v1/store", orderRoutes);
   app.route("/api/v1/admin", adminOrderRoutes);
+  app.route("/api/v1/webhooks", paymentWebhookRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

@@ -16,7 +16,7 @@ async function post(key: string, path: string, form: Record<string, string>, ide
   return { status: response.status, json: (await response.json()) as { id?: string; status?: string; error?: { code?: string } } };
 }
 
-export function stripeProvider(config: Config & { PAYMENT_API_KEY?: string }): PaymentProvider {
+export function stripeProvider(config: Config): PaymentProvider {
   const key = config.PAYMENT_API_KEY ?? "";
   return {
     name: "stripe",
