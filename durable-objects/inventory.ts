@@ -1,8 +1,195 @@
 /**
- * InventoryDO: the authoritative stock of one variant (DESIGN.md "Inventory"). Its RPC surface —
- * reserve, commit, release, adjust, set, snapshot — arrives with the checkout issue (#4); the
- * class and its SQLite migration exist now so the binding and deploy config are final.
+ * InventoryDO: the authoritative stock of one variant (DESIGN.md "Inventory"), addressed by
+ * `idFromName(variantId)`. Every check-and-write below is synchronous SQL with no `await` between
+ * the read and the write, so it commits atomically; decisions live in src/modules/inventory/ledger.
  */
 import { DurableObject } from "cloudflare:workers";
+import {
+  allowedOnHand,
+  decideCommit,
+  decideReserve,
+  view,
+  type ChangeResult,
+  type CommitResult,
+  type Hold,
+  type Level,
+  type LevelView,
+  type ReserveResult,
+} from "../src/modules/inventory/ledger";
 
-export class InventoryDO extends DurableObject<Env> {}
+type HoldRow = { qty: number; status: Hold["status"]; expires_at: number };
+
+export class InventoryDO extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS level (
+        id INTEGER PRIMARY KEY CHECK (id = 1), variant_id TEXT NOT NULL,
+        on_hand INTEGER NOT NULL, reserved INTEGER NOT NULL, version INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS holds (
+        checkout_id TEXT PRIMARY KEY, qty INTEGER NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
+      this.sql.exec("CREATE INDEX IF NOT EXISTS holds_due ON holds (status, expires_at)");
+      this.sql.exec("CREATE TABLE IF NOT EXISTS ops (op_id TEXT PRIMARY KEY, result TEXT NOT NULL)");
+    });
+  }
+
+  /** Holds `qty` units for a checkout until `expiresAt`; idempotent per checkout id. */
+  async reserve(variantId: string, checkoutId: string, qty: number, expiresAt: number): Promise<ReserveResult> {
+    await this.load(variantId);
+    const level = this.level();
+    const hold = this.hold(checkoutId);
+    const decision = decideReserve(level, hold, qty);
+    if (decision === "noop") return { ok: true, level: view(variantId, level) };
+    if (decision === "insufficient") {
+      return { ok: false, code: "INSUFFICIENT_INVENTORY", available: view(variantId, level).available, level: view(variantId, level) };
+    }
+    this.sql.exec(
+      `INSERT INTO holds (checkout_id, qty, status, expires_at) VALUES (?, ?, 'held', ?)
+       ON CONFLICT (checkout_id) DO UPDATE SET qty = excluded.qty, status = 'held', expires_at = excluded.expires_at`,
+      checkoutId, qty, expiresAt,
+    );
+    const next = this.write({ ...level, reserved: level.reserved + qty });
+    await this.armAlarm(expiresAt);
+    return this.changed(variantId, next);
+  }
+
+  /** Turns the checkout's hold into a sale; a lapsed hold sells `qty` only if still free. Idempotent. */
+  async commit(variantId: string, checkoutId: string, qty: number | null = null): Promise<CommitResult> {
+    await this.load(variantId);
+    const level = this.level();
+    const hold = this.hold(checkoutId);
+    const decision = decideCommit(level, hold, qty);
+    if (decision === "noop") return { ok: true, level: view(variantId, level) };
+    if (decision === "missing" || decision === "insufficient") {
+      return { ok: false, code: decision === "missing" ? "NO_RESERVATION" : "INSUFFICIENT_INVENTORY", level: view(variantId, level) };
+    }
+    const sold = decision === "sell-held" ? hold!.qty : (qty ?? hold!.qty);
+    this.sql.exec(
+      `INSERT INTO holds (checkout_id, qty, status, expires_at) VALUES (?, ?, 'committed', 0)
+       ON CONFLICT (checkout_id) DO UPDATE SET qty = excluded.qty, status = 'committed'`,
+      checkoutId, sold,
+    );
+    const reserved = decision === "sell-held" ? level.reserved - sold : level.reserved;
+    return this.changed(variantId, this.write({ ...level, onHand: level.onHand - sold, reserved }));
+  }
+
+  /** Frees the checkout's hold (no-op when there is none or it was sold). */
+  async release(variantId: string, checkoutId: string): Promise<LevelView> {
+    await this.load(variantId);
+    const level = this.level();
+    const hold = this.hold(checkoutId);
+    if (hold?.status !== "held") return view(variantId, level);
+    this.sql.exec("UPDATE holds SET status = 'released' WHERE checkout_id = ?", checkoutId);
+    return this.changed(variantId, this.write({ ...level, reserved: level.reserved - hold.qty })).level;
+  }
+
+  /** Puts the units a checkout bought back on hand (order cancelled or refunded); idempotent. */
+  async restock(variantId: string, checkoutId: string): Promise<LevelView> {
+    await this.load(variantId);
+    const level = this.level();
+    const hold = this.hold(checkoutId);
+    if (hold?.status !== "committed") return view(variantId, level);
+    this.sql.exec("UPDATE holds SET status = 'returned' WHERE checkout_id = ?", checkoutId);
+    return this.changed(variantId, this.write({ ...level, onHand: level.onHand + hold.qty })).level;
+  }
+
+  /** Adds `delta` to on-hand stock, never below what is reserved; idempotent per `opId`. */
+  async adjust(variantId: string, opId: string, delta: number): Promise<ChangeResult> {
+    return this.applyOnce(variantId, opId, (level) => level.onHand + delta);
+  }
+
+  /** Sets on-hand stock, never below what is reserved; idempotent per `opId`. */
+  async set(variantId: string, opId: string, onHand: number): Promise<ChangeResult> {
+    return this.applyOnce(variantId, opId, () => onHand);
+  }
+
+  /** The current level. */
+  async snapshot(variantId: string): Promise<LevelView> {
+    await this.load(variantId);
+    return view(variantId, this.level());
+  }
+
+  /** Releases holds that are due; alarms may fire twice, so it only touches what is due now. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const due = this.sql
+      .exec<{ checkout_id: string; qty: number }>("SELECT checkout_id, qty FROM holds WHERE status = 'held' AND expires_at <= ?", now)
+      .toArray();
+    const row = this.sql.exec<{ variant_id: string }>("SELECT variant_id FROM level WHERE id = 1").toArray()[0];
+    if (due.length > 0 && row) {
+      const freed = due.reduce((sum, h) => sum + h.qty, 0);
+      this.sql.exec("UPDATE holds SET status = 'released' WHERE status = 'held' AND expires_at <= ?", now);
+      const level = this.level();
+      this.changed(row.variant_id, this.write({ ...level, reserved: Math.max(0, level.reserved - freed) }));
+    }
+    const next = this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'held'").one().at;
+    if (next != null) await this.ctx.storage.setAlarm(next);
+  }
+
+  private async applyOnce(variantId: string, opId: string, target: (level: Level) => number): Promise<ChangeResult> {
+    await this.load(variantId);
+    const done = this.sql.exec<{ result: string }>("SELECT result FROM ops WHERE op_id = ?", opId).toArray()[0];
+    if (done) return JSON.parse(done.result) as ChangeResult;
+    const level = this.level();
+    const onHand = target(level);
+    const result: ChangeResult = allowedOnHand(level, onHand)
+      ? this.changed(variantId, this.write({ ...level, onHand }))
+      : { ok: false, code: "BELOW_RESERVED", level: view(variantId, level) };
+    this.sql.exec("INSERT INTO ops (op_id, result) VALUES (?, ?)", opId, JSON.stringify(result));
+    return result;
+  }
+
+  /** First use: stock comes from D1's read model, so seeding D1 is enough. */
+  private async load(variantId: string): Promise<void> {
+    if (this.loaded()) return;
+    await this.ctx.blockConcurrencyWhile(async () => {
+      if (this.loaded()) return;
+      const row = await this.env.DB.prepare("SELECT on_hand, reserved, version FROM inventory_levels WHERE variant_id = ?")
+        .bind(variantId)
+        .first<{ on_hand: number; reserved: number; version: number }>();
+      // Reservations never outlive the object, so the read model's `reserved` is not trusted here.
+      this.sql.exec(
+        "INSERT OR IGNORE INTO level (id, variant_id, on_hand, reserved, version) VALUES (1, ?, ?, 0, ?)",
+        variantId, row?.on_hand ?? 0, row?.version ?? 0,
+      );
+    });
+  }
+
+  private loaded(): boolean {
+    return this.sql.exec("SELECT 1 FROM level WHERE id = 1").toArray().length > 0;
+  }
+
+  private level(): Level {
+    const row = this.sql.exec<{ on_hand: number; reserved: number; version: number }>(
+      "SELECT on_hand, reserved, version FROM level WHERE id = 1",
+    ).one();
+    return { onHand: row.on_hand, reserved: row.reserved, version: row.version };
+  }
+
+  private hold(checkoutId: string): Hold | null {
+    const row = this.sql.exec<HoldRow>("SELECT qty, status, expires_at FROM holds WHERE checkout_id = ?", checkoutId).toArray()[0];
+    return row ? { qty: row.qty, status: row.status } : null;
+  }
+
+  private write(level: Level): Level {
+    const next = { ...level, version: level.version + 1 };
+    this.sql.exec("UPDATE level SET on_hand = ?, reserved = ?, version = ? WHERE id = 1", next.onHand, next.reserved, next.version);
+    return next;
+  }
+
+  /** Every change goes to the inventory-sync queue; its consumer keeps only newer versions. */
+  private changed(variantId: string, level: Level): { ok: true; level: LevelView } {
+    const levelView = view(variantId, level);
+    const body = { variantId, onHand: level.onHand, reserved: level.reserved, version: level.version };
+    this.ctx.waitUntil(this.env.INVENTORY_SYNC.send(body).catch(() => undefined));
+    return { ok: true, level: levelView };
+  }
+
+  private async armAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current == null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}

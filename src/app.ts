@@ -17,6 +17,12 @@ import { adminAnalyticsRoutes } from "./modules/analytics/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { accountRoutes, adminEmailRoutes } from "./modules/notifications/routes";
+import { adminOrderRoutes } from "./modules/admin-orders/routes";
+import { cartRoutes } from "./modules/cart/routes";
+import { checkoutRoutes } from "./modules/checkout/routes";
+import { inventoryRoutes } from "./modules/inventory/routes";
+import { orderRoutes } from "./modules/orders/routes";
+import { paymentWebhookRoutes } from "./modules/payments/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -86,6 +92,12 @@ export function createApp() {
   app.route("/api/v1/admin", adminEmailRoutes);
   app.route("/api/v1/admin", adminAnalyticsRoutes);
   app.route("/api/v1/store", accountRoutes);
+  app.route("/api/v1/admin", inventoryRoutes);
+  app.route("/api/v1/store", cartRoutes);
+  app.route("/api/v1/store", checkoutRoutes);
+  app.route("/api/v1/store", orderRoutes);
+  app.route("/api/v1/admin", adminOrderRoutes);
+  app.route("/api/v1/webhooks", paymentWebhookRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

@@ -37,6 +37,8 @@ const ConfigSchema = z.object({
   EMAIL_API_KEY: z.string().optional(),
   PAYMENT_PROVIDER: z.string().default("test"),
   PAYMENT_WEBHOOK_SECRET: z.string().optional(),
+  /** Secret key of the Stripe-compatible provider (only when PAYMENT_PROVIDER=stripe). */
+  PAYMENT_API_KEY: z.string().optional(),
   SENTRY_DSN: z.string().optional(),
 });
 

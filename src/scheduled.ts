@@ -3,6 +3,7 @@
  * the others; areas add their tasks (outbox re-enqueue, checkout expiry, stock reconciliation).
  */
 import { createLogger } from "./http/logger";
+import { expireAbandonedCheckouts, resumePaidCheckouts } from "./modules/checkout/sweeps";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 import { sweepStuckOutbox } from "./modules/notifications/service";
 
@@ -11,6 +12,8 @@ export type ScheduledTask = { name: string; run: (env: Env, now: number) => Prom
 export const scheduledTasks: ScheduledTask[] = [
   { name: "purge_expired_rows", run: purgeExpiredRows },
   { name: "sweep_stuck_outbox", run: sweepStuckOutbox },
+  { name: "expire_abandoned_checkouts", run: expireAbandonedCheckouts },
+  { name: "resume_paid_checkouts", run: resumePaidCheckouts },
 ];
 
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {

@@ -4,6 +4,7 @@
  */
 import { createLogger } from "../http/logger";
 import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
+import { inventorySyncConsumer } from "./inventory-sync";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -12,6 +13,7 @@ export const consumers: Record<string, QueueConsumer> = {
   "email-critical": consumeEmailBatch,
   "email-bulk": consumeEmailBatch,
   "email-dlq": consumeEmailDeadLetters,
+  "inventory-sync": inventorySyncConsumer,
 };
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

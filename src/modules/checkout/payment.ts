@@ -1,0 +1,72 @@
+/**
+ * Paying a checkout: LOCKED → PAYMENT_PENDING → charge → PAYMENT_CONFIRMED → finalize. A decline
+ * returns the checkout to LOCKED with its stock still held, so the shopper can retry.
+ */
+import { AppError, conflict, invalidState, notFound } from "../../http/errors";
+import { createLogger } from "../../http/logger";
+import { newId } from "../../lib/ids";
+import { getProvider } from "../payments/provider";
+import { finalizeCheckout } from "./finalize";
+import * as repo from "./repo";
+import type { Checkout, PaymentBody } from "./schemas";
+import { expireCheckout, toCheckout } from "./service";
+
+export type Confirmation = { provider: string; ref: string; amount: number; currency: string };
+
+/** Records a captured payment and moves the checkout to PAYMENT_CONFIRMED (from LOCKED or PAYMENT_PENDING). */
+export async function confirmPayment(env: Env, checkoutId: string, payment: Confirmation, now = Date.now()): Promise<boolean> {
+  const id = newId("pay", now);
+  const [, moved] = await env.DB.batch([
+    repo.insertPaymentStatement(env.DB, { id, checkoutId, ...payment, status: "succeeded", now }),
+    repo.transitionStatement(env.DB, checkoutId, ["LOCKED", "PAYMENT_PENDING", "EXPIRED"], "PAYMENT_CONFIRMED", now, { paymentId: id }),
+  ]);
+  return moved!.meta.changes === 1;
+}
+
+/** Runs finalize now; if it fails the cron sweep resumes it, so the answer is the current state. */
+export async function finalizeOrDefer(env: Env, checkoutId: string, requestId: string | null): Promise<void> {
+  try {
+    await finalizeCheckout(env, checkoutId, { requestId });
+  } catch (err) {
+    createLogger({ requestId }).error("finalize_deferred", { checkoutId, name: err instanceof Error ? err.name : "unknown" });
+  }
+}
+
+async function current(env: Env, id: string): Promise<Checkout> {
+  return toCheckout((await repo.findCheckout(env.DB, id))!);
+}
+
+/** POST /checkouts/:id/payment for the owner of the checkout. */
+export async function payCheckout(env: Env, customerId: string, id: string, input: PaymentBody, requestId: string | null, now = Date.now()): Promise<Checkout> {
+  const row = await repo.findCustomerCheckout(env.DB, id, customerId);
+  if (!row) throw notFound("Checkout");
+  if (row.state === "COMPLETED") return toCheckout(row);
+  if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") {
+    await finalizeOrDefer(env, id, requestId);
+    return current(env, id);
+  }
+  if (row.state === "PAYMENT_PENDING") throw conflict("A payment for this checkout is in progress");
+  if (row.state === "LOCKED" && row.expires_at <= now) await expireCheckout(env, row, now);
+  if (row.state !== "LOCKED" || row.expires_at <= now) throw invalidState(`Checkout is ${row.state === "LOCKED" ? "EXPIRED" : row.state}`);
+  if (!(await repo.claimForPayment(env.DB, id, now))) throw conflict("Checkout changed; read it again");
+
+  const { totals } = repo.snapshotOf(row);
+  const provider = getProvider(env, input.provider);
+  let result;
+  try {
+    result = await provider.charge({ checkoutId: id, amount: totals.total, currency: row.currency, token: input.token });
+  } catch (err) {
+    await repo.transition(env.DB, id, ["PAYMENT_PENDING"], "LOCKED", now);
+    throw err;
+  }
+  if (!result.ok) {
+    await env.DB.batch([
+      repo.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount: totals.total, currency: row.currency, status: "failed", now }),
+      repo.transitionStatement(env.DB, id, ["PAYMENT_PENDING"], "LOCKED", now),
+    ]);
+    throw new AppError("PAYMENT_FAILED", "The payment was declined", 402, { reason: result.reason });
+  }
+  await confirmPayment(env, id, { provider: provider.name, ref: result.ref, amount: totals.total, currency: row.currency }, now);
+  await finalizeOrDefer(env, id, requestId);
+  return current(env, id);
+}

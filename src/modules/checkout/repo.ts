@@ -1,0 +1,136 @@
+/** D1 access for checkouts and idempotency keys. Every state change is a conditional UPDATE. */
+import type { CheckoutState } from "../../db/schema";
+import type { PricedLine, Totals } from "./totals";
+
+export type CheckoutRow = {
+  id: string;
+  cart_id: string;
+  customer_id: string;
+  state: CheckoutState;
+  currency: string;
+  lines: string;
+  totals: string;
+  expires_at: number;
+  order_id: string | null;
+  payment_id: string | null;
+  updated_at: number;
+};
+export type Snapshot = { lines: PricedLine[]; totals: Totals };
+
+export const snapshotOf = (row: CheckoutRow): Snapshot => ({ lines: JSON.parse(row.lines) as PricedLine[], totals: JSON.parse(row.totals) as Totals });
+
+const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, expires_at, order_id, payment_id, updated_at";
+
+export function findCheckout(d1: D1Database, id: string) {
+  return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
+}
+
+export function findCustomerCheckout(d1: D1Database, id: string, customerId: string) {
+  return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ? AND customer_id = ?`).bind(id, customerId).first<CheckoutRow>();
+}
+
+/**
+ * Creates the checkout in CREATED; a retry under the same key after a crash takes over the row it
+ * left in CREATED or FAILED. Answers null when the key already has a checkout that went further.
+ */
+export async function upsertCheckout(
+  d1: D1Database,
+  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; expiresAt: number; now: number },
+): Promise<string | null> {
+  const out = await d1
+    .prepare(
+      `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, expires_at, version, created_at, updated_at)
+       VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, '[]', ?, 1, ?, ?)
+       ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED',
+         lines = excluded.lines, totals = excluded.totals, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+         version = checkouts.version + 1
+       WHERE checkouts.state IN ('CREATED', 'FAILED')
+       RETURNING id`,
+    )
+    .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), row.expiresAt, row.now, row.now)
+    .first<{ id: string }>();
+  return out?.id ?? null;
+}
+
+export function findByKey(d1: D1Database, customerId: string, key: string) {
+  return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND idempotency_key = ?`).bind(customerId, key).first<CheckoutRow>();
+}
+
+/** Moves a checkout from one of `from` to `to`; false when it was not in one of them. */
+export function transitionStatement(d1: D1Database, id: string, from: CheckoutState[], to: CheckoutState, now: number, extra: { failureReason?: string; paymentId?: string; orderId?: string } = {}) {
+  return d1
+    .prepare(
+      `UPDATE checkouts SET state = ?, updated_at = ?, version = version + 1,
+         failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), order_id = COALESCE(?, order_id)
+       WHERE id = ? AND state IN (${from.map(() => "?").join(", ")})`,
+    )
+    .bind(to, now, extra.failureReason ?? null, extra.paymentId ?? null, extra.orderId ?? null, id, ...from);
+}
+
+export async function transition(d1: D1Database, id: string, from: CheckoutState[], to: CheckoutState, now: number, extra = {}): Promise<boolean> {
+  return (await transitionStatement(d1, id, from, to, now, extra).run()).meta.changes === 1;
+}
+
+/** LOCKED → PAYMENT_PENDING only while the checkout has not expired. */
+export async function claimForPayment(d1: D1Database, id: string, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare("UPDATE checkouts SET state = 'PAYMENT_PENDING', updated_at = ?, version = version + 1 WHERE id = ? AND state = 'LOCKED' AND expires_at > ?")
+    .bind(now, id, now)
+    .run();
+  return result.meta.changes === 1;
+}
+
+export function insertPaymentStatement(
+  d1: D1Database,
+  p: { id: string; checkoutId: string; provider: string; ref: string; amount: number; currency: string; status: "succeeded" | "failed" | "pending"; now: number },
+) {
+  return d1
+    .prepare(
+      `INSERT INTO payments (id, checkout_id, provider, provider_ref, amount, currency, status, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_ref) DO NOTHING`,
+    )
+    .bind(p.id, p.checkoutId, p.provider, p.ref, p.amount, p.currency, p.status, p.now, p.now);
+}
+
+/** Checkouts in `states` last touched before `before`, oldest first. */
+export async function listStale(d1: D1Database, states: CheckoutState[], before: number, limit: number): Promise<CheckoutRow[]> {
+  const { results } = await d1
+    .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE state IN (${states.map(() => "?").join(", ")}) AND updated_at < ? ORDER BY updated_at LIMIT ?`)
+    .bind(...states, before, limit)
+    .all<CheckoutRow>();
+  return results;
+}
+
+export async function listExpired(d1: D1Database, now: number, limit: number): Promise<CheckoutRow[]> {
+  const { results } = await d1
+    .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE state IN ('CREATED', 'LOCKED') AND expires_at <= ? ORDER BY expires_at LIMIT ?`)
+    .bind(now, limit)
+    .all<CheckoutRow>();
+  return results;
+}
+
+// ── Idempotency keys ─────────────────────────────────────────────────────────
+
+export type KeyRow = { request_hash: string; status_code: number | null; response_body: string | null };
+
+/** Claims the key for this request; when it exists already, answers the stored row instead. */
+export async function claimKey(d1: D1Database, scope: string, key: string, hash: string, now: number, expiresAt: number) {
+  const [insert, read] = await d1.batch<KeyRow>([
+    d1
+      .prepare("INSERT INTO idempotency_keys (scope, key, request_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+      .bind(scope, key, hash, now, expiresAt),
+    d1.prepare("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE scope = ? AND key = ?").bind(scope, key),
+  ]);
+  return { claimed: insert!.meta.changes === 1, row: read!.results[0]! };
+}
+
+export async function storeKeyResponse(d1: D1Database, scope: string, key: string, status: number, body: unknown) {
+  await d1
+    .prepare("UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE scope = ? AND key = ?")
+    .bind(status, JSON.stringify(body), scope, key)
+    .run();
+}
+
+export async function dropKey(d1: D1Database, scope: string, key: string) {
+  await d1.prepare("DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status_code IS NULL").bind(scope, key).run();
+}

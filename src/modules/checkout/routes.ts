@@ -1,0 +1,62 @@
+import { createRoute } from "@hono/zod-openapi";
+import { currentUserId, requireAuth } from "../../http/middleware/auth";
+import { bearerSecurity, createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { payCheckout } from "./payment";
+import { Checkout, CheckoutParam, CreateCheckoutBody, IdempotencyHeaders, PaymentBody } from "./schemas";
+import * as checkouts from "./service";
+
+export const checkoutRoutes = createRouter();
+const tags = ["Store: checkout"];
+const guard = requireAuth();
+
+checkoutRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/checkouts",
+    tags,
+    summary: "Lock the cart: price snapshot and stock reservations (needs Idempotency-Key)",
+    middleware: guard,
+    security: bearerSecurity,
+    request: {
+      headers: IdempotencyHeaders,
+      body: { required: false, content: { "application/json": { schema: CreateCheckoutBody } } },
+    },
+    responses: { 201: jsonContent(Checkout, "Checkout in state LOCKED"), ...errorResponses(400, 401, 404, 409, 422) },
+  }),
+  async (c) => {
+    const key = c.req.valid("header")["idempotency-key"];
+    const body = c.req.valid("json") ?? {};
+    return c.json(await checkouts.createCheckout(c.env, currentUserId(c.get("principal")), key, body), 201);
+  },
+);
+
+checkoutRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/checkouts/{id}",
+    tags,
+    summary: "A checkout of the signed-in customer",
+    middleware: guard,
+    security: bearerSecurity,
+    request: { params: CheckoutParam },
+    responses: { 200: jsonContent(Checkout, "Checkout"), ...errorResponses(401, 404) },
+  }),
+  async (c) => c.json(await checkouts.getCheckout(c.env, currentUserId(c.get("principal")), c.req.valid("param").id), 200),
+);
+
+checkoutRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/checkouts/{id}/payment",
+    tags,
+    summary: "Pay a locked checkout; on success the order is placed",
+    middleware: guard,
+    security: bearerSecurity,
+    request: { params: CheckoutParam, body: { required: true, content: { "application/json": { schema: PaymentBody } } } },
+    responses: { 200: jsonContent(Checkout, "Checkout COMPLETED with orderId"), ...errorResponses(400, 401, 402, 404, 409, 422) },
+  }),
+  async (c) => {
+    const userId = currentUserId(c.get("principal"));
+    return c.json(await payCheckout(c.env, userId, c.req.valid("param").id, c.req.valid("json"), c.get("requestId")), 200);
+  },
+);

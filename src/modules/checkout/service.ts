@@ -1,0 +1,101 @@
+/**
+ * Checkout: lock the cart (price snapshot + stock reservations) under an Idempotency-Key, take
+ * the payment, and hand over to finalize. Each state change is a conditional UPDATE.
+ */
+import { getConfig } from "../../env";
+import { AppError, conflict, invalidState, notFound, validationError } from "../../http/errors";
+import { sha256Hex } from "../../lib/crypto";
+import { newId } from "../../lib/ids";
+import { toIso } from "../../lib/time";
+import { activeCart, priceCart, toCartItem, toTotals } from "../cart/service";
+import { releaseLines, reserveLines, type Shortage } from "../inventory/service";
+import * as repo from "./repo";
+import type { Checkout, CreateCheckoutBody } from "./schemas";
+
+const KEY_TTL_MS = 24 * 3600_000;
+/** Holds outlive the checkout a little, so a payment taken at the last second can still commit. */
+const HOLD_GRACE_MS = 60_000;
+
+export function toCheckout(row: repo.CheckoutRow): Checkout {
+  const { lines, totals } = repo.snapshotOf(row);
+  return {
+    id: row.id,
+    state: row.state,
+    cartId: row.cart_id,
+    lines: lines.map((l) => toCartItem(l, row.currency)),
+    totals: toTotals(totals, row.currency),
+    expiresAt: toIso(row.expires_at),
+    orderId: row.order_id,
+  };
+}
+
+const insufficient = (lines: Shortage[]) =>
+  new AppError("INSUFFICIENT_INVENTORY", "Not enough stock for some lines", 409, { lines });
+
+/** Prices the active cart, stores the snapshot and reserves every line, or none. */
+async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number): Promise<Checkout> {
+  const cart = await activeCart(env, customerId, now);
+  if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
+  const priced = await priceCart(env, cart);
+  if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
+  const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
+  const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals };
+  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
+  const id = await repo.upsertCheckout(env.DB, row);
+  if (!id) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
+  const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
+  const shortages = gone.length > 0 ? gone : await reserveLines(env, id, priced.lines, expiresAt + HOLD_GRACE_MS);
+  if (shortages.length > 0) {
+    await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
+    throw insufficient(shortages);
+  }
+  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now))) {
+    await releaseLines(env, id, priced.lines.map((l) => l.variantId));
+    throw invalidState("Checkout changed while locking");
+  }
+  return toCheckout((await repo.findCheckout(env.DB, id))!);
+}
+
+function replay(row: repo.KeyRow): Checkout {
+  const body = JSON.parse(row.response_body!) as Checkout | { code: "INSUFFICIENT_INVENTORY"; lines: Shortage[] };
+  if (row.status_code === 201) return body as Checkout;
+  throw insufficient((body as { lines: Shortage[] }).lines);
+}
+
+/** POST /checkouts: the same key and body replay the stored answer; another body is a conflict. */
+export async function createCheckout(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now = Date.now()): Promise<Checkout> {
+  const scope = `checkout:${customerId}`;
+  const hash = await sha256Hex(JSON.stringify({ cartId: body.cartId ?? null, note: body.note ?? null }));
+  const claim = await repo.claimKey(env.DB, scope, key, hash, now, now + KEY_TTL_MS);
+  if (!claim.claimed) {
+    if (claim.row.request_hash !== hash) throw new AppError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was used with another request", 422);
+    if (claim.row.status_code == null) throw conflict("A request with this Idempotency-Key is in progress");
+    return replay(claim.row);
+  }
+  try {
+    const checkout = await lockCart(env, customerId, key, body, now);
+    await repo.storeKeyResponse(env.DB, scope, key, 201, checkout);
+    return checkout;
+  } catch (err) {
+    if (err instanceof AppError && err.code === "INSUFFICIENT_INVENTORY") {
+      await repo.storeKeyResponse(env.DB, scope, key, 409, { code: err.code, lines: err.details?.lines });
+    } else {
+      await repo.dropKey(env.DB, scope, key);
+    }
+    throw err;
+  }
+}
+
+/** A customer's own checkout; another customer's is not found. */
+export async function getCheckout(env: Env, customerId: string, id: string): Promise<Checkout> {
+  const row = await repo.findCustomerCheckout(env.DB, id, customerId);
+  if (!row) throw notFound("Checkout");
+  return toCheckout(row);
+}
+
+/** Ends a checkout that ran out of time and gives its stock back. */
+export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now()): Promise<boolean> {
+  if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: "expired" }))) return false;
+  await releaseLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
+  return true;
+}

@@ -1,0 +1,60 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requireAdmin } from "../../http/middleware/auth";
+import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import type { Principal } from "../../http/types";
+import { AdjustInventoryBody, InventoryLevel, SetInventoryBody, VariantParam } from "./schemas";
+import * as inventory from "./service";
+
+export const inventoryRoutes = createRouter();
+const tags = ["Admin: inventory"];
+const guard = requireAdmin("inventory");
+const actorOf = (p: Principal | undefined) => (p?.kind === "user" ? p.userId : p?.kind === "apiKey" ? p.keyId : null);
+
+inventoryRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/inventory/{variantId}",
+    tags,
+    summary: "Stock level of a variant (authoritative)",
+    middleware: guard,
+    security: adminSecurity,
+    request: { params: VariantParam },
+    responses: { 200: jsonContent(InventoryLevel, "Level"), ...errorResponses(401, 403, 404) },
+  }),
+  async (c) => c.json(await inventory.getLevel(c.env, c.req.valid("param").variantId), 200),
+);
+
+inventoryRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/inventory/{variantId}/adjust",
+    tags,
+    summary: "Add or remove stock with a reason (kept as history)",
+    middleware: guard,
+    security: adminSecurity,
+    request: { params: VariantParam, body: jsonBody(AdjustInventoryBody) },
+    responses: { 200: jsonContent(InventoryLevel, "New level"), ...errorResponses(400, 401, 403, 404, 409, 422) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const input = { variantId: c.req.valid("param").variantId, ...body, actor: actorOf(c.get("principal")) };
+    return c.json(await inventory.adjustLevel(c.env, input), 200);
+  },
+);
+
+inventoryRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/inventory/{variantId}",
+    tags,
+    summary: "Set on-hand stock (never below what is reserved)",
+    middleware: guard,
+    security: adminSecurity,
+    request: { params: VariantParam, body: jsonBody(SetInventoryBody) },
+    responses: { 200: jsonContent(InventoryLevel, "New level"), ...errorResponses(400, 401, 403, 404, 409, 422) },
+  }),
+  async (c) => {
+    const input = { variantId: c.req.valid("param").variantId, onHand: c.req.valid("json").onHand, actor: actorOf(c.get("principal")) };
+    return c.json(await inventory.setLevel(c.env, input), 200);
+  },
+);

@@ -1,0 +1,17 @@
+import { z } from "@hono/zod-openapi";
+
+export const InventoryLevel = z
+  .object({ variantId: z.string(), onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() })
+  .openapi("InventoryLevel");
+
+export const AdjustInventoryBody = z
+  .object({
+    delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, "delta must not be 0"),
+    reason: z.string().trim().min(1).max(200),
+  })
+  .strict();
+export type AdjustInventoryBody = z.infer<typeof AdjustInventoryBody>;
+
+export const SetInventoryBody = z.object({ onHand: z.number().int().min(0).max(1_000_000_000) }).strict();
+
+export const VariantParam = z.object({ variantId: z.string().min(1).max(64) });

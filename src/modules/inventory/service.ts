@@ -1,0 +1,122 @@
+/**
+ * Stock operations over InventoryDO: one object per variant, reservations taken in variant-id
+ * order and rolled back as a whole, admin changes recorded as a history in D1.
+ */
+import { conflict, notFound } from "../../http/errors";
+import { newId } from "../../lib/ids";
+import type { ChangeResult, CommitResult, LevelView, ReserveResult } from "./ledger";
+import * as repo from "./repo";
+
+export type StockLine = { variantId: string; quantity: number };
+export type Shortage = { variantId: string; requested: number; available: number };
+
+/** InventoryDO's RPC surface as plain promises (the generated Rpc types do not narrow unions well). */
+export type StockApi = {
+  reserve(variantId: string, checkoutId: string, qty: number, expiresAt: number): Promise<ReserveResult>;
+  commit(variantId: string, checkoutId: string, qty?: number | null): Promise<CommitResult>;
+  release(variantId: string, checkoutId: string): Promise<LevelView>;
+  restock(variantId: string, checkoutId: string): Promise<LevelView>;
+  adjust(variantId: string, opId: string, delta: number): Promise<ChangeResult>;
+  set(variantId: string, opId: string, onHand: number): Promise<ChangeResult>;
+  snapshot(variantId: string): Promise<LevelView>;
+};
+
+function stub(env: Env, variantId: string): StockApi {
+  return env.INVENTORY.get(env.INVENTORY.idFromName(variantId)) as unknown as StockApi;
+}
+
+/** Calls the variant's object; a broken stub is replaced once (every method is idempotent). */
+export async function withStock<T>(env: Env, variantId: string, fn: (s: StockApi) => Promise<T>): Promise<T> {
+  try {
+    return await fn(stub(env, variantId));
+  } catch (err) {
+    if ((err as { retryable?: boolean })?.retryable !== true) throw err;
+    return fn(stub(env, variantId));
+  }
+}
+
+/** Sums lines that share a variant and sorts by variant id, the fixed order that avoids deadlock-like contention. */
+export function normalizeLines(lines: StockLine[]): StockLine[] {
+  const sums = new Map<string, number>();
+  for (const line of lines) sums.set(line.variantId, (sums.get(line.variantId) ?? 0) + line.quantity);
+  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variantId, quantity]) => ({ variantId, quantity }));
+}
+
+/** Reserves every line for the checkout or none: on a shortfall it releases what it took and names each short line. */
+export async function reserveLines(env: Env, checkoutId: string, lines: StockLine[], expiresAt: number): Promise<Shortage[]> {
+  const ordered = normalizeLines(lines);
+  const taken: string[] = [];
+  for (const [i, line] of ordered.entries()) {
+    const result = await withStock(env, line.variantId, (s) => s.reserve(line.variantId, checkoutId, line.quantity, expiresAt));
+    if (result.ok) {
+      taken.push(line.variantId);
+      continue;
+    }
+    await releaseLines(env, checkoutId, taken);
+    const shortages: Shortage[] = [{ variantId: line.variantId, requested: line.quantity, available: result.available }];
+    for (const rest of ordered.slice(i + 1)) {
+      const level = await withStock(env, rest.variantId, (s) => s.snapshot(rest.variantId));
+      if (level.available < rest.quantity) shortages.push({ variantId: rest.variantId, requested: rest.quantity, available: level.available });
+    }
+    return shortages;
+  }
+  return [];
+}
+
+export async function releaseLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
+  for (const variantId of variantIds) await withStock(env, variantId, (s) => s.release(variantId, checkoutId));
+}
+
+/** Sells every reserved line; answers the variants that could not be sold (their hold lapsed and the stock is gone). */
+export async function commitLines(env: Env, checkoutId: string, lines: StockLine[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const line of normalizeLines(lines)) {
+    const result = await withStock(env, line.variantId, (s) => s.commit(line.variantId, checkoutId, line.quantity));
+    if (!result.ok) failed.push(line.variantId);
+  }
+  return failed;
+}
+
+/** Puts a sold checkout's units back on hand; idempotent. */
+export async function restockLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
+  for (const variantId of [...new Set(variantIds)]) await withStock(env, variantId, (s) => s.restock(variantId, checkoutId));
+}
+
+async function requireVariant(env: Env, variantId: string) {
+  if (!(await repo.variantExists(env.DB, variantId))) throw notFound("Variant");
+}
+
+export type InventoryLevel = { variantId: string; onHand: number; reserved: number; available: number };
+const toLevel = (l: LevelView): InventoryLevel => ({ variantId: l.variantId, onHand: l.onHand, reserved: l.reserved, available: l.available });
+
+/** The authoritative level of a variant. */
+export async function getLevel(env: Env, variantId: string): Promise<InventoryLevel> {
+  await requireVariant(env, variantId);
+  return toLevel(await withStock(env, variantId, (s) => s.snapshot(variantId)));
+}
+
+function settle(result: ChangeResult): LevelView {
+  if (result.ok) return result.level;
+  throw conflict("On-hand stock cannot go below what is reserved", { reserved: result.level.reserved, onHand: result.level.onHand });
+}
+
+/** Adds `delta` units (negative to remove) with a reason kept in the adjustment history. */
+export async function adjustLevel(env: Env, input: { variantId: string; delta: number; reason: string; actor: string | null }, now = Date.now()) {
+  await requireVariant(env, input.variantId);
+  const id = newId("adj", now);
+  const level = settle(await withStock(env, input.variantId, (s) => s.adjust(input.variantId, id, input.delta)));
+  await repo.insertAdjustment(env.DB, { id, variantId: input.variantId, delta: input.delta, onHandAfter: level.onHand, reason: input.reason, actor: input.actor, createdAt: now });
+  return toLevel(level);
+}
+
+/** Sets on-hand stock; the difference is kept in the adjustment history. */
+export async function setLevel(env: Env, input: { variantId: string; onHand: number; actor: string | null }, now = Date.now()) {
+  await requireVariant(env, input.variantId);
+  const before = await withStock(env, input.variantId, (s) => s.snapshot(input.variantId));
+  const id = newId("adj", now);
+  const level = settle(await withStock(env, input.variantId, (s) => s.set(input.variantId, id, input.onHand)));
+  await repo.insertAdjustment(env.DB, { id, variantId: input.variantId, delta: level.onHand - before.onHand, onHandAfter: level.onHand, reason: "set", actor: input.actor, createdAt: now });
+  return toLevel(level);
+}
+
+

@@ -1,0 +1,84 @@
+/** D1 access for orders: reads with their lines and events, and versioned status changes. */
+import type { OrderStatus } from "../../db/schema";
+
+export type OrderRow = {
+  id: string;
+  order_number: string;
+  customer_id: string;
+  checkout_id: string;
+  status: OrderStatus;
+  currency: string;
+  subtotal: number;
+  discount_total: number;
+  tax_total: number;
+  total: number;
+  version: number;
+  created_at: number;
+};
+export type ItemRow = { order_id: string; variant_id: string; sku: string; title: string; quantity: number; unit_price: number; total: number };
+export type EventRow = { order_id: string; status: string; created_at: number };
+
+const COLUMNS = "id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, total, version, created_at";
+
+export function findOrder(d1: D1Database, id: string) {
+  return d1.prepare(`SELECT ${COLUMNS} FROM orders WHERE id = ?`).bind(id).first<OrderRow>();
+}
+
+export type Cursor = { createdAt: number; id: string } | null;
+
+/** Newest first; `customerId` and `status` narrow the list (each has its index). */
+export async function listOrders(d1: D1Database, filter: { customerId?: string; status?: OrderStatus }, limit: number, cursor: Cursor) {
+  const clauses: [string, unknown[]][] = [];
+  if (filter.customerId) clauses.push(["customer_id = ?", [filter.customerId]]);
+  if (filter.status) clauses.push(["status = ?", [filter.status]]);
+  if (cursor) clauses.push(["(created_at, id) < (?, ?)", [cursor.createdAt, cursor.id]]);
+  const where = clauses.map(([clause]) => clause);
+  const args = clauses.flatMap(([, values]) => values);
+  const sql = `SELECT ${COLUMNS} FROM orders ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`;
+  const { results } = await d1.prepare(sql).bind(...args, limit).all<OrderRow>();
+  return results;
+}
+
+/** Lines and events of up to 100 orders (one bound parameter each). */
+export async function linesAndEvents(d1: D1Database, orderIds: string[]) {
+  if (orderIds.length === 0) return { items: [] as ItemRow[], events: [] as EventRow[] };
+  const marks = orderIds.map(() => "?").join(", ");
+  const [items, events] = await d1.batch([
+    d1.prepare(`SELECT order_id, variant_id, sku, title, quantity, unit_price, total FROM order_items WHERE order_id IN (${marks}) ORDER BY id`).bind(...orderIds),
+    d1.prepare(`SELECT order_id, status, created_at FROM order_events WHERE order_id IN (${marks}) ORDER BY created_at, id`).bind(...orderIds),
+  ]);
+  return { items: items!.results as ItemRow[], events: events!.results as EventRow[] };
+}
+
+/** Moves the order from the exact version read to `to`, with its event; false when it changed meanwhile. */
+export async function transitionOrder(
+  d1: D1Database,
+  order: OrderRow,
+  to: OrderStatus,
+  event: { id: string; actor: string; note: string | null },
+  now: number,
+): Promise<boolean> {
+  const [update] = await d1.batch([
+    d1
+      .prepare("UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ? AND version = ?")
+      .bind(to, now, order.id, order.status, order.version),
+    d1
+      .prepare(
+        `INSERT INTO order_events (id, order_id, status, actor, note, created_at)
+         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = ? AND version = ?)`,
+      )
+      .bind(event.id, order.id, to, event.actor, event.note, now, order.id, to, order.version + 1),
+  ]);
+  return update!.meta.changes === 1;
+}
+
+export function succeededPayment(d1: D1Database, orderId: string) {
+  return d1
+    .prepare("SELECT id, provider, provider_ref, amount FROM payments WHERE order_id = ? AND status = 'succeeded' LIMIT 1")
+    .bind(orderId)
+    .first<{ id: string; provider: string; provider_ref: string; amount: number }>();
+}
+
+export async function markPaymentRefunded(d1: D1Database, paymentId: string, now: number) {
+  await d1.prepare("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ? AND status = 'succeeded'").bind(now, paymentId).run();
+}

@@ -1,0 +1,26 @@
+import { z } from "@hono/zod-openapi";
+import { ORDER_STATUSES } from "../../db/schema";
+import { MoneySchema, PageQuery } from "../../http/openapi";
+import { TotalsSchema } from "../cart/schemas";
+
+export const OrderLine = z
+  .object({ variantId: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, total: MoneySchema })
+  .openapi("OrderLine");
+
+export const Order = z
+  .object({
+    id: z.string(),
+    orderNumber: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    lines: z.array(OrderLine),
+    totals: TotalsSchema,
+    createdAt: z.string(),
+    events: z.array(z.object({ status: z.string(), at: z.string() })),
+  })
+  .openapi("Order");
+export type Order = z.infer<typeof Order>;
+
+export const OrderParam = z.object({ id: z.string().min(1).max(64) });
+export const AdminOrderQuery = PageQuery.extend({ status: z.enum(ORDER_STATUSES).optional() });
+export const OrderStatusBody = z.object({ status: z.enum(ORDER_STATUSES), note: z.string().max(500).optional() }).strict();
+export const RefundBody = z.object({ restock: z.boolean().optional() }).strict();

@@ -1,0 +1,88 @@
+/**
+ * Orders: the customer's own list, detail and cancel; admin list, detail, status changes and
+ * refunds. Status changes follow the state machine and are versioned conditional UPDATEs.
+ */
+import type { OrderStatus } from "../../db/schema";
+import { invalidState, notFound, validationError } from "../../http/errors";
+import { newId } from "../../lib/ids";
+import { money } from "../../lib/money";
+import { toIso } from "../../lib/time";
+import { toTotals } from "../cart/service";
+import { restockLines } from "../inventory/service";
+import { getProvider } from "../payments/provider";
+import * as repo from "./repo";
+import type { Order } from "./schemas";
+import { canTransition } from "./state-machine";
+
+function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRow[]): Order {
+  const c = row.currency;
+  return {
+    id: row.id,
+    orderNumber: row.order_number,
+    status: row.status,
+    lines: items.map((i) => ({ variantId: i.variant_id, sku: i.sku, title: i.title, quantity: i.quantity, unitPrice: money(i.unit_price, c), total: money(i.total, c) })),
+    totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, tax: row.tax_total, total: row.total }, c),
+    createdAt: toIso(row.created_at),
+    events: events.map((e) => ({ status: e.status, at: toIso(e.created_at) })),
+  };
+}
+
+async function hydrate(d1: D1Database, rows: repo.OrderRow[]): Promise<Order[]> {
+  const { items, events } = await repo.linesAndEvents(d1, rows.map((r) => r.id));
+  return rows.map((r) => toOrder(r, items.filter((i) => i.order_id === r.id), events.filter((e) => e.order_id === r.id)));
+}
+
+function decodeCursor(cursor: string | undefined): repo.Cursor {
+  if (!cursor) return null;
+  const match = /^(\d{1,15}):([A-Za-z0-9_]{1,64})$/.exec(cursor);
+  if (!match) throw validationError([{ path: "cursor", message: "Invalid cursor" }]);
+  return { createdAt: Number(match[1]), id: match[2]! };
+}
+
+/** A page of orders, newest first; `customerId` limits it to one customer's own. */
+export async function listOrders(env: Env, filter: { customerId?: string; status?: OrderStatus }, page: { limit: number; cursor?: string }) {
+  const rows = await repo.listOrders(env.DB, filter, page.limit + 1, decodeCursor(page.cursor));
+  const pageRows = rows.slice(0, page.limit);
+  const last = pageRows.at(-1);
+  return { data: await hydrate(env.DB, pageRows), nextCursor: rows.length > page.limit && last ? `${last.created_at}:${last.id}` : null };
+}
+
+async function loadOrder(env: Env, id: string, customerId?: string): Promise<repo.OrderRow> {
+  const row = await repo.findOrder(env.DB, id);
+  // Another customer's order answers exactly like a missing one (no enumeration).
+  if (!row || (customerId && row.customer_id !== customerId)) throw notFound("Order");
+  return row;
+}
+
+/** One order; with `customerId`, only that customer's own. */
+export async function getOrder(env: Env, id: string, customerId?: string): Promise<Order> {
+  return (await hydrate(env.DB, [await loadOrder(env, id, customerId)]))[0]!;
+}
+
+async function refundPayment(env: Env, orderId: string, now: number) {
+  const payment = await repo.succeededPayment(env.DB, orderId);
+  if (payment && (await getProvider(env, payment.provider).refund(payment.provider_ref, payment.amount)).ok) {
+    await repo.markPaymentRefunded(env.DB, payment.id, now);
+  }
+}
+
+async function publish(env: Env, orderId: string, status: OrderStatus, requestId: string | null) {
+  await env.ORDER_EVENTS.send({ type: "order.status_changed", orderId, status, requestId });
+}
+
+export type StatusChange = { status: OrderStatus; actor: string; note?: string | null; restock?: boolean; requestId: string | null };
+
+/** Moves an order along the state machine; cancelling returns stock and money, refunding returns money (and stock if asked). */
+export async function changeStatus(env: Env, id: string, change: StatusChange, customerId?: string, now = Date.now()): Promise<Order> {
+  const row = await loadOrder(env, id, customerId);
+  if (!canTransition(row.status, change.status)) throw invalidState(`An order that is ${row.status} cannot become ${change.status}`, { status: row.status });
+  const event = { id: newId("oev", now), actor: change.actor, note: change.note ?? null };
+  if (!(await repo.transitionOrder(env.DB, row, change.status, event, now))) throw invalidState("The order changed meanwhile; read it again");
+  const { items } = await repo.linesAndEvents(env.DB, [row.id]);
+  if (change.status === "cancelled" || (change.status === "refunded" && change.restock)) {
+    await restockLines(env, row.checkout_id, items.map((i) => i.variant_id));
+  }
+  if (change.status === "cancelled" || change.status === "refunded") await refundPayment(env, row.id, now);
+  await publish(env, row.id, change.status, change.requestId);
+  return getOrder(env, id);
+}

@@ -1,0 +1,174 @@
+import { env, evictDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { resumePaidCheckouts } from "../../src/modules/checkout/sweeps";
+import { addToCart, clearInventoryAlarms, createProduct, createVariant, inventoryStub, pay, startCheckout } from "../factories/commerce";
+import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
+
+afterEach(() => clearInventoryAlarms());
+
+const count = async (sql: string, ...args: unknown[]) =>
+  (await env.DB.prepare(sql).bind(...args).first<{ n: number }>())!.n;
+
+describe("POST /api/v1/store/checkouts", () => {
+  it("locks the cart: 201 LOCKED with the price snapshot, and the stock is reserved", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(5, 1250, 1000);
+    await addToCart(token, v.id, 2);
+    const res = await startCheckout(token);
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ state: "LOCKED", orderId: null, lines: [{ variantId: v.id, quantity: 2, unitPrice: { amount: 1250 } }] });
+    expect(res.json.totals).toMatchObject({ subtotal: { amount: 2500 }, tax: { amount: 250 }, total: { amount: 2750 } });
+    expect(Date.parse(res.json.expiresAt)).toBeGreaterThan(Date.now());
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+  });
+
+  it("answers 422 VALIDATION_ERROR without an Idempotency-Key", async () => {
+    const { token } = await registerCustomer();
+    const res = await call("POST", "/api/v1/store/checkouts", { token });
+    expect(res.status).toBe(422);
+    expectErrorEnvelope(res, "VALIDATION_ERROR");
+  });
+
+  it("answers 422 for an empty cart", async () => {
+    const { token } = await registerCustomer();
+    const res = await startCheckout(token);
+    expect(res.status).toBe(422);
+  });
+
+  it("replays the same answer for the same key and body, and 422 IDEMPOTENCY_CONFLICT for another body", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(5);
+    await addToCart(token, v.id, 1);
+    const first = await startCheckout(token, "same-key");
+    const again = await startCheckout(token, "same-key");
+    expect(again.status).toBe(201);
+    expect(again.json.id).toBe(first.json.id);
+    expect((await inventoryStub(v.id).snapshot(v.id)).reserved).toBe(1);
+    const other = await startCheckout(token, "same-key", { note: "leave at the door" });
+    expect(other.status).toBe(422);
+    expectErrorEnvelope(other, "IDEMPOTENCY_CONFLICT");
+  });
+
+  it("answers 409 INSUFFICIENT_INVENTORY naming each short line, and reserves nothing", async () => {
+    const { token } = await registerCustomer();
+    const { variants } = await createProduct({ variants: [{ stock: 5 }, { stock: 1 }, { stock: 0 }] });
+    for (const [i, v] of variants.entries()) await addToCart(token, v.id, i === 0 ? 2 : 3);
+    const res = await startCheckout(token);
+    expect(res.status).toBe(409);
+    expectErrorEnvelope(res, "INSUFFICIENT_INVENTORY");
+    expect(res.json.error.details.lines).toEqual(
+      expect.arrayContaining([
+        { variantId: variants[1]!.id, requested: 3, available: 1 },
+        { variantId: variants[2]!.id, requested: 3, available: 0 },
+      ]),
+    );
+    expect(res.json.error.details.lines).toHaveLength(2);
+    for (const v of variants) expect((await inventoryStub(v.id).snapshot(v.id)).reserved).toBe(0);
+  });
+
+  it("stock 1, two customers at the same moment: exactly one 201 and one 409", async () => {
+    const v = await createVariant(1);
+    const a = await registerCustomer();
+    const b = await registerCustomer();
+    await addToCart(a.token, v.id);
+    await addToCart(b.token, v.id);
+    const answers = await Promise.all([startCheckout(a.token), startCheckout(b.token)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+});
+
+describe("GET /api/v1/store/checkouts/:id", () => {
+  it("answers the owner and 404 for another customer", async () => {
+    const owner = await registerCustomer();
+    const other = await registerCustomer();
+    const v = await createVariant();
+    await addToCart(owner.token, v.id);
+    const { json } = await startCheckout(owner.token);
+    expect((await call("GET", `/api/v1/store/checkouts/${json.id}`, { token: owner.token })).json.state).toBe("LOCKED");
+    const res = await call("GET", `/api/v1/store/checkouts/${json.id}`, { token: other.token });
+    expect(res.status).toBe(404);
+    expect((await pay(other.token, json.id)).status).toBe(404);
+  });
+});
+
+describe("POST /api/v1/store/checkouts/:id/payment", () => {
+  it("pays: COMPLETED with an order, stock sold, confirmation queued, cart converted", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(5, 800);
+    await addToCart(token, v.id, 2);
+    const checkout = await startCheckout(token);
+    const res = await pay(token, checkout.json.id);
+    expect(res.status).toBe(200);
+    expect(res.json.state).toBe("COMPLETED");
+    expect(res.json.orderId).toMatch(/^ord_/);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
+    expect(await count("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?", userId)).toBe(1);
+    const outbox = await env.DB.prepare("SELECT template, status, dedupe_key FROM email_outbox WHERE dedupe_key = ?").bind(`order_confirmation:${res.json.orderId}`).first();
+    expect(outbox).toEqual({ template: "order_confirmation", status: "pending", dedupe_key: `order_confirmation:${res.json.orderId}` });
+    expect((await call("GET", "/api/v1/store/cart", { token })).json.items).toEqual([]);
+    const again = await pay(token, checkout.json.id);
+    expect(again.json.orderId).toBe(res.json.orderId);
+    expect(await count("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?", userId)).toBe(1);
+  });
+
+  it("answers 402 PAYMENT_FAILED for a decline and keeps the stock reserved for a retry", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(1);
+    await addToCart(token, v.id);
+    const checkout = await startCheckout(token);
+    const declined = await pay(token, checkout.json.id, "tok_decline");
+    expect(declined.status).toBe(402);
+    expectErrorEnvelope(declined, "PAYMENT_FAILED");
+    expect((await inventoryStub(v.id).snapshot(v.id)).reserved).toBe(1);
+    const retried = await pay(token, checkout.json.id);
+    expect(retried.json.state).toBe("COMPLETED");
+  });
+
+  it("completes correctly when the inventory object is evicted between reserve and commit", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(3);
+    await addToCart(token, v.id, 2);
+    const checkout = await startCheckout(token);
+    await evictDurableObject(inventoryStub(v.id));
+    const res = await pay(token, checkout.json.id);
+    expect(res.json.state).toBe("COMPLETED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+  });
+
+  it("when finalize fails after the stock is committed, the sweep makes exactly one order, and a second sweep changes nothing", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 1);
+    const checkout = await startCheckout(token);
+    await env.DB.prepare("CREATE TRIGGER fail_orders BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'injected failure'); END").run();
+    const res = await pay(token, checkout.json.id);
+    await env.DB.prepare("DROP TRIGGER fail_orders").run();
+    expect(res.status).toBe(200);
+    expect(res.json.state).toBe("PAYMENT_CONFIRMED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+    const later = Date.now() + 60_000;
+    expect(await resumePaidCheckouts(env, later)).toMatchObject({ resumed: 1 });
+    await resumePaidCheckouts(env, later + 1);
+    expect(await count("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?", userId)).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM order_items WHERE order_id = (SELECT id FROM orders WHERE customer_id = ?)", userId)).toBe(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+    const after = await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token });
+    expect(after.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+  });
+
+  it("60 customers for 20 units, all at once, then all pay: 20 orders, stock 0, nothing reserved, no 5xx", async () => {
+    const v = await createVariant(20, 500);
+    const customers = await Promise.all(Array.from({ length: 60 }, () => registerCustomer()));
+    await Promise.all(customers.map((c) => addToCart(c.token, v.id)));
+    const checkouts = await Promise.all(customers.map((c) => startCheckout(c.token)));
+    expect(checkouts.filter((r) => r.status >= 500)).toEqual([]);
+    expect(checkouts.filter((r) => r.status === 201)).toHaveLength(20);
+    expect(checkouts.filter((r) => r.status === 409)).toHaveLength(40);
+    const payments = await Promise.all(
+      checkouts.map((r, i) => (r.status === 201 ? pay(customers[i]!.token, r.json.id) : null)).filter((p) => p !== null),
+    );
+    expect(payments.map((p) => p.status)).toEqual(Array(20).fill(200));
+    expect(await count("SELECT COUNT(*) AS n FROM order_items WHERE variant_id = ?", v.id)).toBe(20);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
+  });
+});

@@ -1,0 +1,77 @@
+import { env } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { signPayload } from "../../src/modules/payments/signature";
+import { addToCart, clearInventoryAlarms, createVariant, inventoryStub, startCheckout } from "../factories/commerce";
+import failed from "../fixtures/stripe/payment_intent.payment_failed.json";
+import succeeded from "../fixtures/stripe/payment_intent.succeeded.json";
+import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
+
+afterEach(() => clearInventoryAlarms());
+
+/** The recorded event with this checkout's id and amount filled in. */
+function recorded(fixture: object, checkoutId: string, amount: number): string {
+  const event = JSON.parse(JSON.stringify(fixture).replaceAll("__CHECKOUT_ID__", checkoutId));
+  event.data.object.amount = amount;
+  return JSON.stringify(event);
+}
+
+async function deliver(body: string, options: { secret?: string; ageSeconds?: number } = {}) {
+  const t = Math.floor(Date.now() / 1000) - (options.ageSeconds ?? 0);
+  const v1 = await signPayload(options.secret ?? env.PAYMENT_WEBHOOK_SECRET, t, body);
+  return call("POST", "/api/v1/webhooks/payments", { body, headers: { "Stripe-Signature": `t=${t},v1=${v1}` } });
+}
+
+async function lockedCheckout() {
+  const { token } = await registerCustomer();
+  const v = await createVariant(3, 1500);
+  await addToCart(token, v.id, 2);
+  const res = await startCheckout(token);
+  return { token, v, checkout: res.json };
+}
+
+describe("POST /api/v1/webhooks/payments", () => {
+  it("a signed payment_intent.succeeded completes the checkout with one order, even when delivered twice", async () => {
+    const { token, v, checkout } = await lockedCheckout();
+    const body = recorded(succeeded, checkout.id, checkout.totals.total.amount);
+    const res = await deliver(body);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ received: true, handled: true });
+    expect((await deliver(body)).status).toBe(200);
+    const after = await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token });
+    expect(after.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    const orders = await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?").bind(checkout.id).first<{ n: number }>();
+    expect(orders!.n).toBe(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+  });
+
+  it("refuses a bad signature with 400 and changes nothing", async () => {
+    const { token, checkout } = await lockedCheckout();
+    const res = await deliver(recorded(succeeded, checkout.id, checkout.totals.total.amount), { secret: "whsec_wrong" });
+    expect(res.status).toBe(400);
+    expectErrorEnvelope(res, "VALIDATION_ERROR");
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token })).json.state).toBe("LOCKED");
+    const unsigned = await call("POST", "/api/v1/webhooks/payments", { body: recorded(succeeded, checkout.id, 1) });
+    expect(unsigned.status).toBe(400);
+  });
+
+  it("refuses a replay older than 5 minutes", async () => {
+    const { checkout } = await lockedCheckout();
+    const res = await deliver(recorded(succeeded, checkout.id, checkout.totals.total.amount), { ageSeconds: 301 });
+    expect(res.status).toBe(400);
+  });
+
+  it("ignores a succeeded event whose amount differs from the checkout", async () => {
+    const { token, checkout } = await lockedCheckout();
+    const res = await deliver(recorded(succeeded, checkout.id, 1));
+    expect(res.json).toEqual({ received: true, handled: false });
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token })).json.state).toBe("LOCKED");
+  });
+
+  it("a payment_failed event returns a pending payment to LOCKED", async () => {
+    const { token, checkout } = await lockedCheckout();
+    await env.DB.prepare("UPDATE checkouts SET state = 'PAYMENT_PENDING' WHERE id = ?").bind(checkout.id).run();
+    const res = await deliver(recorded(failed, checkout.id, checkout.totals.total.amount));
+    expect(res.json).toEqual({ received: true, handled: true });
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token })).json.state).toBe("LOCKED");
+  });
+});

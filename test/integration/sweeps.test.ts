@@ -1,0 +1,51 @@
+import { createExecutionContext, createScheduledController, env } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { expireAbandonedCheckouts, resumePaidCheckouts } from "../../src/modules/checkout/sweeps";
+import { runScheduled } from "../../src/scheduled";
+import { addToCart, clearInventoryAlarms, createVariant, inventoryStub, pay, startCheckout } from "../factories/commerce";
+import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
+
+afterEach(() => clearInventoryAlarms());
+
+describe("cron: expire abandoned checkouts", () => {
+  it("expires a checkout past its expiry and gives its stock back; payment then answers 409 INVALID_STATE", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 2);
+    const checkout = await startCheckout(token);
+    const result = await expireAbandonedCheckouts(env, Date.parse(checkout.json.expiresAt) + 1);
+    expect(result.expired).toBeGreaterThanOrEqual(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 2, reserved: 0 });
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token })).json.state).toBe("EXPIRED");
+    const res = await pay(token, checkout.json.id);
+    expect(res.status).toBe(409);
+    expectErrorEnvelope(res, "INVALID_STATE");
+  });
+
+  it("leaves a checkout that has not expired alone", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 1);
+    const checkout = await startCheckout(token);
+    await expireAbandonedCheckouts(env, Date.now());
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token })).json.state).toBe("LOCKED");
+  });
+});
+
+describe("cron: resume paid checkouts", () => {
+  it("returns a payment stuck in PAYMENT_PENDING to LOCKED so the shopper can pay again", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 1);
+    const checkout = await startCheckout(token);
+    await env.DB.prepare("UPDATE checkouts SET state = 'PAYMENT_PENDING' WHERE id = ?").bind(checkout.json.id).run();
+    expect((await pay(token, checkout.json.id)).status).toBe(409);
+    await resumePaidCheckouts(env, Date.now() + 10 * 60_000);
+    expect((await pay(token, checkout.json.id)).json.state).toBe("COMPLETED");
+  });
+
+  it("is registered in the cron sweep, which runs without failing", async () => {
+    const controller = createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" });
+    await expect(runScheduled(controller, env, createExecutionContext())).resolves.toBeUndefined();
+  });
+});
