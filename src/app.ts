@@ -14,6 +14,8 @@ import { jsonContent, validationHook } from "./http/openapi";
 import type { AppEnv } from "./http/types";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
+import { adminProductRoutes } from "./modules/admin-catalog/product-routes";
+import { catalogRoutes } from "./modules/catalog/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -77,6 +79,8 @@ export function createApp() {
 
   app.route("/api/v1/auth", authRoutes);
   app.route("/api/v1/admin", apiKeyRoutes);
+  app.route("/api/v1/store", catalogRoutes);
+  app.route("/api/v1/admin", adminProductRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
