@@ -15,6 +15,7 @@ import type { AppEnv } from "./http/types";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { adminProductRoutes } from "./modules/admin-catalog/product-routes";
+import { adminTaxonomyRoutes } from "./modules/admin-catalog/taxonomy-routes";
 import { catalogRoutes } from "./modules/catalog/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -81,6 +82,7 @@ export function createApp() {
   app.route("/api/v1/admin", apiKeyRoutes);
   app.route("/api/v1/store", catalogRoutes);
   app.route("/api/v1/admin", adminProductRoutes);
+  app.route("/api/v1/admin", adminTaxonomyRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

@@ -114,7 +114,7 @@ function fill(ctx: ReadContext, key: string, gen: Generation, load: Loader): Pro
   let pending = state.inflight.get(key);
   if (!pending) {
     pending = loadFromD1(ctx.env, gen.b, load).then(({ body, etag }) => {
-      const now = Date.now();
+      const now = ctx.now ?? Date.now();
       if (mode !== "kv") remember(state, key, { body, etag }, now);
       if (mode !== "memory") {
         const metadata: KvMeta = { etag, freshUntil: now + TTL.kvFreshMs };
