@@ -23,6 +23,9 @@ import { checkoutRoutes } from "./modules/checkout/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
 import { orderRoutes } from "./modules/orders/routes";
 import { paymentWebhookRoutes } from "./modules/payments/routes";
+import { adminProductRoutes } from "./modules/admin-catalog/product-routes";
+import { adminTaxonomyRoutes } from "./modules/admin-catalog/taxonomy-routes";
+import { catalogRoutes } from "./modules/catalog/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -98,6 +101,9 @@ export function createApp() {
   app.route("/api/v1/store", orderRoutes);
   app.route("/api/v1/admin", adminOrderRoutes);
   app.route("/api/v1/webhooks", paymentWebhookRoutes);
+  app.route("/api/v1/store", catalogRoutes);
+  app.route("/api/v1/admin", adminProductRoutes);
+  app.route("/api/v1/admin", adminTaxonomyRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

@@ -1,0 +1,171 @@
+/**
+ * Admin-side product and variant SQL. Every versioned write is ONE conditional UPDATE
+ * (`WHERE id = ? AND version = ?`), judged by its RETURNING row (D1's meta.changes also counts
+ * the rows the FTS triggers touch, so it cannot tell success); a variant write and the refresh of
+ * its product's denormalized min/max price go in one D1 batch, which is one transaction.
+ */
+import { PRODUCT_COLUMNS, PRODUCT_JOINS, type D1Like, type ProductRow } from "../catalog/repo";
+
+export type NewProduct = {
+  id: string;
+  slug: string;
+  title: string;
+  description: string;
+  status: string;
+  categoryId: string | null;
+  taxRateBps: number;
+  currency: string;
+  minPrice: number | null;
+  maxPrice: number | null;
+};
+export type NewVariant = {
+  id: string;
+  productId: string;
+  sku: string;
+  title: string;
+  price: number;
+  currency: string;
+  options: Record<string, string>;
+  position: number;
+  stock: number;
+};
+
+/** Recomputes a product's price range from its live variants (backs the price filters and sorts). */
+function refreshPriceRange(db: D1Like, productId: string, now: number) {
+  return db
+    .prepare(`UPDATE products SET
+        min_price = (SELECT min(price) FROM product_variants WHERE product_id = ?1 AND deleted_at IS NULL),
+        max_price = (SELECT max(price) FROM product_variants WHERE product_id = ?1 AND deleted_at IS NULL),
+        updated_at = ?2
+      WHERE id = ?1`)
+    .bind(productId, now);
+}
+
+function variantStatements(db: D1Like, v: NewVariant, now: number) {
+  return [
+    db
+      .prepare(`INSERT INTO product_variants (id, product_id, sku, title, price, currency, options, position, version, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
+      .bind(v.id, v.productId, v.sku, v.title, v.price, v.currency, JSON.stringify(v.options), v.position, now, now),
+    db
+      .prepare("INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at) VALUES (?, ?, 0, 0, ?)")
+      .bind(v.id, v.stock, now),
+  ];
+}
+
+/** Product, variants and their stock rows in one batch: all or nothing. */
+export async function insertProduct(db: D1Like, p: NewProduct, variants: NewVariant[], now: number) {
+  const product = db
+    .prepare(`INSERT INTO products (id, slug, title, description, status, category_id, tax_rate_bps, min_price, max_price, currency, version, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
+    .bind(p.id, p.slug, p.title, p.description, p.status, p.categoryId, p.taxRateBps, p.minPrice, p.maxPrice, p.currency, now, now);
+  await db.batch([product, ...variants.flatMap((v) => variantStatements(db, v, now))]);
+}
+
+const PRODUCT_FIELDS = { title: "title", slug: "slug", description: "description", categoryId: "category_id", status: "status", taxRateBps: "tax_rate_bps" } as const;
+
+/** The conditional UPDATE behind PATCH: true when the row was at `expected` version and live. */
+export async function updateProductIfVersion(
+  db: D1Like,
+  id: string,
+  expected: number,
+  patch: Partial<Record<keyof typeof PRODUCT_FIELDS, unknown>>,
+  now: number,
+): Promise<boolean> {
+  const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof typeof PRODUCT_FIELDS, unknown][];
+  const sets = entries.map(([k]) => `${PRODUCT_FIELDS[k]} = ?`);
+  const result = await db
+    .prepare(`UPDATE products SET ${[...sets, "version = version + 1", "updated_at = ?"].join(", ")}
+      WHERE id = ? AND version = ? AND deleted_at IS NULL RETURNING version`)
+    .bind(...entries.map(([, v]) => v), now, id, expected)
+    .first();
+  return result !== null;
+}
+
+export function productState(db: D1Like, id: string) {
+  return db.prepare("SELECT version, deleted_at, slug FROM products WHERE id = ?").bind(id).first<{ version: number; deleted_at: number | null; slug: string }>();
+}
+
+/** Soft delete (deleted = true) or restore; bumps the version so stale editors get 409. */
+export async function setProductDeleted(db: D1Like, id: string, deleted: boolean, now: number): Promise<boolean> {
+  const sql = deleted
+    ? "UPDATE products SET deleted_at = ?1, version = version + 1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL RETURNING id"
+    : "UPDATE products SET deleted_at = NULL, version = version + 1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NOT NULL RETURNING id";
+  return (await db.prepare(sql).bind(now, id).first()) !== null;
+}
+
+export type AdminDb = D1Like;
+export type AdminProductRow = ProductRow & { version: number; deleted_at: number | null };
+
+/** Admin listing, newest first; one statement like the store list (variants folded in). */
+export async function listAdminProducts(db: D1Like, q: { status?: string; includeDeleted: boolean; after?: string; limit: number }) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.status) {
+    where.push("products.status = ?");
+    params.push(q.status);
+  }
+  if (!q.includeDeleted) where.push("products.deleted_at IS NULL");
+  if (q.after) {
+    where.push("products.id < ?");
+    params.push(q.after);
+  }
+  // Ids are ULID-style, so id order is creation order and the cursor is the last id.
+  const sql = `SELECT ${PRODUCT_COLUMNS}, products.version, products.deleted_at FROM products ${PRODUCT_JOINS}
+    ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY products.id DESC LIMIT ?`;
+  return (await db.prepare(sql).bind(...params, q.limit).all<AdminProductRow>()).results;
+}
+
+export function findAdminProduct(db: D1Like, id: string) {
+  return db
+    .prepare(`SELECT ${PRODUCT_COLUMNS}, products.version, products.deleted_at FROM products ${PRODUCT_JOINS} WHERE products.id = ?`)
+    .bind(id)
+    .first<AdminProductRow>();
+}
+
+export async function insertVariant(db: D1Like, v: NewVariant, now: number) {
+  await db.batch([...variantStatements(db, v, now), refreshPriceRange(db, v.productId, now)]);
+}
+
+const VARIANT_FIELDS = { sku: "sku", title: "title", price: "price", currency: "currency", options: "options", position: "position" } as const;
+
+export async function updateVariantIfVersion(
+  db: D1Like,
+  v: { id: string; productId: string },
+  expected: number,
+  patch: Partial<Record<keyof typeof VARIANT_FIELDS, unknown>>,
+  now: number,
+): Promise<boolean> {
+  const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [keyof typeof VARIANT_FIELDS, unknown][];
+  const sets = entries.map(([k]) => `${VARIANT_FIELDS[k]} = ?`);
+  const values = entries.map(([k, value]) => (k === "options" ? JSON.stringify(value) : value));
+  const [update] = await db.batch([
+    db
+      .prepare(`UPDATE product_variants SET ${[...sets, "version = version + 1", "updated_at = ?"].join(", ")}
+        WHERE id = ? AND version = ? AND deleted_at IS NULL RETURNING id`)
+      .bind(...values, now, v.id, expected),
+    refreshPriceRange(db, v.productId, now),
+  ]);
+  return update!.results.length === 1;
+}
+
+export async function softDeleteVariant(db: D1Like, v: { id: string; productId: string }, now: number): Promise<boolean> {
+  const [update] = await db.batch([
+    db
+      .prepare("UPDATE product_variants SET deleted_at = ?1, version = version + 1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL RETURNING id")
+      .bind(now, v.id),
+    refreshPriceRange(db, v.productId, now),
+  ]);
+  return update!.results.length === 1;
+}
+
+export type VariantStateRow = { id: string; product_id: string; version: number; deleted_at: number | null };
+
+export function variantState(db: D1Like, id: string) {
+  return db.prepare("SELECT id, product_id, version, deleted_at FROM product_variants WHERE id = ?").bind(id).first<VariantStateRow>();
+}
+
+export async function maxVariantPosition(db: D1Like, productId: string): Promise<number> {
+  const row = await db.prepare("SELECT max(position) AS p FROM product_variants WHERE product_id = ?").bind(productId).first<{ p: number | null }>();
+  return row?.p ?? -1;
+}

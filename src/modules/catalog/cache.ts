@@ -1,0 +1,167 @@
+/**
+ * Tiered cache for catalog reads: in-isolate LRU (seconds) → KV (minutes) → D1.
+ * Every key carries the catalog generation (`catalog:gen` in KV), which admin writes replace, so
+ * invalidation never scans keys. Entries past their fresh time are still served while ONE
+ * background refresh per key runs in waitUntil (stale-while-revalidate), so a hot page never
+ * waits on D1. The generation also records the D1 bookmark of the write that made it: cache
+ * fills read through a session at that bookmark, so a lagging replica can never store pre-edit
+ * rows under a post-edit key.
+ */
+import { getConfig } from "../../env";
+import { Lru } from "../../lib/lru";
+import { toHex } from "../../lib/crypto";
+import type { D1Like } from "./repo";
+
+export type CacheStatus = "HIT-MEMORY" | "HIT-KV" | "MISS";
+export type CachedBody = { body: string; etag: string };
+export type CacheAnswer = CachedBody & { status: CacheStatus; bookmark: string | null };
+export type Generation = { g: string; b: string | null };
+
+/** Freshness windows; the staleness bounds in docs/caching.md follow from these numbers. */
+export const TTL = {
+  memoryFreshMs: 5_000,
+  memoryStaleMs: 30_000,
+  kvFreshMs: 60_000,
+  kvExpirySeconds: 300,
+  generationMemoMs: 1_000,
+  generationKvCacheTtlSeconds: 30,
+};
+const GEN_KEY = "catalog:gen";
+const encoder = new TextEncoder();
+
+type MemoryEntry = CachedBody & { freshUntil: number };
+type KvMeta = { etag: string; freshUntil: number };
+type IsolateState = {
+  lru: Lru<MemoryEntry>;
+  gen?: { value: Generation; until: number };
+  genLoading?: Promise<Generation>;
+  inflight: Map<string, Promise<CachedBody>>;
+};
+
+// Keyed by the env object (one per isolate in production, one per test file under vitest), so
+// tests never see another file's cached pages.
+const states = new WeakMap<object, IsolateState>();
+
+function stateOf(env: Env): IsolateState {
+  let state = states.get(env);
+  if (!state) {
+    state = { lru: new Lru({ maxEntries: 2_000, maxBytes: 16 * 1024 * 1024 }), inflight: new Map() };
+    states.set(env, state);
+  }
+  return state;
+}
+
+export type ReadContext = {
+  env: Env;
+  waitUntil: (promise: Promise<unknown>) => void;
+  /** X-D1-Bookmark from the client: it wants to see its own writes. */
+  bookmark?: string | null;
+  now?: number;
+};
+export type Loader = (db: D1Like) => Promise<unknown>;
+
+/** Bookmarks are fixed-width hex fields, so string order is log order; unknown shapes count as newer. */
+export function isNewerBookmark(candidate: string, known: string | null): boolean {
+  if (!known || candidate.length !== known.length) return true;
+  return candidate > known;
+}
+
+async function etagOf(body: string): Promise<string> {
+  return `"${toHex(await crypto.subtle.digest("SHA-1", encoder.encode(body))).slice(0, 20)}"`;
+}
+
+async function loadFromD1(env: Env, anchor: string | null, load: Loader) {
+  const session = env.DB.withSession(anchor ?? "first-unconstrained");
+  const body = JSON.stringify(await load(session));
+  return { body, etag: await etagOf(body), bookmark: session.getBookmark() };
+}
+
+/** The catalog generation this isolate believes in, re-read from KV at most once a second. */
+export async function currentGeneration(env: Env, now = Date.now(), force = false): Promise<Generation> {
+  const state = stateOf(env);
+  if (!force && state.gen && state.gen.until > now) return state.gen.value;
+  state.genLoading ??= env.CACHE.get<Generation>(GEN_KEY, { type: "json", cacheTtl: TTL.generationKvCacheTtlSeconds })
+    .then((value) => {
+      const gen = value ?? { g: "0", b: null };
+      state.gen = { value: gen, until: Date.now() + TTL.generationMemoMs };
+      return gen;
+    })
+    .finally(() => (state.genLoading = undefined));
+  return state.genLoading;
+}
+
+/** Starts a new catalog generation after an admin write and drops the given keys of the old one. */
+export async function bumpGeneration(env: Env, bookmark: string | null, staleKeys: string[] = []): Promise<void> {
+  if (getConfig(env).CACHE_MODE === "none") return;
+  const state = stateOf(env);
+  const old = await currentGeneration(env);
+  const next: Generation = { g: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`, b: bookmark };
+  state.gen = { value: next, until: Date.now() + TTL.generationMemoMs };
+  const oldKeys = staleKeys.map((key) => `cat:${old.g}:${key}`);
+  for (const key of oldKeys) state.lru.delete(key);
+  await Promise.all([env.CACHE.put(GEN_KEY, JSON.stringify(next)), ...oldKeys.map((key) => env.CACHE.delete(key))]);
+}
+
+function remember(state: IsolateState, key: string, entry: CachedBody, now: number) {
+  const value = { ...entry, freshUntil: now + TTL.memoryFreshMs };
+  state.lru.set(key, value, entry.body.length * 2 + 128, now + TTL.memoryFreshMs + TTL.memoryStaleMs);
+}
+
+/** Loads once per key per isolate even when many requests miss together, and writes back the layers. */
+function fill(ctx: ReadContext, key: string, gen: Generation, load: Loader): Promise<CachedBody> {
+  const state = stateOf(ctx.env);
+  const mode = getConfig(ctx.env).CACHE_MODE;
+  let pending = state.inflight.get(key);
+  if (!pending) {
+    pending = loadFromD1(ctx.env, gen.b, load).then(({ body, etag }) => {
+      const now = ctx.now ?? Date.now();
+      if (mode !== "kv") remember(state, key, { body, etag }, now);
+      if (mode !== "memory") {
+        const metadata: KvMeta = { etag, freshUntil: now + TTL.kvFreshMs };
+        ctx.waitUntil(ctx.env.CACHE.put(key, body, { expirationTtl: TTL.kvExpirySeconds, metadata }));
+      }
+      return { body, etag };
+    });
+    pending = pending.finally(() => state.inflight.delete(key));
+    state.inflight.set(key, pending);
+  }
+  return pending;
+}
+
+function refreshInBackground(ctx: ReadContext, key: string, gen: Generation, load: Loader) {
+  if (stateOf(ctx.env).inflight.has(key)) return;
+  ctx.waitUntil(fill(ctx, key, gen, load).catch(() => undefined));
+}
+
+/** Serves one catalog read through the layers CACHE_MODE selects. */
+export async function serveCached(ctx: ReadContext, key: string, load: Loader): Promise<CacheAnswer> {
+  const { env } = ctx;
+  const mode = getConfig(env).CACHE_MODE;
+  if (mode === "none") return { ...(await loadFromD1(env, ctx.bookmark ?? null, load)), status: "MISS" };
+  let gen = await currentGeneration(env, ctx.now);
+  if (ctx.bookmark && isNewerBookmark(ctx.bookmark, gen.b)) {
+    // The client wrote something this isolate may not know about yet: ask KV, else read D1 directly.
+    gen = await currentGeneration(env, ctx.now, true);
+    if (isNewerBookmark(ctx.bookmark, gen.b)) return { ...(await loadFromD1(env, ctx.bookmark, load)), status: "MISS" };
+  }
+  const fullKey = `cat:${gen.g}:${key}`;
+  const state = stateOf(env);
+  const now = ctx.now ?? Date.now();
+  if (mode !== "kv") {
+    const hit = state.lru.get(fullKey, now);
+    if (hit) {
+      if (hit.freshUntil <= now) refreshInBackground(ctx, fullKey, gen, load);
+      return { body: hit.body, etag: hit.etag, status: "HIT-MEMORY", bookmark: ctx.bookmark ?? null };
+    }
+  }
+  if (mode !== "memory") {
+    const stored = await env.CACHE.getWithMetadata<KvMeta>(fullKey);
+    if (stored.value !== null && stored.metadata) {
+      const entry = { body: stored.value, etag: stored.metadata.etag };
+      if (mode !== "kv") remember(state, fullKey, entry, now);
+      if (stored.metadata.freshUntil <= now) refreshInBackground(ctx, fullKey, gen, load);
+      return { ...entry, status: "HIT-KV", bookmark: ctx.bookmark ?? null };
+    }
+  }
+  return { ...(await fill(ctx, fullKey, gen, load)), status: "MISS", bookmark: ctx.bookmark ?? null };
+}

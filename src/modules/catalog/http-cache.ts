@@ -1,0 +1,37 @@
+/** Turns a cache answer into an HTTP answer: ETag, 304, Cache-Control, X-Cache, X-D1-Bookmark. */
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/types";
+import type { CacheAnswer, ReadContext } from "./cache";
+
+/** Browsers and CDNs may keep a public catalog answer briefly; the ETag makes revalidation cheap. */
+export const PUBLIC_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30";
+const BOOKMARK = /^[A-Za-z0-9-]{1,128}$/;
+
+export function readContext(c: Context<AppEnv>): ReadContext {
+  const bookmark = c.req.header("X-D1-Bookmark");
+  return {
+    env: c.env,
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    bookmark: bookmark && BOOKMARK.test(bookmark) ? bookmark : null,
+  };
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t === etag || t === `W/${etag}`;
+  });
+}
+
+export function sendCached(c: Context<AppEnv>, answer: CacheAnswer): Response {
+  c.set("cacheStatus", answer.status);
+  const headers: Record<string, string> = {
+    ETag: answer.etag,
+    "Cache-Control": PUBLIC_CACHE_CONTROL,
+    "X-Cache": answer.status,
+  };
+  if (answer.bookmark) headers["X-D1-Bookmark"] = answer.bookmark;
+  if (matches(c.req.header("If-None-Match"), answer.etag)) return c.body(null, 304, headers);
+  return c.body(answer.body, 200, { ...headers, "Content-Type": "application/json; charset=UTF-8" });
+}

@@ -1,0 +1,112 @@
+/**
+ * Store catalog reads. Each answer is built from one D1 statement and served through the tiered
+ * cache (cache.ts); the cached value is the final JSON body, so a hit costs no serialization.
+ */
+import { AppError, validationError } from "../../http/errors";
+import { fromBase64Url, toBase64Url } from "../../lib/crypto";
+import { serveCached, type CacheAnswer, type ReadContext } from "./cache";
+import { toCategoryTree, toProduct } from "./mappers";
+import * as repo from "./repo";
+import type { ProductListQuery, Sort } from "./schemas";
+
+type Cursor = { s: Sort; v: [number | string, string] };
+
+export function encodeCursor(cursor: Cursor): string {
+  return toBase64Url(new TextEncoder().encode(JSON.stringify(cursor)));
+}
+
+function decodeCursor(raw: string, sort: Sort): Cursor["v"] {
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(fromBase64Url(raw))) as Cursor;
+    const [first, id] = parsed.v;
+    if (parsed.s === sort && (typeof first === "number" || typeof first === "string") && typeof id === "string") {
+      return [first, id];
+    }
+  } catch {
+    // fall through to the one answer for any unreadable cursor
+  }
+  throw new AppError("VALIDATION_ERROR", "Invalid cursor for this query", 400);
+}
+
+/** Turns shopper text into an FTS5 query: each word a quoted prefix phrase, so no operator injection. */
+export function toMatchExpression(q: string): string {
+  const terms = q
+    .split(/\s+/)
+    .map((term) => term.replace(/[^\p{L}\p{N}_-]+/gu, ""))
+    .filter((term) => /[\p{L}\p{N}]/u.test(term))
+    .slice(0, 8);
+  if (terms.length === 0) throw validationError([{ path: "q", message: "Search needs at least one letter or digit" }]);
+  return terms.map((term) => `"${term}"*`).join(" ");
+}
+
+function listShape(query: ProductListQuery): repo.ListShape {
+  const sort: Sort = query.sort ?? (query.q ? "relevance" : "newest");
+  // Relevance without a search has nothing to rank by; newest is the honest fallback.
+  const effective = sort === "relevance" && !query.q ? "newest" : sort;
+  return {
+    sort: effective,
+    match: query.q ? toMatchExpression(query.q) : undefined,
+    category: query.category,
+    collection: query.collection,
+    minPrice: query.minPrice,
+    maxPrice: query.maxPrice,
+    after: query.cursor ? decodeCursor(query.cursor, effective) : undefined,
+    limit: query.limit,
+  };
+}
+
+function cursorValue(row: repo.ProductRow, sort: Sort): number | string {
+  if (sort === "newest") return row.created_at;
+  if (sort === "relevance") return row.rank ?? 0;
+  return row.min_price ?? 0;
+}
+
+/** Loads one page: fetches limit + 1 rows so the presence of a next page needs no count query. */
+export async function loadProductPage(db: repo.D1Like, shape: repo.ListShape) {
+  const rows = await repo.listProducts(db, { ...shape, limit: shape.limit + 1 });
+  const page = rows.slice(0, shape.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > shape.limit && last
+      ? encodeCursor({ s: shape.sort, v: [cursorValue(last, shape.sort), last.id] })
+      : null;
+  return { data: page.map(toProduct), nextCursor };
+}
+
+/** A page of active products for the store, cached per normalized query. */
+export function listProducts(ctx: ReadContext, query: ProductListQuery): Promise<CacheAnswer> {
+  const shape = listShape(query);
+  const key = `list:${JSON.stringify([shape.sort, shape.match, shape.category, shape.collection, shape.minPrice, shape.maxPrice, shape.after, shape.limit])}`;
+  return serveCached(ctx, key, (db) => loadProductPage(db, shape));
+}
+
+/** One active product by id or slug; the cache stores a miss as null so it becomes a 404. */
+export async function getProduct(ctx: ReadContext, idOrSlug: string): Promise<CacheAnswer> {
+  const answer = await serveCached(ctx, `detail:${idOrSlug}`, async (db) => {
+    const row = await repo.findStoreProduct(db, idOrSlug);
+    return row ? toProduct(row) : null;
+  });
+  if (answer.body === "null") throw new AppError("NOT_FOUND", "Product not found", 404);
+  return answer;
+}
+
+/** The live category tree. */
+export function listCategories(ctx: ReadContext): Promise<CacheAnswer> {
+  return serveCached(ctx, "categories", async (db) => ({
+    data: toCategoryTree(await repo.listLiveCategories(db)),
+    nextCursor: null,
+  }));
+}
+
+/** Live collections. */
+export function listCollections(ctx: ReadContext): Promise<CacheAnswer> {
+  return serveCached(ctx, "collections", async (db) => ({
+    data: (await repo.listLiveCollections(db)).map((row) => ({
+      id: row.id,
+      slug: row.slug,
+      title: row.title,
+      description: row.description,
+    })),
+    nextCursor: null,
+  }));
+}
