@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
             PAYMENT_WEBHOOK_SECRET: "whsec_test_secret",
             ENVIRONMENT: "test",
+            // Many tests call from one "unknown" IP; rate-limit tests set their own low limits.
+            RATE_LIMIT_MULTIPLIER: "1000",
           },
         },
       }),
@@ -23,7 +25,7 @@ export default defineConfig(async () => {
       include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
-      silent: "passed-only",
+      silent: "passed-only" as const,
       hookTimeout: 30_000,
     },
   };

@@ -8,12 +8,14 @@ import { HTTPException } from "hono/http-exception";
 import { AppError, errorBody, type ErrorCode } from "./http/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
 import { corsFromConfig } from "./http/middleware/cors";
+import { rateLimit } from "./http/middleware/rate-limit";
 import { requestContext } from "./http/middleware/request-context";
 import { securityHeaders } from "./http/middleware/security-headers";
 import { jsonContent, validationHook } from "./http/openapi";
 import type { AppEnv } from "./http/types";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
+import { RateLimitedError } from "./modules/rate-limit/headers";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -41,7 +43,11 @@ export function createApp() {
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? crypto.randomUUID();
     const known = toAppError(err);
-    if (known) return c.json(errorBody(known, requestId), known.status);
+    if (known) {
+      const res = c.json(errorBody(known, requestId), known.status);
+      if (known instanceof RateLimitedError) for (const [name, value] of Object.entries(known.headers)) res.headers.set(name, value);
+      return res;
+    }
     // Faults are logged by name only (messages can carry SQL or user data) and never echoed.
     c.get("logger")?.error("unhandled_error", { name: err instanceof Error ? err.name : typeof err });
     console.error(err);
@@ -51,7 +57,7 @@ export function createApp() {
     c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), c.get("requestId") ?? crypto.randomUUID()), 404),
   );
 
-  app.use("*", requestContext, securityHeaders, corsFromConfig, bodyLimitFromConfig);
+  app.use("*", requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
