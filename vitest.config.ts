@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
             PAYMENT_WEBHOOK_SECRET: "whsec_test_secret",
             ENVIRONMENT: "test",
+            // Many tests call from one "unknown" IP; rate-limit tests set their own low limits.
+            RATE_LIMIT_MULTIPLIER: "1000",
           },
         },
       }),

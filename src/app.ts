@@ -9,6 +9,7 @@ import { reportError, scrub } from "./http/error-reporting";
 import { AppError, errorBody, type ErrorCode } from "./http/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
 import { corsFromConfig } from "./http/middleware/cors";
+import { rateLimit } from "./http/middleware/rate-limit";
 import { requestContext } from "./http/middleware/request-context";
 import { securityHeaders } from "./http/middleware/security-headers";
 import { jsonContent, validationHook } from "./http/openapi";
@@ -26,6 +27,7 @@ import { paymentWebhookRoutes } from "./modules/payments/routes";
 import { adminProductRoutes } from "./modules/admin-catalog/product-routes";
 import { adminTaxonomyRoutes } from "./modules/admin-catalog/taxonomy-routes";
 import { catalogRoutes } from "./modules/catalog/routes";
+import { RateLimitedError } from "./modules/rate-limit/headers";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -53,7 +55,11 @@ export function createApp() {
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? crypto.randomUUID();
     const known = toAppError(err);
-    if (known) return c.json(errorBody(known, requestId), known.status);
+    if (known) {
+      const res = c.json(errorBody(known, requestId), known.status);
+      if (known instanceof RateLimitedError) for (const [name, value] of Object.entries(known.headers)) res.headers.set(name, value);
+      return res;
+    }
     // Faults are logged by name only (messages can carry SQL or user data) and never echoed.
     c.get("logger")?.error("unhandled_error", {
       name: err instanceof Error ? err.name : typeof err,
@@ -66,7 +72,7 @@ export function createApp() {
     c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), c.get("requestId") ?? crypto.randomUUID()), 404),
   );
 
-  app.use("*", requestContext, securityHeaders, corsFromConfig, bodyLimitFromConfig);
+  app.use("*", requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

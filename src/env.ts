@@ -22,6 +22,9 @@ const ConfigSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(65_536),
   CORS_ORIGINS: z.string().default("*"),
   CACHE_MODE: z.enum(["none", "memory", "kv", "tiered"]).default("tiered"),
+  RATE_LIMIT_ENABLED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** How long a request waits for the limiter before passing anyway (fail open). */
+  RATE_LIMIT_TIMEOUT_MS: positiveInt.default(100),
   RATE_LIMIT_MULTIPLIER: z.coerce.number().positive().default(1),
   RATE_LIMIT_STORE_READ: policy.default({ limit: 300, windowSeconds: 60 }),
   RATE_LIMIT_AUTH: policy.default({ limit: 10, windowSeconds: 60 }),

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
+import { limitLoginAttempts } from "../../http/middleware/rate-limit";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import {
   AuthSession,
@@ -39,7 +40,11 @@ authRoutes.openapi(
     request: { body: jsonBody(LoginBody) },
     responses: { 200: jsonContent(AuthSession, "Signed in"), ...errorResponses(400, 401, 422, 429) },
   }),
-  async (c) => c.json(await auth.login(c.env, c.req.valid("json")), 200),
+  async (c) => {
+    const body = c.req.valid("json");
+    await limitLoginAttempts(c, body.email);
+    return c.json(await auth.login(c.env, body), 200);
+  },
 );
 
 authRoutes.openapi(

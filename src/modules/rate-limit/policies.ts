@@ -1,0 +1,47 @@
+/**
+ * Rate-limit policies per route group (DESIGN.md "Rate limiting"): each is a config var
+ * ("limit/windowSeconds"), all scaled by RATE_LIMIT_MULTIPLIER, and `routeGroup` maps a
+ * request to the group whose policy applies.
+ */
+import type { Config } from "../../env";
+
+export type PolicyName = "storeRead" | "auth" | "loginEmail" | "cart" | "checkout" | "admin" | "default";
+
+export type Policy = { name: PolicyName; limit: number; windowSeconds: number };
+
+const CONFIG_KEYS = {
+  storeRead: "RATE_LIMIT_STORE_READ",
+  auth: "RATE_LIMIT_AUTH",
+  loginEmail: "RATE_LIMIT_LOGIN_EMAIL",
+  cart: "RATE_LIMIT_CART",
+  checkout: "RATE_LIMIT_CHECKOUT",
+  admin: "RATE_LIMIT_ADMIN",
+  default: "RATE_LIMIT_DEFAULT",
+} as const satisfies Record<PolicyName, keyof Config>;
+
+/** The policy as configured, scaled by the multiplier; never below one request per window. */
+export function policyFor(config: Config, name: PolicyName): Policy {
+  const { limit, windowSeconds } = config[CONFIG_KEYS[name]];
+  return { name, limit: Math.max(1, Math.floor(limit * config.RATE_LIMIT_MULTIPLIER)), windowSeconds };
+}
+
+/** Paths that are never limited: probes and docs must answer even under attack. */
+const EXEMPT = new Set(["/healthz", "/openapi.json", "/docs"]);
+
+/** `user` groups are keyed by the signed-in user when there is one; the rest by client IP. */
+export type RouteGroup = { policy: PolicyName; keyBy: "ip" | "user" };
+
+/** Which policy limits a request, or null for exempt paths. */
+export function routeGroup(method: string, path: string): RouteGroup | null {
+  if (EXEMPT.has(path) || method === "OPTIONS") return null;
+  const read = method === "GET" || method === "HEAD";
+  if (path.startsWith("/api/v1/auth/")) return { policy: "auth", keyBy: "ip" };
+  if (path.startsWith("/api/v1/admin/")) return { policy: "admin", keyBy: "ip" };
+  if (path.startsWith("/api/v1/store/")) {
+    if (read) return { policy: "storeRead", keyBy: "ip" };
+    if (path.startsWith("/api/v1/store/checkouts")) return { policy: "checkout", keyBy: "user" };
+    if (path.startsWith("/api/v1/store/cart")) return { policy: "cart", keyBy: "user" };
+    return { policy: "default", keyBy: "user" };
+  }
+  return { policy: "default", keyBy: "ip" };
+}

@@ -1,0 +1,54 @@
+/**
+ * Exact sliding-window math (a sliding log): a request at `now` is accepted when fewer than
+ * `limit` accepted requests lie in the window (now - windowMs, now]. Rejected requests are not
+ * recorded, so no window of length `windowMs` ever holds more than `limit` accepted requests and
+ * a request is refused only when its window is truly full. Pure: the Durable Object stores the
+ * timestamps, this module decides.
+ */
+
+export type WindowDecision = {
+  allowed: boolean;
+  limit: number;
+  /** Requests still allowed in the current window after this one. */
+  remaining: number;
+  /** Milliseconds until the window has room again (0 when it has room now). */
+  retryAfterMs: number;
+  /** Milliseconds until the oldest counted request leaves the window (when `remaining` grows). */
+  resetMs: number;
+};
+
+/** Timestamps (ascending) of accepted requests still inside the window ending at `now`. */
+export function liveHits(hits: readonly number[], now: number, windowMs: number): number[] {
+  const cutoff = now - windowMs;
+  let first = 0;
+  while (first < hits.length && hits[first]! <= cutoff) first++;
+  return first === 0 ? hits.slice() : hits.slice(first);
+}
+
+/**
+ * Decides one request against the accepted timestamps of its key; returns the decision and the
+ * live timestamps including this request when it was accepted.
+ */
+export function decide(
+  hits: readonly number[],
+  now: number,
+  limit: number,
+  windowMs: number,
+): { decision: WindowDecision; live: number[]; expired: number } {
+  const live = liveHits(hits, now, windowMs);
+  const expired = hits.length - live.length;
+  const allowed = live.length < limit;
+  if (allowed) live.push(now);
+  // The slot that frees first is the (live.length - limit)-th oldest; with at most `limit`
+  // stored that is the oldest.
+  const blocker = live[Math.max(0, live.length - limit)];
+  const untilOldestLeaves = live.length > 0 ? live[0]! + windowMs - now : 0;
+  const decision: WindowDecision = {
+    allowed,
+    limit,
+    remaining: Math.max(0, limit - live.length),
+    retryAfterMs: allowed ? 0 : Math.max(1, blocker! + windowMs - now),
+    resetMs: Math.max(0, untilOldestLeaves),
+  };
+  return { decision, live, expired };
+}

@@ -1,0 +1,185 @@
+import { createExecutionContext, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app";
+import { BASE, expectErrorEnvelope, registerCustomer, uniqueEmail } from "../helpers";
+
+const app = createApp();
+let ipCounter = 0;
+const freshIp = () => `198.51.100.${++ipCounter}`;
+
+/** Calls the app with low limits of its own (the suite runs with RATE_LIMIT_MULTIPLIER=1000). */
+async function send(
+  vars: Record<string, unknown>,
+  method: string,
+  path: string,
+  options: { ip?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.ip) headers["CF-Connecting-IP"] = options.ip;
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  const ctx = createExecutionContext();
+  const res = await app.fetch(
+    new Request(`${BASE}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) }),
+    // A generous budget: a cold Durable Object in the test runtime can take longer than production's.
+    { ...env, RATE_LIMIT_MULTIPLIER: "1", RATE_LIMIT_TIMEOUT_MS: "5000", ...vars },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("RateLimiterDO", () => {
+  const stubFor = (key: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+
+  it("accepts `limit` hits, refuses the next, and keeps its window across eviction", async () => {
+    const stub = stubFor("test:evict");
+    for (let i = 0; i < 3; i++) expect((await stub.hit("p", 3, 60_000)).allowed).toBe(true);
+    await evictDurableObject(stub);
+    const after = await stubFor("test:evict").hit("p", 3, 60_000);
+    expect(after).toMatchObject({ allowed: false, remaining: 0 });
+    expect(after.retryAfterMs).toBeGreaterThan(59_000);
+  });
+
+  it("keeps one window per policy for the same key", async () => {
+    const stub = stubFor("test:policies");
+    expect((await stub.hit("a", 1, 60_000)).allowed).toBe(true);
+    expect((await stub.hit("a", 1, 60_000)).allowed).toBe(false);
+    expect((await stub.hit("b", 1, 60_000)).allowed).toBe(true);
+  });
+
+  it("lets exactly `limit` of many concurrent hits through", async () => {
+    const stub = stubFor("test:concurrent");
+    const results = await Promise.all(Array.from({ length: 25 }, () => stub.hit("p", 10, 60_000)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(10);
+  });
+
+  it("drops all storage of an idle key when its alarm fires after the window", async () => {
+    const stub = stubFor("test:idle");
+    await stub.hit("p", 5, 50);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The alarm may already have fired on its own; running it again must be harmless.
+    await runDurableObjectAlarm(stub);
+    const rows = await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'hits'").toArray());
+    expect(rows).toEqual([]);
+    // The object still works after dropping its storage.
+    expect((await stub.hit("p", 5, 50)).remaining).toBe(4);
+  });
+
+  it("keeps a busy key's live hits when its alarm fires", async () => {
+    const stub = stubFor("test:busy");
+    await stub.hit("short", 5, 30);
+    await stub.hit("long", 5, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await runDurableObjectAlarm(stub);
+    expect((await stub.hit("long", 5, 60_000)).remaining).toBe(3);
+    expect((await stub.hit("short", 5, 30)).remaining).toBe(4);
+  });
+});
+
+describe("rate limiting middleware", () => {
+  it("answers 429 RATE_LIMITED with Retry-After and RateLimit headers once a store IP is over its policy", async () => {
+    const ip = freshIp();
+    const vars = { RATE_LIMIT_STORE_READ: "2/60" };
+    const first = await send(vars, "GET", "/api/v1/store/nothing-here", { ip });
+    expect(first.status).toBe(404);
+    expect(first.headers.get("RateLimit-Policy")).toBe('"storeRead";q=2;w=60');
+    expect(first.headers.get("RateLimit")).toMatch(/^"storeRead";r=1;t=\d+$/);
+    await send(vars, "GET", "/api/v1/store/nothing-here", { ip });
+    const limited = await send(vars, "GET", "/api/v1/store/nothing-here", { ip });
+    expect(limited.status).toBe(429);
+    expectErrorEnvelope(limited, "RATE_LIMITED");
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(59);
+    expect(limited.headers.get("RateLimit")).toMatch(/^"storeRead";r=0;t=\d+$/);
+    // Another client is not affected.
+    expect((await send(vars, "GET", "/api/v1/store/nothing-here", { ip: freshIp() })).status).toBe(404);
+  });
+
+  it("keys by CF-Connecting-IP and ignores a client-set X-Forwarded-For", async () => {
+    const ip = freshIp();
+    const vars = { RATE_LIMIT_DEFAULT: "1/60" };
+    await send(vars, "GET", "/somewhere", { ip, headers: { "X-Forwarded-For": "203.0.113.1" } });
+    const spoofed = await send(vars, "GET", "/somewhere", { ip, headers: { "X-Forwarded-For": "203.0.113.2" } });
+    expect(spoofed.status).toBe(429);
+  });
+
+  it("scales every policy by RATE_LIMIT_MULTIPLIER", async () => {
+    const ip = freshIp();
+    const res = await send({ RATE_LIMIT_AUTH: "10/60", RATE_LIMIT_MULTIPLIER: "3" }, "GET", "/api/v1/auth/me", { ip });
+    expect(res.headers.get("RateLimit-Policy")).toBe('"auth";q=30;w=60');
+  });
+
+  it("keys cart writes by the signed-in user, so one user's burst does not block another on the same IP", async () => {
+    const ip = freshIp();
+    const vars = { RATE_LIMIT_CART: "1/60" };
+    const [ann, bob] = [await registerCustomer(), await registerCustomer()];
+    await send(vars, "POST", "/api/v1/store/cart/items", { ip, token: ann.token, body: {} });
+    expect((await send(vars, "POST", "/api/v1/store/cart/items", { ip, token: ann.token, body: {} })).status).toBe(429);
+    expect((await send(vars, "POST", "/api/v1/store/cart/items", { ip, token: bob.token, body: {} })).status).not.toBe(429);
+  });
+
+  it("does not limit /healthz, /openapi.json or /docs", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) {
+      const res = await send({ RATE_LIMIT_DEFAULT: "1/60" }, "GET", "/healthz", { ip });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("RateLimit")).toBeNull();
+    }
+  });
+
+  it("limits login per email across IPs, and per IP across emails", async () => {
+    const vars = { RATE_LIMIT_LOGIN_EMAIL: "2/60", RATE_LIMIT_AUTH: "3/60" };
+    const email = uniqueEmail("target");
+    const attempt = (ip: string, who = email) => send(vars, "POST", "/api/v1/auth/login", { ip, body: { email: who, password: "guess-guess" } });
+    expect((await attempt(freshIp())).status).toBe(401);
+    expect((await attempt(freshIp())).status).toBe(401);
+    const third = await attempt(freshIp());
+    expect(third.status).toBe(429);
+    expect(third.json.error.details.policy).toBe("loginEmail");
+
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) expect((await attempt(ip, uniqueEmail("spray"))).status).toBe(401);
+    const sprayed = await attempt(ip, uniqueEmail("spray"));
+    expect(sprayed.status).toBe(429);
+    expect(sprayed.json.error.details.policy).toBe("auth");
+  });
+
+  it("passes requests when RATE_LIMIT_ENABLED is false", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) {
+      const res = await send({ RATE_LIMIT_DEFAULT: "1/60", RATE_LIMIT_ENABLED: "false" }, "GET", "/elsewhere", { ip });
+      expect(res.status).toBe(404);
+    }
+  });
+});
+
+describe("rate limiting fails open", () => {
+  const namespace = (hit: () => Promise<unknown>) => ({
+    idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+    get: () => ({ hit }),
+  });
+
+  it("passes the request and logs a warning when the limiter does not answer within the budget", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const hang = namespace(() => new Promise(() => {}));
+    const res = await send({ RATE_LIMITER: hang, RATE_LIMIT_TIMEOUT_MS: "20" }, "GET", "/healthz-not", { ip: freshIp() });
+    expect(res.status).toBe(404);
+    expect(warn.mock.calls.map((args) => String(args[0])).join("\n")).toContain('"reason":"timeout"');
+  });
+
+  it("retries a broken stub once with a new one, then passes and logs", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    let calls = 0;
+    const broken = namespace(async () => {
+      calls += 1;
+      throw new Error("Network connection lost.");
+    });
+    const res = await send({ RATE_LIMITER: broken }, "GET", "/api/v1/store/x", { ip: freshIp() });
+    expect(res.status).toBe(404);
+    expect(calls).toBe(2);
+    expect(warn.mock.calls.filter((args) => String(args[0]).includes("rate_limit_unavailable"))).toHaveLength(2);
+  });
+});

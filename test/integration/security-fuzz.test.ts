@@ -1,0 +1,73 @@
+/**
+ * Invariant: no request — valid, mutated or junk, built from each operation's schemas in the
+ * generated /openapi.json — produces a 5xx or an error outside the envelope. New routes are
+ * fuzzed automatically; the number of runs per operation is bounded so the suite stays fast.
+ */
+import fc from "fast-check";
+import { SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { BASE, call, createAdmin } from "../helpers";
+import { mutated, paramValue, type OpenApiDoc, type Operation } from "../openapi-arbitraries";
+
+const RUNS_PER_OPERATION = 25;
+const doc = (await call("GET", "/openapi.json")).json as OpenApiDoc;
+const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+  Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op: op as Operation })),
+);
+
+let adminToken: string;
+beforeAll(async () => {
+  adminToken = (await createAdmin()).token;
+});
+
+function requestArb(path: string, op: Operation) {
+  const params = op.parameters ?? [];
+  const pathParams = params.filter((p) => p.in === "path");
+  const queryParams = params.filter((p) => p.in === "query");
+  const bodySchema = op.requestBody?.content?.["application/json"]?.schema;
+  return fc.record({
+    path: fc.tuple(...pathParams.map((p) => paramValue(doc, p.schema))).map((values) =>
+      pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, encodeURIComponent(values[i]!)), path),
+    ),
+    query: fc.subarray(queryParams).chain((chosen) =>
+      fc.tuple(...chosen.map((p) => paramValue(doc, p.schema))).map((values) => new URLSearchParams(chosen.map((p, i) => [p.name, values[i]!])).toString()),
+    ),
+    // constantFrom leans towards its first value: mostly schema-shaped bodies, sometimes none or broken JSON.
+    mode: fc.constantFrom("body", "body", "body", "body", "body", "none", "raw"),
+    body: bodySchema ? mutated(doc, bodySchema) : fc.constant(undefined),
+    rawBody: fc.constantFrom("{", "[1,", '{"a":1}}', "\u0000", "true"),
+    authenticated: fc.boolean(),
+  });
+}
+
+function isEnvelope(json: any): boolean {
+  const e = json?.error;
+  return typeof e?.code === "string" && typeof e.message === "string" && typeof e.requestId === "string" && typeof e.timestamp === "string";
+}
+
+describe("fuzzing every documented operation", () => {
+  it("has operations to fuzz", () => expect(operations.length).toBeGreaterThan(5));
+
+  for (const { method, path, op } of operations) {
+    it(`${method} ${path} never answers 5xx or outside the error envelope`, async () => {
+      await fc.assert(
+        fc.asyncProperty(requestArb(path, op), async (req) => {
+          const headers: Record<string, string> = { "CF-Connecting-IP": "192.0.2.250" };
+          if (req.authenticated && op.security?.length) headers.Authorization = `Bearer ${adminToken}`;
+          let body: string | undefined;
+          if (method !== "GET" && method !== "HEAD") {
+            body = req.mode === "raw" ? req.rawBody : req.mode === "none" || req.body === undefined ? undefined : JSON.stringify(req.body);
+            if (body !== undefined) headers["Content-Type"] = "application/json";
+          }
+          const url = `${BASE}${req.path}${req.query ? `?${req.query}` : ""}`;
+          const res = await SELF.fetch(url, { method, headers, body });
+          const text = await res.text();
+          const where = `${method} ${url} ${body ?? ""} → ${res.status} ${text.slice(0, 200)}`;
+          expect(res.status, where).toBeLessThan(500);
+          if (res.status >= 400) expect(isEnvelope(text ? JSON.parse(text) : null), where).toBe(true);
+        }),
+        { numRuns: RUNS_PER_OPERATION },
+      );
+    });
+  }
+});

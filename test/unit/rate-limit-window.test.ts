@@ -1,0 +1,74 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decide } from "../../src/modules/rate-limit/window";
+
+/** Runs a sequence of request times through the window; returns the accepted times. */
+function simulate(times: number[], limit: number, windowMs: number) {
+  let hits: number[] = [];
+  const accepted: number[] = [];
+  const decisions = times.map((now) => {
+    const { decision, live } = decide(hits, now, limit, windowMs);
+    hits = live;
+    if (decision.allowed) accepted.push(now);
+    return decision;
+  });
+  return { accepted, decisions };
+}
+
+const sortedTimes = fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 200 }).map((t) => t.sort((a, b) => a - b));
+
+describe("sliding window", () => {
+  it("accepts exactly `limit` requests in a burst and refuses the next with a retry time", () => {
+    const { accepted, decisions } = simulate([100, 100, 100, 100], 3, 1000);
+    expect(accepted).toEqual([100, 100, 100]);
+    expect(decisions.map((d) => d.remaining)).toEqual([2, 1, 0, 0]);
+    expect(decisions[3]).toMatchObject({ allowed: false, retryAfterMs: 1000 });
+  });
+
+  it("slides: a slot frees exactly when the oldest request leaves the window, not at a bucket edge", () => {
+    const { decisions } = simulate([0, 500, 999, 1000, 1001], 2, 1000);
+    // 0 and 500 fill the window; at 999 it is full; at 1000 the request at 0 has left.
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false, true, false]);
+    expect(decisions[2]!.retryAfterMs).toBe(1);
+    expect(decisions[4]!.retryAfterMs).toBe(499);
+  });
+
+  it("never accepts more than `limit` in any window of its length (property)", () => {
+    fc.assert(
+      fc.property(sortedTimes, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2_000 }), (times, limit, windowMs) => {
+        const { accepted } = simulate(times, limit, windowMs);
+        for (let i = 0; i < accepted.length; i++) {
+          const inWindow = accepted.filter((t) => t > accepted[i]! - windowMs && t <= accepted[i]!).length;
+          expect(inWindow).toBeLessThanOrEqual(limit);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses a request only when its window already holds `limit` accepted ones (property: exact, not approximate)", () => {
+    fc.assert(
+      fc.property(sortedTimes, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2_000 }), (times, limit, windowMs) => {
+        const { accepted, decisions } = simulate(times, limit, windowMs);
+        times.forEach((now, i) => {
+          const before = accepted.filter((t) => t > now - windowMs && t <= now);
+          if (!decisions[i]!.allowed) expect(before.length).toBe(limit);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reports remaining and reset consistently with the timestamps", () => {
+    fc.assert(
+      fc.property(sortedTimes, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2_000 }), (times, limit, windowMs) => {
+        for (const d of simulate(times, limit, windowMs).decisions) {
+          expect(d.remaining).toBeGreaterThanOrEqual(0);
+          expect(d.remaining).toBeLessThan(limit);
+          expect(d.resetMs).toBeLessThanOrEqual(windowMs);
+          if (!d.allowed) expect(d.retryAfterMs).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+});
