@@ -15,6 +15,8 @@ import type { AppEnv } from "./http/types";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { accountRoutes, adminEmailRoutes } from "./modules/notifications/routes";
+import { recommendationRoutes } from "./modules/recommendations/routes";
+import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -80,6 +82,9 @@ export function createApp() {
   app.route("/api/v1/admin", apiKeyRoutes);
   app.route("/api/v1/admin", adminEmailRoutes);
   app.route("/api/v1/store", accountRoutes);
+  app.route("/api/v1/store", reviewStoreRoutes);
+  app.route("/api/v1/store", recommendationRoutes);
+  app.route("/api/v1/admin", reviewAdminRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

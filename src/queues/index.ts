@@ -4,6 +4,7 @@
  */
 import { createLogger } from "../http/logger";
 import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
+import { consumeOrderEvents } from "./order-events";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -12,6 +13,7 @@ export const consumers: Record<string, QueueConsumer> = {
   "email-critical": consumeEmailBatch,
   "email-bulk": consumeEmailBatch,
   "email-dlq": consumeEmailDeadLetters,
+  "order-events": consumeOrderEvents,
 };
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
