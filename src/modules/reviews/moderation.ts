@@ -24,7 +24,9 @@ const PHRASES = ABUSIVE_PHRASES.map((p) => p.split(" ").map(collapseRuns).join("
 
 /** Lowercased letter words, leetspeak undone, and spelled-out letters ("f u c k") joined back. */
 export function normalizeWords(text: string): string[] {
-  const mapped = [...text.normalize("NFKD").toLowerCase()].map((ch) => LEET[ch] ?? ch).join("");
+  // "!" stands for "i" only inside a word ("sh!t"), never as the punctuation ending one.
+  const lowered = text.normalize("NFKD").toLowerCase().replace(/(?<=[a-z0-9])!(?=[a-z0-9])/g, "i");
+  const mapped = [...lowered].map((ch) => LEET[ch] ?? ch).join("");
   const tokens = mapped.replace(/[\u0300-\u036f]/g, "").split(/[^a-z]+/).filter(Boolean);
   const words: string[] = [];
   let letters = "";
