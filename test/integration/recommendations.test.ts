@@ -5,6 +5,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import { TOP_RELATED_SQL } from "../../src/modules/recommendations/repo";
 import { recordCoPurchases } from "../../src/modules/recommendations/service";
 import { onOrderPlaced } from "../../src/queues/order-events";
 import { call } from "../helpers";
@@ -161,9 +162,9 @@ describe("GET /api/v1/store/products/:id/recommendations", () => {
   });
 
   it("finds related products through the affinity score index", async () => {
-    const plan = await env.DB.prepare(
-      "EXPLAIN QUERY PLAN SELECT related_product_id FROM product_affinity WHERE product_id = ? ORDER BY score DESC LIMIT 8",
-    ).bind("prod_x").all<{ detail: string }>();
-    expect(plan.results.map((r) => r.detail).join("\n")).toContain("product_affinity_score_idx");
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${TOP_RELATED_SQL}`).bind("prod_x", 8).all<{ detail: string }>();
+    const details = plan.results.map((r) => r.detail);
+    expect(details[0]).toContain("product_affinity_score_idx");
+    expect(details.filter((d) => d.startsWith("SCAN"))).toEqual([]);
   });
 });

@@ -138,6 +138,17 @@ describe("POST /api/v1/admin/reviews/:id/approve", () => {
     expect(await ratingOf(product.id)).toEqual({ count: 1, sum: 5 });
   });
 
+  it("gives the product's rating average and count from its approved reviews", async () => {
+    const { ratingSummaries } = await import("../../src/modules/reviews/service");
+    const { product, review } = await pendingReview(5);
+    const other = await buyer(product.id, product.variantId);
+    const second = await call("POST", reviewsPath(product.id), { token: other.token, body: { ...goodReview, rating: 2 } });
+    const admin = await createAdmin();
+    expect((await ratingSummaries(env, [product.id])).get(product.id)).toEqual({ average: null, count: 0 });
+    for (const id of [review.id, second.json.id]) await call("POST", `/api/v1/admin/reviews/${id}/approve`, { token: admin.token });
+    expect((await ratingSummaries(env, [product.id])).get(product.id)).toEqual({ average: 3.5, count: 2 });
+  });
+
   it("counts once when two approvals race", async () => {
     const { product, review } = await pendingReview(3);
     const admin = await createAdmin();

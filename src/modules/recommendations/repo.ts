@@ -53,14 +53,16 @@ export function findLiveProduct(d1: D1Database, productId: string) {
     .first<{ id: string; category_id: string | null }>();
 }
 
+// CROSS JOIN pins the join order: walk this product's scores by index, then look products up.
+// Without table statistics SQLite would otherwise scan every active product first.
+export const TOP_RELATED_SQL = `SELECT ${SUMMARY_COLUMNS}, a.score AS score
+  FROM product_affinity a CROSS JOIN products p ON p.id = a.related_product_id
+  WHERE a.product_id = ? AND p.id <> a.product_id AND ${SHOWABLE}
+  ORDER BY a.score DESC, p.id LIMIT ?`;
+
 export async function topRelated(d1: D1Database, productId: string, limit: number) {
   const { results } = await d1
-    .prepare(
-      `SELECT ${SUMMARY_COLUMNS}, a.score AS score
-       FROM product_affinity a JOIN products p ON p.id = a.related_product_id
-       WHERE a.product_id = ? AND p.id <> a.product_id AND ${SHOWABLE}
-       ORDER BY a.score DESC, p.id LIMIT ?`,
-    )
+    .prepare(TOP_RELATED_SQL)
     .bind(productId, limit)
     .all<CandidateRow>();
   return results;
