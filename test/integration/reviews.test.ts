@@ -204,6 +204,17 @@ describe("GET /api/v1/admin/reviews", () => {
     expect(approved.json.data.map((r: { id: string }) => r.id)).not.toContain(review.id);
   });
 
+  it("lets an API key with reviews:read list reviews but not approve them", async () => {
+    const { review } = await pendingReview();
+    const admin = await createAdmin();
+    const created = await call("POST", "/api/v1/admin/api-keys", { token: admin.token, body: { name: "moderation bot", scopes: ["reviews:read"] } });
+    const apiKey = created.json.key as string;
+    expect((await call("GET", "/api/v1/admin/reviews?status=pending", { apiKey })).status).toBe(200);
+    const approve = await call("POST", `/api/v1/admin/reviews/${review.id}/approve`, { apiKey });
+    expect(approve.status).toBe(403);
+    expectErrorEnvelope(approve, "FORBIDDEN");
+  });
+
   it("lists the pending reviews through the moderation index", async () => {
     const plan = await env.DB.prepare(
       "EXPLAIN QUERY PLAN SELECT r.* FROM reviews r JOIN users u ON u.id = r.customer_id WHERE r.status = 'pending' ORDER BY r.created_at DESC, r.id DESC LIMIT 20",
