@@ -28,6 +28,8 @@ import { adminProductRoutes } from "./modules/admin-catalog/product-routes";
 import { adminTaxonomyRoutes } from "./modules/admin-catalog/taxonomy-routes";
 import { catalogRoutes } from "./modules/catalog/routes";
 import { RateLimitedError } from "./modules/rate-limit/headers";
+import { recommendationRoutes } from "./modules/recommendations/routes";
+import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -110,6 +112,9 @@ export function createApp() {
   app.route("/api/v1/store", catalogRoutes);
   app.route("/api/v1/admin", adminProductRoutes);
   app.route("/api/v1/admin", adminTaxonomyRoutes);
+  app.route("/api/v1/store", reviewStoreRoutes);
+  app.route("/api/v1/store", recommendationRoutes);
+  app.route("/api/v1/admin", reviewAdminRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

@@ -5,6 +5,7 @@
 import { createLogger } from "../http/logger";
 import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
 import { inventorySyncConsumer } from "./inventory-sync";
+import { consumeOrderEvents } from "./order-events";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -14,6 +15,7 @@ export const consumers: Record<string, QueueConsumer> = {
   "email-bulk": consumeEmailBatch,
   "email-dlq": consumeEmailDeadLetters,
   "inventory-sync": inventorySyncConsumer,
+  "order-events": consumeOrderEvents,
 };
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -95,3 +95,10 @@ export async function retryEmail(env: Env, id: string, now = Date.now()) {
 export function listEmails(env: Env, status: repo.OutboxStatus | undefined, after: { updatedAt: number; id: string } | null, limit: number) {
   return repo.listOutbox(getDb(env.DB), status, after, limit);
 }
+
+/** order-events fan-out: put the order's confirmation email (written at finalize) on its queue. */
+export async function enqueueOrderConfirmation(env: Env, orderId: string) {
+  const row = await repo.findOutboxRowByDedupeKey(getDb(env.DB), `order_confirmation:${orderId}`);
+  // Sent or dead rows need nothing; a pending one may be enqueued twice harmlessly (claim-once send).
+  if (row?.status === "pending") await enqueueOutbox(env, [row]);
+}

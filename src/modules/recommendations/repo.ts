@@ -1,0 +1,84 @@
+/** D1 access for co-purchase scores and the recommendation queries. */
+
+export type CandidateRow = {
+  id: string;
+  slug: string;
+  title: string;
+  min_price: number | null;
+  max_price: number | null;
+  currency: string;
+  score: number;
+};
+
+const AFFINITY_CONSUMER = "affinity";
+
+// Shown products are active, not deleted, and have a live variant with stock to sell.
+const SHOWABLE = `p.status = 'active' AND p.deleted_at IS NULL AND EXISTS (
+  SELECT 1 FROM product_variants v JOIN inventory_levels l ON l.variant_id = v.id
+  WHERE v.product_id = p.id AND v.deleted_at IS NULL AND l.on_hand - l.reserved > 0)`;
+
+const SUMMARY_COLUMNS = `p.id, p.slug, p.title, p.currency,
+  COALESCE(p.min_price, (SELECT MIN(price) FROM product_variants WHERE product_id = p.id AND deleted_at IS NULL)) AS min_price,
+  COALESCE(p.max_price, (SELECT MAX(price) FROM product_variants WHERE product_id = p.id AND deleted_at IS NULL)) AS max_price`;
+
+/**
+ * Adds 1 to the score of every ordered pair of distinct products in the order, once per order:
+ * the upsert is guarded by the receipt and writes it in the same batch (one transaction), so a
+ * redelivered message finds the receipt and changes nothing. Returns whether this call applied it.
+ */
+export async function addCoPurchases(d1: D1Database, orderId: string, now: number): Promise<boolean> {
+  // DISTINCT: two variants of one product in an order still count that pair once. The WHERE
+  // clause also keeps SQLite from reading ON CONFLICT as a join's ON (its upsert parsing quirk).
+  const pairs = d1
+    .prepare(
+      `INSERT INTO product_affinity (product_id, related_product_id, score, updated_at)
+       SELECT DISTINCT a.product_id, b.product_id, 1, ?1
+       FROM order_items a JOIN order_items b ON b.order_id = a.order_id AND b.product_id <> a.product_id
+       WHERE a.order_id = ?2
+         AND NOT EXISTS (SELECT 1 FROM event_receipts WHERE consumer = ?3 AND event_key = ?2)
+       ON CONFLICT (product_id, related_product_id) DO UPDATE SET score = score + 1, updated_at = excluded.updated_at`,
+    )
+    .bind(now, orderId, AFFINITY_CONSUMER);
+  const receipt = d1
+    .prepare("INSERT INTO event_receipts (consumer, event_key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+    .bind(AFFINITY_CONSUMER, orderId, now);
+  const [, written] = await d1.batch([pairs, receipt]);
+  return written!.meta.changes === 1;
+}
+
+export function findLiveProduct(d1: D1Database, productId: string) {
+  return d1
+    .prepare("SELECT id, category_id FROM products WHERE id = ? AND status = 'active' AND deleted_at IS NULL")
+    .bind(productId)
+    .first<{ id: string; category_id: string | null }>();
+}
+
+// CROSS JOIN pins the join order: walk this product's scores by index, then look products up.
+// Without table statistics SQLite would otherwise scan every active product first.
+export const TOP_RELATED_SQL = `SELECT ${SUMMARY_COLUMNS}, a.score AS score
+  FROM product_affinity a CROSS JOIN products p ON p.id = a.related_product_id
+  WHERE a.product_id = ? AND p.id <> a.product_id AND ${SHOWABLE}
+  ORDER BY a.score DESC, p.id LIMIT ?`;
+
+export async function topRelated(d1: D1Database, productId: string, limit: number) {
+  const { results } = await d1
+    .prepare(TOP_RELATED_SQL)
+    .bind(productId, limit)
+    .all<CandidateRow>();
+  return results;
+}
+
+/** Best sellers of a category over the window (cancelled and refunded orders excluded). */
+export async function categoryBestSellers(d1: D1Database, categoryId: string, exclude: string[], since: number, limit: number) {
+  const { results } = await d1
+    .prepare(
+      `SELECT ${SUMMARY_COLUMNS}, 0 AS score
+       FROM products p JOIN order_items i ON i.product_id = p.id JOIN orders o ON o.id = i.order_id
+       WHERE p.category_id = ? AND p.id NOT IN (${exclude.map(() => "?").join(",")})
+         AND o.created_at >= ? AND o.status NOT IN ('cancelled', 'refunded') AND ${SHOWABLE}
+       GROUP BY p.id ORDER BY SUM(i.quantity) DESC, p.id LIMIT ?`,
+    )
+    .bind(categoryId, ...exclude, since, limit)
+    .all<CandidateRow>();
+  return results;
+}
