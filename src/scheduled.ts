@@ -4,6 +4,7 @@
  */
 import { createLogger } from "./http/logger";
 import { expireAbandonedCheckouts, resumePaidCheckouts } from "./modules/checkout/sweeps";
+import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 import { sweepStuckOutbox } from "./modules/notifications/service";
 
@@ -12,6 +13,7 @@ export type ScheduledTask = { name: string; run: (env: Env, now: number) => Prom
 export const scheduledTasks: ScheduledTask[] = [
   { name: "purge_expired_rows", run: purgeExpiredRows },
   { name: "sweep_stuck_outbox", run: sweepStuckOutbox },
+  { name: "reconcile_inventory", run: reconcileInventory },
   { name: "expire_abandoned_checkouts", run: expireAbandonedCheckouts },
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
 ];

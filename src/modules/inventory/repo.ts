@@ -31,3 +31,50 @@ export async function upsertLevelIfNewer(d1: D1Database, m: SyncMessage, now: nu
     .run();
   return result.meta.changes > 0;
 }
+
+/** Variants touched by checkouts created, or admin adjustments made, since `since` (bounded). */
+export async function variantsChangedSince(d1: D1Database, since: number, limit: number): Promise<string[]> {
+  const rows = await d1
+    .prepare(
+      `SELECT variant_id FROM (
+         SELECT json_extract(line.value, '$.variantId') AS variant_id
+           FROM checkouts INDEXED BY checkouts_created_idx, json_each(checkouts.lines) AS line
+          WHERE checkouts.created_at >= ?1
+         UNION
+         SELECT variant_id FROM inventory_adjustments WHERE created_at >= ?1
+       ) WHERE variant_id IS NOT NULL LIMIT ?2`,
+    )
+    .bind(since, limit)
+    .all<{ variant_id: string }>();
+  return rows.results.map((r) => r.variant_id);
+}
+
+export async function readLevels(d1: D1Database, variantIds: string[]) {
+  const levels = new Map<string, { onHand: number; reserved: number; version: number }>();
+  for (let i = 0; i < variantIds.length; i += 90) {
+    const chunk = variantIds.slice(i, i + 90);
+    const rows = await d1
+      .prepare(`SELECT variant_id, on_hand, reserved, version FROM inventory_levels WHERE variant_id IN (${chunk.map(() => "?").join(",")})`)
+      .bind(...chunk)
+      .all<{ variant_id: string; on_hand: number; reserved: number; version: number }>();
+    for (const r of rows.results) levels.set(r.variant_id, { onHand: r.on_hand, reserved: r.reserved, version: r.version });
+  }
+  return levels;
+}
+
+/**
+ * Repairs a drifted read model with the object's level. Guarded by version (>=) so a newer sync
+ * that lands meanwhile is never overwritten by this older reading.
+ */
+export async function forceLevel(d1: D1Database, m: SyncMessage, now: number) {
+  await d1
+    .prepare(
+      `INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, synced_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE EXISTS (SELECT 1 FROM product_variants WHERE id = ?1)
+       ON CONFLICT (variant_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
+         version = excluded.version, synced_at = excluded.synced_at, updated_at = excluded.updated_at
+       WHERE excluded.version >= inventory_levels.version`,
+    )
+    .bind(m.variantId, m.onHand, m.reserved, m.version, now)
+    .run();
+}
