@@ -104,7 +104,7 @@ describe("serveCached", () => {
     const bg = collect();
     const t0 = Date.now();
     expect((await serveCached({ env: testEnv, waitUntil: bg.waitUntil, now: t0 }, "swr", load)).status).toBe("MISS");
-    const staleAt = t0 + TTL.memoryFreshMs + 1_000;
+    const staleAt = t0 + TTL.memoryFreshMs * 1.2 + 1_000;
     const stale = await Promise.all([1, 2, 3].map(() => serveCached({ env: testEnv, waitUntil: bg.waitUntil, now: staleAt }, "swr", load)));
     expect(stale.map((a) => [a.status, a.body])).toEqual(Array(3).fill(["HIT-MEMORY", '{"n":1}']));
     await Promise.all(bg.pending);
