@@ -8,6 +8,7 @@
  * rows under a post-edit key.
  */
 import { getConfig } from "../../env";
+import { createLogger } from "../../http/logger";
 import { Lru } from "../../lib/lru";
 import { toHex } from "../../lib/crypto";
 import type { D1Like } from "./repo";
@@ -82,8 +83,12 @@ export async function currentGeneration(env: Env, now = Date.now(), force = fals
   const state = stateOf(env);
   if (!force && state.gen && state.gen.until > now) return state.gen.value;
   state.genLoading ??= env.CACHE.get<Generation>(GEN_KEY, { type: "json", cacheTtl: TTL.generationKvCacheTtlSeconds })
-    .then((value) => {
-      const gen = value ?? { g: "0", b: null };
+    .then(
+      (value) => value ?? { g: "0", b: null },
+      // KV unavailable: keep the generation we knew (pages are then read through to D1 anyway).
+      () => state.gen?.value ?? { g: "0", b: null },
+    )
+    .then((gen) => {
       state.gen = { value: gen, until: Date.now() + TTL.generationMemoMs };
       return gen;
     })
@@ -100,7 +105,13 @@ export async function bumpGeneration(env: Env, bookmark: string | null, staleKey
   state.gen = { value: next, until: Date.now() + TTL.generationMemoMs };
   const oldKeys = staleKeys.map((key) => `cat:${old.g}:${key}`);
   for (const key of oldKeys) state.lru.delete(key);
-  await Promise.all([env.CACHE.put(GEN_KEY, JSON.stringify(next)), ...oldKeys.map((key) => env.CACHE.delete(key))]);
+  try {
+    await Promise.all([env.CACHE.put(GEN_KEY, JSON.stringify(next)), ...oldKeys.map((key) => env.CACHE.delete(key))]);
+  } catch (error) {
+    // The D1 write already committed: never fail it over the cache. KV allows about one write per
+    // second per key, so a burst of edits can be refused here; the next bump or the TTLs catch up.
+    createLogger().warn("catalog_generation_bump_failed", { reason: error instanceof Error ? error.name : "unknown" });
+  }
 }
 
 /** ±20 % so keys filled together do not all go stale, and refresh, in the same second. */
@@ -126,7 +137,7 @@ function fill(ctx: ReadContext, key: string, gen: Generation, load: Loader): Pro
       if (mode !== "memory" && kvFreshUntil <= now) {
         const metadata: KvMeta = { etag, freshUntil: now + jittered(TTL.kvFreshMs) };
         kvFreshUntil = metadata.freshUntil;
-        ctx.waitUntil(ctx.env.CACHE.put(key, body, { expirationTtl: TTL.kvExpirySeconds, metadata }));
+        ctx.waitUntil(ctx.env.CACHE.put(key, body, { expirationTtl: TTL.kvExpirySeconds, metadata }).catch(() => undefined));
       }
       if (mode !== "kv") remember(state, key, { body, etag }, now, kvFreshUntil);
       return { body, etag };
@@ -164,7 +175,7 @@ export async function serveCached(ctx: ReadContext, key: string, load: Loader): 
     }
   }
   if (mode !== "memory") {
-    const stored = await env.CACHE.getWithMetadata<KvMeta>(fullKey);
+    const stored = await env.CACHE.getWithMetadata<KvMeta>(fullKey).catch(() => ({ value: null, metadata: null }));
     if (stored.value !== null && stored.metadata) {
       const entry = { body: stored.value, etag: stored.metadata.etag };
       if (mode !== "kv") remember(state, fullKey, entry, now, stored.metadata.freshUntil);
