@@ -40,7 +40,7 @@ export const PRODUCT_COLUMNS = `products.id, products.slug, products.title, prod
      WHERE pv.product_id = products.id AND pv.deleted_at IS NULL
      ORDER BY pv.position, pv.id) x) AS variants_json`;
 
-export const PRODUCT_JOINS = `LEFT JOIN categories c ON c.id = products.category_id
+export const PRODUCT_JOINS = `LEFT JOIN categories c ON c.id = products.category_id AND c.deleted_at IS NULL
   LEFT JOIN product_ratings r ON r.product_id = products.id`;
 
 /** Keyset order per sort: the columns a cursor carries and the direction of the walk. */
