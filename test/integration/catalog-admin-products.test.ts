@@ -139,3 +139,17 @@ describe("variants", () => {
     expect(stale.json.error.details.currentVersion).toBe(2);
   });
 });
+
+describe("GET /api/v1/admin/products", () => {
+  it("filters by status, and an API key with catalog:read may list but not write", async () => {
+    const token = await adminToken();
+    const draft = await createProduct({ status: "draft" });
+    const drafts = await call("GET", "/api/v1/admin/products?status=draft&limit=100", { token });
+    expect(drafts.json.data.map((p: any) => p.id)).toContain(draft.id);
+    expect(drafts.json.data.every((p: any) => p.status === "draft")).toBe(true);
+    const key = (await call("POST", "/api/v1/admin/api-keys", { token, body: { name: "reader", scopes: ["catalog:read"] } })).json.key;
+    expect((await call("GET", "/api/v1/admin/products", { apiKey: key })).status).toBe(200);
+    const write = await call("POST", "/api/v1/admin/products", { apiKey: key, body: { title: "x", variants: [] } });
+    expect(write.status).toBe(403);
+  });
+});

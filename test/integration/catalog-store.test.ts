@@ -88,6 +88,22 @@ describe("GET /api/v1/store/products", () => {
     expect(seen).toEqual([100, 300, 300, 500]);
   });
 
+  it("pages through search results by relevance without repeats", async () => {
+    const word = unique("quokka");
+    const made = [];
+    for (const times of [1, 3, 2]) made.push((await createProduct({ description: Array(times).fill(word).join(" and ") })).id);
+    const seen: string[] = [];
+    let cursor = "";
+    do {
+      const res = await list(`q=${word}&sort=relevance&limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...ids(res));
+      cursor = res.json.nextCursor ?? "";
+    } while (cursor);
+    expect(seen).toHaveLength(3);
+    expect(new Set(seen)).toEqual(new Set(made));
+    expect(seen[0]).toBe(made[1]);
+  });
+
   it("answers 422 for a limit out of range and 400 for a forged cursor", async () => {
     const tooMany = await list("limit=101");
     expect(tooMany.status).toBe(422);

@@ -72,12 +72,13 @@ export async function createProduct(env: Env, input: CreateProductBody, now = Da
 
 /** One product whatever its status, deleted ones included. */
 export async function getProduct(env: Env, id: string): Promise<AdminProduct> {
-  return loadAdmin(env.DB, id);
+  // Admin reads go to the primary: the version they show is what the next If-Match is checked against.
+  return loadAdmin(env.DB.withSession("first-primary"), id);
 }
 
 /** Products newest first, optionally by status and with deleted ones. */
 export async function listProducts(env: Env, query: AdminProductQuery) {
-  const rows = await repo.listAdminProducts(env.DB, {
+  const rows = await repo.listAdminProducts(env.DB.withSession("first-primary"), {
     status: query.status,
     includeDeleted: query.includeDeleted,
     after: query.cursor,

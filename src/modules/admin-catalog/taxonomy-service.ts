@@ -51,10 +51,10 @@ export async function createCategory(env: Env, input: CreateCategoryBody, now = 
   return afterWrite(env, db, await category(db, id));
 }
 
-export const getCategory = (env: Env, id: string) => category(env.DB, id);
+export const getCategory = (env: Env, id: string) => category(env.DB.withSession("first-primary"), id);
 
 export async function listCategories(env: Env, includeDeleted: boolean) {
-  return { data: (await repo.listCategories(env.DB, includeDeleted)).map(toCategory), nextCursor: null };
+  return { data: (await repo.listCategories(env.DB.withSession("first-primary"), includeDeleted)).map(toCategory), nextCursor: null };
 }
 
 async function explain(db: repo.CategoryDb, table: Table, id: string): Promise<never> {
@@ -93,10 +93,10 @@ export async function createCollection(env: Env, input: CreateCollectionBody, no
   return afterWrite(env, db, await collection(db, id));
 }
 
-export const getCollection = (env: Env, id: string) => collection(env.DB, id);
+export const getCollection = (env: Env, id: string) => collection(env.DB.withSession("first-primary"), id);
 
 export async function listCollections(env: Env, includeDeleted: boolean) {
-  const rows = await repo.listCollections(env.DB, includeDeleted);
+  const rows = await repo.listCollections(env.DB.withSession("first-primary"), includeDeleted);
   return { data: rows.map((row) => toCollection(row, [])), nextCursor: null };
 }
 

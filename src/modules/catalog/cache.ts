@@ -8,6 +8,7 @@
  * rows under a post-edit key.
  */
 import { getConfig } from "../../env";
+import { createLogger } from "../../http/logger";
 import { Lru } from "../../lib/lru";
 import { toHex } from "../../lib/crypto";
 import type { D1Like } from "./repo";
@@ -19,8 +20,8 @@ export type Generation = { g: string; b: string | null };
 
 /** Freshness windows; the staleness bounds in docs/caching.md follow from these numbers. */
 export const TTL = {
-  memoryFreshMs: 5_000,
-  memoryStaleMs: 30_000,
+  memoryFreshMs: 15_000,
+  memoryStaleMs: 45_000,
   kvFreshMs: 60_000,
   kvExpirySeconds: 300,
   generationMemoMs: 1_000,
@@ -29,7 +30,8 @@ export const TTL = {
 const GEN_KEY = "catalog:gen";
 const encoder = new TextEncoder();
 
-type MemoryEntry = CachedBody & { freshUntil: number };
+/** `kvFreshUntil`: until when KV is known to hold this same body (0 when unknown). */
+type MemoryEntry = CachedBody & { freshUntil: number; kvFreshUntil: number };
 type KvMeta = { etag: string; freshUntil: number };
 type IsolateState = {
   lru: Lru<MemoryEntry>;
@@ -81,8 +83,12 @@ export async function currentGeneration(env: Env, now = Date.now(), force = fals
   const state = stateOf(env);
   if (!force && state.gen && state.gen.until > now) return state.gen.value;
   state.genLoading ??= env.CACHE.get<Generation>(GEN_KEY, { type: "json", cacheTtl: TTL.generationKvCacheTtlSeconds })
-    .then((value) => {
-      const gen = value ?? { g: "0", b: null };
+    .then(
+      (value) => value ?? { g: "0", b: null },
+      // KV unavailable: keep the generation we knew (pages are then read through to D1 anyway).
+      () => state.gen?.value ?? { g: "0", b: null },
+    )
+    .then((gen) => {
       state.gen = { value: gen, until: Date.now() + TTL.generationMemoMs };
       return gen;
     })
@@ -99,12 +105,21 @@ export async function bumpGeneration(env: Env, bookmark: string | null, staleKey
   state.gen = { value: next, until: Date.now() + TTL.generationMemoMs };
   const oldKeys = staleKeys.map((key) => `cat:${old.g}:${key}`);
   for (const key of oldKeys) state.lru.delete(key);
-  await Promise.all([env.CACHE.put(GEN_KEY, JSON.stringify(next)), ...oldKeys.map((key) => env.CACHE.delete(key))]);
+  try {
+    await Promise.all([env.CACHE.put(GEN_KEY, JSON.stringify(next)), ...oldKeys.map((key) => env.CACHE.delete(key))]);
+  } catch (error) {
+    // The D1 write already committed: never fail it over the cache. KV allows about one write per
+    // second per key, so a burst of edits can be refused here; the next bump or the TTLs catch up.
+    createLogger().warn("catalog_generation_bump_failed", { reason: error instanceof Error ? error.name : "unknown" });
+  }
 }
 
-function remember(state: IsolateState, key: string, entry: CachedBody, now: number) {
-  const value = { ...entry, freshUntil: now + TTL.memoryFreshMs };
-  state.lru.set(key, value, entry.body.length * 2 + 128, now + TTL.memoryFreshMs + TTL.memoryStaleMs);
+/** ±20 % so keys filled together do not all go stale, and refresh, in the same second. */
+const jittered = (ms: number) => Math.round(ms * (0.8 + 0.4 * Math.random()));
+
+function remember(state: IsolateState, key: string, entry: CachedBody, now: number, kvFreshUntil = 0) {
+  const value = { ...entry, freshUntil: now + jittered(TTL.memoryFreshMs), kvFreshUntil };
+  state.lru.set(key, value, entry.body.length * 2 + 128, value.freshUntil + TTL.memoryStaleMs);
 }
 
 /** Loads once per key per isolate even when many requests miss together, and writes back the layers. */
@@ -115,11 +130,16 @@ function fill(ctx: ReadContext, key: string, gen: Generation, load: Loader): Pro
   if (!pending) {
     pending = loadFromD1(ctx.env, gen.b, load).then(({ body, etag }) => {
       const now = ctx.now ?? Date.now();
-      if (mode !== "kv") remember(state, key, { body, etag }, now);
-      if (mode !== "memory") {
-        const metadata: KvMeta = { etag, freshUntil: now + TTL.kvFreshMs };
-        ctx.waitUntil(ctx.env.CACHE.put(key, body, { expirationTtl: TTL.kvExpirySeconds, metadata }));
+      const previous = mode === "tiered" ? state.lru.get(key, now) : undefined;
+      let kvFreshUntil = previous?.etag === etag ? previous.kvFreshUntil : 0;
+      // A memory refresh that found the same body does not rewrite KV while KV's copy is fresh:
+      // KV writes are slow, billed, and limited to about one per second per key.
+      if (mode !== "memory" && kvFreshUntil <= now) {
+        const metadata: KvMeta = { etag, freshUntil: now + jittered(TTL.kvFreshMs) };
+        kvFreshUntil = metadata.freshUntil;
+        ctx.waitUntil(ctx.env.CACHE.put(key, body, { expirationTtl: TTL.kvExpirySeconds, metadata }).catch(() => undefined));
       }
+      if (mode !== "kv") remember(state, key, { body, etag }, now, kvFreshUntil);
       return { body, etag };
     });
     pending = pending.finally(() => state.inflight.delete(key));
@@ -155,10 +175,10 @@ export async function serveCached(ctx: ReadContext, key: string, load: Loader): 
     }
   }
   if (mode !== "memory") {
-    const stored = await env.CACHE.getWithMetadata<KvMeta>(fullKey);
+    const stored = await env.CACHE.getWithMetadata<KvMeta>(fullKey).catch(() => ({ value: null, metadata: null }));
     if (stored.value !== null && stored.metadata) {
       const entry = { body: stored.value, etag: stored.metadata.etag };
-      if (mode !== "kv") remember(state, fullKey, entry, now);
+      if (mode !== "kv") remember(state, fullKey, entry, now, stored.metadata.freshUntil);
       if (stored.metadata.freshUntil <= now) refreshInBackground(ctx, fullKey, gen, load);
       return { ...entry, status: "HIT-KV", bookmark: ctx.bookmark ?? null };
     }

@@ -40,7 +40,7 @@ export const PRODUCT_COLUMNS = `products.id, products.slug, products.title, prod
      WHERE pv.product_id = products.id AND pv.deleted_at IS NULL
      ORDER BY pv.position, pv.id) x) AS variants_json`;
 
-export const PRODUCT_JOINS = `LEFT JOIN categories c ON c.id = products.category_id
+export const PRODUCT_JOINS = `LEFT JOIN categories c ON c.id = products.category_id AND c.deleted_at IS NULL
   LEFT JOIN product_ratings r ON r.product_id = products.id`;
 
 /** Keyset order per sort: the columns a cursor carries and the direction of the walk. */
@@ -109,11 +109,18 @@ export async function listProducts(db: D1Like, shape: ListShape): Promise<Produc
   return (await db.prepare(sql).bind(...params).all<ProductRow>()).results;
 }
 
-export const PRODUCT_DETAIL_SQL = `SELECT ${PRODUCT_COLUMNS} FROM products ${PRODUCT_JOINS}
-  WHERE (products.id = ?1 OR products.slug = ?1) AND products.status = 'active' AND products.deleted_at IS NULL`;
+const detailSql = (column: "id" | "slug") => `SELECT ${PRODUCT_COLUMNS} FROM products ${PRODUCT_JOINS}
+  WHERE products.${column} = ? AND products.status = 'active' AND products.deleted_at IS NULL`;
+/** By id and by slug: two plain unique-index lookups (an `id = ? OR slug = ?` plan is slower). */
+export const PRODUCT_DETAIL_SQL = { id: detailSql("id"), slug: detailSql("slug") };
 
-export function findStoreProduct(db: D1Like, idOrSlug: string): Promise<ProductRow | null> {
-  return db.prepare(PRODUCT_DETAIL_SQL).bind(idOrSlug).first<ProductRow>();
+export async function findStoreProduct(db: D1Like, idOrSlug: string): Promise<ProductRow | null> {
+  // Slugs are lowercase words, so a "prod_" key is an id; a miss by id still tries the slug.
+  if (idOrSlug.startsWith("prod_")) {
+    const byId = await db.prepare(PRODUCT_DETAIL_SQL.id).bind(idOrSlug).first<ProductRow>();
+    if (byId) return byId;
+  }
+  return db.prepare(PRODUCT_DETAIL_SQL.slug).bind(idOrSlug).first<ProductRow>();
 }
 
 export type CategoryRow = {
