@@ -6,9 +6,11 @@
  *
  * Storage: one key per policy and millisecond, `h:<policy>:<ms>` → count, and `p:<policy>` →
  * window length, so a request costs one small write however large the limit. Writes are
- * `allowUnconfirmed`: the answer does not wait for the disk (the limiter sits in front of every
- * request; waiting cost most of the throughput). Ordering is kept, and a failed write resets the
- * object, so the only loss is the last few hits if the machine dies — it errs towards passing.
+ * coalesced for FLUSH_AFTER_MS and `allowUnconfirmed`: the answer does not wait for the disk (the
+ * limiter sits in front of every request; awaiting a write each time cost most of the
+ * throughput, load/RESULTS.md). Memory is authoritative while the object lives, and the runtime
+ * evicts only objects idle for seconds, so eviction loses nothing; a machine failure can lose the
+ * last ~20 ms of hits, which errs towards letting requests pass.
  */
 import { DurableObject } from "cloudflare:workers";
 import { decide, liveHits, type WindowDecision } from "../src/modules/rate-limit/window";
@@ -113,6 +115,11 @@ export class RateLimiterDO extends DurableObject<Env> {
       }
     }
     if (this.windows.size === 0) {
+      // Unflushed writes are for hits that just expired; dropping them keeps storage empty.
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      this.pendingPuts.clear();
+      this.pendingDeletes.clear();
       this.windowMs.clear();
       this.alarmAt = null;
       await this.ctx.storage.deleteAll();
