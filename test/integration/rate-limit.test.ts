@@ -110,7 +110,8 @@ describe("rate limiting middleware", () => {
 
   it("scales every policy by RATE_LIMIT_MULTIPLIER", async () => {
     const ip = freshIp();
-    const res = await send({ RATE_LIMIT_AUTH: "10/60", RATE_LIMIT_MULTIPLIER: "3" }, "GET", "/api/v1/auth/me", { ip });
+    const res = await send({ RATE_LIMIT_AUTH: "10/60", RATE_LIMIT_MULTIPLIER: "3" }, "POST", "/api/v1/auth/login", { ip, body: {} });
+    expect(res.status).toBe(422);
     expect(res.headers.get("RateLimit-Policy")).toBe('"auth";q=30;w=60');
   });
 
