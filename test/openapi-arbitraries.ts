@@ -56,7 +56,10 @@ function stringArb(s: JsonSchema): fc.Arbitrary<string> {
 function numberArb(s: JsonSchema, integer: boolean): fc.Arbitrary<number> {
   const min = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 1 : -1_000_000);
   const max = s.maximum ?? (s.exclusiveMaximum !== undefined ? s.exclusiveMaximum - 1 : 1_000_000);
-  return integer ? fc.integer({ min: Math.ceil(min), max: Math.floor(max) }) : fc.double({ min, max, noNaN: true });
+  // fc.double alone hugs 0 and the extremes; integers and the bounds spread the values out.
+  const ints = fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
+  const bounds = fc.constantFrom(Math.ceil(min), Math.floor(max));
+  return integer ? fc.oneof(ints, bounds) : fc.oneof(ints, fc.double({ min, max, noNaN: true }), bounds);
 }
 
 /** Values the schema accepts (best effort: formats and patterns it does not know get plain strings). */

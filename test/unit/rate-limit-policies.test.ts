@@ -15,13 +15,14 @@ describe("rate-limit policies", () => {
     expect(policyFor(config({ RATE_LIMIT_MULTIPLIER: "0.001" }), "loginEmail").limit).toBe(1);
   });
 
-  it("maps routes to groups: store reads and auth by IP, cart and checkout writes by user, probes exempt", () => {
+  it("maps routes to groups: store reads and auth writes by IP, cart and checkout writes by user, probes exempt", () => {
     expect(routeGroup("GET", "/api/v1/store/products")).toEqual({ policy: "storeRead", keyBy: "ip" });
     expect(routeGroup("GET", "/api/v1/store/cart")).toEqual({ policy: "storeRead", keyBy: "ip" });
     expect(routeGroup("POST", "/api/v1/store/cart/items")).toEqual({ policy: "cart", keyBy: "user" });
     expect(routeGroup("POST", "/api/v1/store/checkouts/chk_1/payment")).toEqual({ policy: "checkout", keyBy: "user" });
     expect(routeGroup("POST", "/api/v1/store/orders/ord_1/cancel")).toEqual({ policy: "default", keyBy: "user" });
     expect(routeGroup("POST", "/api/v1/auth/login")).toEqual({ policy: "auth", keyBy: "ip" });
+    expect(routeGroup("GET", "/api/v1/auth/me")).toEqual({ policy: "default", keyBy: "ip" });
     expect(routeGroup("DELETE", "/api/v1/admin/api-keys/x")).toEqual({ policy: "admin", keyBy: "ip" });
     expect(routeGroup("POST", "/api/v1/webhooks/payments")).toEqual({ policy: "default", keyBy: "ip" });
     for (const path of ["/healthz", "/openapi.json", "/docs"]) expect(routeGroup("GET", path)).toBeNull();

@@ -35,7 +35,8 @@ export type RouteGroup = { policy: PolicyName; keyBy: "ip" | "user" };
 export function routeGroup(method: string, path: string): RouteGroup | null {
   if (EXEMPT.has(path) || method === "OPTIONS") return null;
   const read = method === "GET" || method === "HEAD";
-  if (path.startsWith("/api/v1/auth/")) return { policy: "auth", keyBy: "ip" };
+  // Credential endpoints are what guessing targets; reading one's own profile is ordinary traffic.
+  if (path.startsWith("/api/v1/auth/")) return read ? { policy: "default", keyBy: "ip" } : { policy: "auth", keyBy: "ip" };
   if (path.startsWith("/api/v1/admin/")) return { policy: "admin", keyBy: "ip" };
   if (path.startsWith("/api/v1/store/")) {
     if (read) return { policy: "storeRead", keyBy: "ip" };
