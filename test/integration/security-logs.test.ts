@@ -2,10 +2,13 @@
  * Invariant: the log lines of a whole shopping flow hold no password, token, API key or email
  * address. FLOW is a list of steps sharing one state; each step records the secrets it saw, and
  * the scan looks for all of them (and for anything shaped like one) in every captured line.
- * Cart and checkout steps join FLOW when those routes are merged.
+ * The flow ends with a purchase whose confirmation email goes through the order-events and
+ * email consumers, so their log lines are scanned too.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { deliverOutboxEmail } from "../../src/modules/notifications/service";
+import { processOrderEvent } from "../../src/queues/order-events";
 import { call, createAdmin, uniqueEmail } from "../helpers";
 
 type FlowState = { email: string; password: string; accessToken?: string; refreshToken?: string; adminToken?: string; secrets: Set<string> };
@@ -67,6 +70,24 @@ const FLOW: Step[] = [
     await expectStatus(call("GET", "/api/v1/admin/api-keys", { apiKey: created.json.key }), 200);
     await expectStatus(call("DELETE", `/api/v1/admin/api-keys/${created.json.id}`, { token: admin.token }), 204);
     await expectStatus(call("GET", "/api/v1/admin/api-keys", { apiKey: created.json.key }), 401);
+  } },
+  { name: "shop: cart, checkout, payment, order, confirmation email", run: async (s) => {
+    const admin = await createAdmin();
+    keep(s, admin.token, admin.password, admin.email);
+    const product = await expectStatus(call("POST", "/api/v1/admin/products", {
+      token: admin.token,
+      body: { title: "Log Scan Mug", status: "active", variants: [{ sku: `LOG-${Date.now()}`, title: "One", price: 1500, stock: 5 }] },
+    }), 201);
+    const session = await expectStatus(call("POST", "/api/v1/auth/login", { body: { email: s.email, password: s.password } }), 200);
+    keep(s, session.json.accessToken, session.json.refreshToken);
+    const token = session.json.accessToken as string;
+    await expectStatus(call("POST", "/api/v1/store/cart/items", { token, body: { variantId: product.json.variants[0].id, quantity: 1 } }), 201);
+    const checkout = await expectStatus(call("POST", "/api/v1/store/checkouts", { token, headers: { "Idempotency-Key": `logscan-${Date.now()}` } }), 201);
+    const paid = await expectStatus(call("POST", `/api/v1/store/checkouts/${checkout.json.id}/payment`, { token, body: { provider: "test", token: "tok_success" } }), 200);
+    await expectStatus(call("GET", `/api/v1/store/orders/${paid.json.orderId}`, { token }), 200);
+    await processOrderEvent(env, { type: "order.placed", orderId: paid.json.orderId });
+    const outbox = await env.DB.prepare("SELECT id FROM email_outbox WHERE dedupe_key = ?").bind(`order_confirmation:${paid.json.orderId}`).first<{ id: string }>();
+    await deliverOutboxEmail(env, outbox!.id);
   } },
 ];
 
