@@ -96,9 +96,14 @@ export function listEmails(env: Env, status: repo.OutboxStatus | undefined, afte
   return repo.listOutbox(getDb(env.DB), status, after, limit);
 }
 
-/** order-events fan-out: put the order's confirmation email (written at finalize) on its queue. */
-export async function enqueueOrderConfirmation(env: Env, orderId: string) {
-  const row = await repo.findOutboxRowByDedupeKey(getDb(env.DB), `order_confirmation:${orderId}`);
+/** Puts the outbox row with this dedupe key on its queue, if it still waits to be sent. */
+export async function enqueuePendingEmail(env: Env, dedupeKey: string) {
+  const row = await repo.findOutboxRowByDedupeKey(getDb(env.DB), dedupeKey);
   // Sent or dead rows need nothing; a pending one may be enqueued twice harmlessly (claim-once send).
   if (row?.status === "pending") await enqueueOutbox(env, [row]);
+}
+
+/** order-events fan-out: put the order's confirmation email (written at finalize) on its queue. */
+export function enqueueOrderConfirmation(env: Env, orderId: string) {
+  return enqueuePendingEmail(env, `order_confirmation:${orderId}`);
 }

@@ -2,6 +2,7 @@
 import type { OrderStatus } from "../../db/schema";
 
 export type OrderRow = {
+  email: string;
   id: string;
   order_number: string;
   customer_id: string;
@@ -18,7 +19,7 @@ export type OrderRow = {
 export type ItemRow = { order_id: string; variant_id: string; sku: string; title: string; quantity: number; unit_price: number; total: number };
 export type EventRow = { order_id: string; status: string; created_at: number };
 
-const COLUMNS = "id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, total, version, created_at";
+const COLUMNS = "id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, total, email, version, created_at";
 
 export function findOrder(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM orders WHERE id = ?`).bind(id).first<OrderRow>();
@@ -50,14 +51,31 @@ export async function linesAndEvents(d1: D1Database, orderIds: string[]) {
   return { items: items!.results as ItemRow[], events: events!.results as EventRow[] };
 }
 
-/** Moves the order from the exact version read to `to`, with its event; false when it changed meanwhile. */
+export type StatusEmail = { id: string; template: string; payload: Record<string, unknown>; requestId: string | null };
+
+/**
+ * Moves the order from the exact version read to `to`, with its event and (for shipping and
+ * refunds) the customer's email row, all in one batch; false when the order changed meanwhile.
+ */
 export async function transitionOrder(
   d1: D1Database,
   order: OrderRow,
   to: OrderStatus,
   event: { id: string; actor: string; note: string | null },
   now: number,
+  email: StatusEmail | null = null,
 ): Promise<boolean> {
+  const emailStatement = email
+    ? [
+        d1
+          .prepare(
+            `INSERT INTO email_outbox (id, template, to_address, payload, priority, status, attempts, dedupe_key, request_id, created_at, updated_at)
+             SELECT ?, ?, ?, ?, 'critical', 'pending', 0, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = ? AND version = ?)
+             ON CONFLICT DO NOTHING`,
+          )
+          .bind(email.id, email.template, order.email, JSON.stringify(email.payload), `${email.template}:${order.id}`, email.requestId, now, now, order.id, to, order.version + 1),
+      ]
+    : [];
   const [update] = await d1.batch([
     d1
       .prepare("UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ? AND version = ?")
@@ -68,6 +86,7 @@ export async function transitionOrder(
          SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = ? AND version = ?)`,
       )
       .bind(event.id, order.id, to, event.actor, event.note, now, order.id, to, order.version + 1),
+    ...emailStatement,
   ]);
   return update!.meta.changes === 1;
 }

@@ -9,6 +9,7 @@ import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
 import { toTotals } from "../cart/service";
 import { restockLines } from "../inventory/service";
+import { enqueuePendingEmail } from "../notifications/service";
 import { getProvider } from "../payments/provider";
 import * as repo from "./repo";
 import type { Order } from "./schemas";
@@ -70,6 +71,9 @@ async function publish(env: Env, orderId: string, status: OrderStatus, requestId
   await env.ORDER_EVENTS.send({ type: "order.status_changed", orderId, status, requestId });
 }
 
+/** Status changes the customer hears about; the email row is written with the change itself. */
+const STATUS_EMAILS: Partial<Record<OrderStatus, string>> = { shipped: "shipping_update", refunded: "refund" };
+
 export type StatusChange = { status: OrderStatus; actor: string; note?: string | null; restock?: boolean; requestId: string | null };
 
 /** Moves an order along the state machine; cancelling returns stock and money, refunding returns money (and stock if asked). */
@@ -77,7 +81,12 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
   const row = await loadOrder(env, id, customerId);
   if (!canTransition(row.status, change.status)) throw invalidState(`An order that is ${row.status} cannot become ${change.status}`, { status: row.status });
   const event = { id: newId("oev", now), actor: change.actor, note: change.note ?? null };
-  if (!(await repo.transitionOrder(env.DB, row, change.status, event, now))) throw invalidState("The order changed meanwhile; read it again");
+  const template = STATUS_EMAILS[change.status];
+  const email = template
+    ? { id: newId("eml", now), template, payload: { orderId: row.id, orderNumber: row.order_number }, requestId: change.requestId }
+    : null;
+  if (!(await repo.transitionOrder(env.DB, row, change.status, event, now, email))) throw invalidState("The order changed meanwhile; read it again");
+  if (template) await enqueuePendingEmail(env, `${template}:${row.id}`);
   const { items } = await repo.linesAndEvents(env.DB, [row.id]);
   if (change.status === "cancelled" || (change.status === "refunded" && change.restock)) {
     await restockLines(env, row.checkout_id, items.map((i) => i.variant_id));
