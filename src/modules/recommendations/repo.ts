@@ -1,4 +1,5 @@
 /** D1 access for co-purchase scores and the recommendation queries. */
+import type { D1Like } from "../catalog/repo";
 
 export type CandidateRow = {
   id: string;
@@ -46,7 +47,7 @@ export async function addCoPurchases(d1: D1Database, orderId: string, now: numbe
   return written!.meta.changes === 1;
 }
 
-export function findLiveProduct(d1: D1Database, productId: string) {
+export function findLiveProduct(d1: D1Like, productId: string) {
   return d1
     .prepare("SELECT id, category_id FROM products WHERE id = ? AND status = 'active' AND deleted_at IS NULL")
     .bind(productId)
@@ -60,7 +61,7 @@ export const TOP_RELATED_SQL = `SELECT ${SUMMARY_COLUMNS}, a.score AS score
   WHERE a.product_id = ? AND p.id <> a.product_id AND ${SHOWABLE}
   ORDER BY a.score DESC, p.id LIMIT ?`;
 
-export async function topRelated(d1: D1Database, productId: string, limit: number) {
+export async function topRelated(d1: D1Like, productId: string, limit: number) {
   const { results } = await d1
     .prepare(TOP_RELATED_SQL)
     .bind(productId, limit)
@@ -69,7 +70,7 @@ export async function topRelated(d1: D1Database, productId: string, limit: numbe
 }
 
 /** Best sellers of a category over the window (cancelled and refunded orders excluded). */
-export async function categoryBestSellers(d1: D1Database, categoryId: string, exclude: string[], since: number, limit: number) {
+export async function categoryBestSellers(d1: D1Like, categoryId: string, exclude: string[], since: number, limit: number) {
   const { results } = await d1
     .prepare(
       `SELECT ${SUMMARY_COLUMNS}, 0 AS score

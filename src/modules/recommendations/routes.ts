@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter, errorResponses, jsonContent } from "../../http/openapi";
 import { ProductIdParam, Recommendations, RecommendationsQuery } from "./schemas";
+import { readContext, sendCached } from "../catalog/http-cache";
 import { getRecommendations } from "./service";
 
 export const recommendationRoutes = createRouter();
@@ -15,15 +16,11 @@ recommendationRoutes.openapi(
     responses: {
       200: {
         ...jsonContent(Recommendations, "At most `limit` products, best first"),
-        headers: { "X-Cache": { description: "HIT-KV or MISS", schema: { type: "string" } } },
+        headers: { "X-Cache": { description: "HIT-MEMORY, HIT-KV or MISS", schema: { type: "string" } } },
       },
+      304: { description: "Not modified (If-None-Match matched the ETag)" },
       ...errorResponses(404, 422),
     },
   }),
-  async (c) => {
-    const answer = await getRecommendations(c.env, c.req.valid("param").id, c.req.valid("query").limit);
-    c.set("cacheStatus", answer.cache);
-    c.header("X-Cache", answer.cache);
-    return c.json(answer.value, 200);
-  },
+  async (c) => sendCached(c, await getRecommendations(readContext(c), c.req.valid("param").id, c.req.valid("query").limit)),
 );
