@@ -172,3 +172,18 @@ describe("POST /api/v1/store/checkouts/:id/payment", () => {
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
   });
 });
+
+describe("POST /api/v1/store/checkouts (a second checkout of the same cart)", () => {
+  it("supersedes the older open checkout, so the cart's stock is never held twice", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(3);
+    await addToCart(token, v.id, 2);
+    const first = await startCheckout(token);
+    const second = await startCheckout(token);
+    expect(second.status).toBe(201);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2, available: 1 });
+    expect((await call("GET", `/api/v1/store/checkouts/${first.json.id}`, { token })).json.state).toBe("EXPIRED");
+    expect((await pay(token, first.json.id)).status).toBe(409);
+    expect((await pay(token, second.json.id)).json.state).toBe("COMPLETED");
+  });
+});

@@ -49,3 +49,20 @@ describe("cron: resume paid checkouts", () => {
     await expect(runScheduled(controller, env, createExecutionContext())).resolves.toBeUndefined();
   });
 });
+
+describe("sweep queries", () => {
+  it("use the checkouts state index (no full scan)", async () => {
+    const queries = [
+      "SELECT id FROM checkouts WHERE state IN ('CREATED', 'LOCKED') AND expires_at <= ? ORDER BY expires_at LIMIT 50",
+      "SELECT id FROM checkouts WHERE state IN ('PAYMENT_CONFIRMED', 'ORDER_CREATED') AND updated_at < ? ORDER BY updated_at LIMIT 50",
+      "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ? LIMIT 20",
+    ];
+    for (const sql of queries) {
+      const args = sql.split("?").slice(1).map(() => 0);
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...args).all<{ detail: string }>();
+      const details = results.map((r) => r.detail).join(" | ");
+      expect(details).toMatch(/USING INDEX/);
+      expect(details).not.toMatch(/SCAN checkouts(?! USING)/);
+    }
+  });
+});

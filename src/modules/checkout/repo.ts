@@ -101,6 +101,15 @@ export async function listStale(d1: D1Database, states: CheckoutState[], before:
   return results;
 }
 
+/** Open checkouts of the customer's cart created before `id` (ids sort by creation time; the customer index bounds the read). */
+export async function listOlderOpen(d1: D1Database, customerId: string, cartId: string, id: string): Promise<CheckoutRow[]> {
+  const { results } = await d1
+    .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ? LIMIT 20`)
+    .bind(customerId, cartId, id)
+    .all<CheckoutRow>();
+  return results;
+}
+
 export async function listExpired(d1: D1Database, now: number, limit: number): Promise<CheckoutRow[]> {
   const { results } = await d1
     .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE state IN ('CREATED', 'LOCKED') AND expires_at <= ? ORDER BY expires_at LIMIT ?`)

@@ -43,6 +43,8 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
   const id = await repo.upsertCheckout(env.DB, row);
   if (!id) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
+  // The newest checkout of a cart wins: older open ones give their stock back instead of holding it twice.
+  for (const older of await repo.listOlderOpen(env.DB, customerId, cart.id, id)) await expireCheckout(env, older, now, "superseded");
   const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
   const shortages = gone.length > 0 ? gone : await reserveLines(env, id, priced.lines, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
@@ -94,8 +96,8 @@ export async function getCheckout(env: Env, customerId: string, id: string): Pro
 }
 
 /** Ends a checkout that ran out of time and gives its stock back. */
-export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now()): Promise<boolean> {
-  if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: "expired" }))) return false;
+export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now(), reason = "expired"): Promise<boolean> {
+  if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: reason }))) return false;
   await releaseLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
   return true;
 }
