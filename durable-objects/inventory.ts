@@ -4,6 +4,7 @@
  * the read and the write, so it commits atomically; decisions live in src/modules/inventory/ledger.
  */
 import { DurableObject } from "cloudflare:workers";
+import { createLogger } from "../src/http/logger";
 import {
   allowedOnHand,
   decideCommit,
@@ -38,6 +39,7 @@ export class InventoryDO extends DurableObject<Env> {
 
   /** Holds `qty` units for a checkout until `expiresAt`; idempotent per checkout id. */
   async reserve(variantId: string, checkoutId: string, qty: number, expiresAt: number): Promise<ReserveResult> {
+    if (!Number.isSafeInteger(qty) || qty < 1) throw new RangeError("qty must be a positive integer");
     await this.load(variantId);
     const level = this.level();
     const hold = this.hold(checkoutId);
@@ -184,7 +186,12 @@ export class InventoryDO extends DurableObject<Env> {
   private changed(variantId: string, level: Level): { ok: true; level: LevelView } {
     const levelView = view(variantId, level);
     const body = { variantId, onHand: level.onHand, reserved: level.reserved, version: level.version };
-    this.ctx.waitUntil(this.env.INVENTORY_SYNC.send(body).catch(() => undefined));
+    // A lost message only delays the read model; the next change (newer version) overwrites it.
+    this.ctx.waitUntil(
+      this.env.INVENTORY_SYNC.send(body).catch((err: unknown) =>
+        createLogger({ variantId }).error("inventory_sync_send_failed", { name: err instanceof Error ? err.name : "unknown" }),
+      ),
+    );
     return { ok: true, level: levelView };
   }
 

@@ -133,3 +133,20 @@ describe("PUT /api/v1/admin/inventory/:variantId", () => {
     expect(res.json).toEqual({ variantId: v.id, onHand: 25, reserved: 0, available: 25 });
   });
 });
+
+describe("inventory read model", () => {
+  it("follows the object's changes through the inventory-sync queue", async () => {
+    const v = await createVariant(6);
+    const stub = inventoryStub(v.id);
+    await stub.reserve(v.id, "chk_sync", 2, later());
+    let row: { on_hand: number; reserved: number; version: number } | null = null;
+    for (let i = 0; i < 50 && row?.reserved !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      row = await env.DB.prepare("SELECT on_hand, reserved, version FROM inventory_levels WHERE variant_id = ?").bind(v.id).first();
+    }
+    expect(row).toMatchObject({ on_hand: 6, reserved: 2 });
+    expect(row!.version).toBeGreaterThan(0);
+    await stub.release(v.id, "chk_sync");
+    await runDurableObjectAlarm(stub);
+  });
+});

@@ -66,3 +66,15 @@ describe("sweep queries", () => {
     }
   });
 });
+
+describe("GET /api/v1/store/checkouts/:id past its expiry", () => {
+  it("shows EXPIRED and gives the stock back without waiting for the sweep", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 2);
+    const checkout = await startCheckout(token);
+    await env.DB.prepare("UPDATE checkouts SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, checkout.json.id).run();
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token })).json.state).toBe("EXPIRED");
+    expect((await inventoryStub(v.id).snapshot(v.id)).available).toBe(2);
+  });
+});

@@ -89,9 +89,11 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
 }
 
 /** A customer's own checkout; another customer's is not found. */
-export async function getCheckout(env: Env, customerId: string, id: string): Promise<Checkout> {
+export async function getCheckout(env: Env, customerId: string, id: string, now = Date.now()): Promise<Checkout> {
   const row = await repo.findCustomerCheckout(env.DB, id, customerId);
   if (!row) throw notFound("Checkout");
+  // A checkout past its expiry is shown as what it is, without waiting for the cron sweep.
+  if (row.state === "LOCKED" && row.expires_at <= now && (await expireCheckout(env, row, now))) return toCheckout({ ...row, state: "EXPIRED" });
   return toCheckout(row);
 }
 

@@ -8,6 +8,7 @@ import { AppError } from "../../http/errors";
 import { createLogger } from "../../http/logger";
 import { confirmPayment, finalizeOrDefer } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
+import { getProvider } from "./provider";
 import { verifySignature } from "./signature";
 
 const PaymentIntentEvent = z.object({
@@ -22,6 +23,20 @@ const PaymentIntentEvent = z.object({
     }),
   }),
 });
+
+/** Money for a checkout that failed, or a second payment for one already paid, goes back. */
+async function refundIfNotTheCheckoutsPayment(env: Env, checkoutId: string, ref: string, now: number) {
+  const row = await env.DB.prepare(
+    `SELECT p.id, p.status, p.amount, (c.payment_id = p.id) AS is_checkouts FROM payments p JOIN checkouts c ON c.id = p.checkout_id
+     WHERE p.provider = 'stripe' AND p.provider_ref = ? AND p.checkout_id = ?`,
+  )
+    .bind(ref, checkoutId)
+    .first<{ id: string; status: string; amount: number; is_checkouts: number | null }>();
+  if (!row || row.is_checkouts === 1 || row.status !== "succeeded") return;
+  if ((await getProvider(env, "stripe").refund(ref, row.amount)).ok) {
+    await env.DB.prepare("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ?").bind(now, row.id).run();
+  }
+}
 
 const refused = (message: string) => new AppError("VALIDATION_ERROR", message, 400);
 
@@ -50,7 +65,9 @@ export async function handlePaymentWebhook(env: Env, signature: string | undefin
       logger.error("webhook_amount_mismatch", { checkoutId: row.id, eventId: event.data.id });
       return { received: true, handled: false };
     }
-    await confirmPayment(env, row.id, { provider: "stripe", ref: intent.id, amount: intent.amount, currency: row.currency }, now);
+    if (!(await confirmPayment(env, row.id, { provider: "stripe", ref: intent.id, amount: intent.amount, currency: row.currency }, now))) {
+      await refundIfNotTheCheckoutsPayment(env, row.id, intent.id, now);
+    }
     await finalizeOrDefer(env, row.id, requestId);
     return { received: true, handled: true };
   }
