@@ -1,5 +1,6 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/lib/crypto";
 import { resumePaidCheckouts } from "../../src/modules/checkout/sweeps";
 import { addToCart, clearInventoryAlarms, createProduct, createVariant, inventoryStub, pay, startCheckout } from "../factories/commerce";
 import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
@@ -185,5 +186,26 @@ describe("POST /api/v1/store/checkouts (a second checkout of the same cart)", ()
     expect((await call("GET", `/api/v1/store/checkouts/${first.json.id}`, { token })).json.state).toBe("EXPIRED");
     expect((await pay(token, first.json.id)).status).toBe(409);
     expect((await pay(token, second.json.id)).json.state).toBe("COMPLETED");
+  });
+});
+
+describe("POST /api/v1/store/checkouts (a request that died mid-way)", () => {
+  it("answers 409 while the key's first request is in flight, and lets a retry take over an abandoned claim", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 1);
+    const now = Date.now();
+    // The claim a crashed request left behind: same body (none), no stored answer.
+    const hash = await sha256Hex(JSON.stringify({ cartId: null, note: null }));
+    await env.DB.prepare("INSERT INTO idempotency_keys (scope, key, request_hash, created_at, expires_at) VALUES (?, 'crashed', ?, ?, ?)")
+      .bind(`checkout:${userId}`, hash, now, now + 3600_000)
+      .run();
+    const busy = await startCheckout(token, "crashed");
+    expect(busy.status).toBe(409);
+    expectErrorEnvelope(busy, "CONFLICT");
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ? WHERE key = 'crashed'").bind(now - 120_000).run();
+    const retried = await startCheckout(token, "crashed");
+    expect(retried.status).toBe(201);
+    expect(retried.json.state).toBe("LOCKED");
   });
 });

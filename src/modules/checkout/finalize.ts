@@ -5,22 +5,15 @@
 import { createLogger } from "../../http/logger";
 import { commitLines, restockLines } from "../inventory/service";
 import { orderIdFor, placementStatements } from "../orders/placement";
-import { getProvider } from "../payments/provider";
+import { refundPayment } from "../payments/refunds";
+import { findPayment } from "../payments/repo";
 import * as repo from "./repo";
-
-async function customerEmail(d1: D1Database, customerId: string): Promise<string> {
-  const row = await d1.prepare("SELECT email FROM users WHERE id = ?").bind(customerId).first<{ email: string }>();
-  return row?.email ?? "";
-}
 
 /** Stock that lapsed and was sold to someone else: the checkout fails and the money goes back. */
 async function failAfterPayment(env: Env, row: repo.CheckoutRow, now: number) {
   if (!(await repo.transition(env.DB, row.id, ["PAYMENT_CONFIRMED"], "FAILED", now, { failureReason: "stock_lost_after_payment" }))) return;
   await restockLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
-  const payment = await env.DB.prepare("SELECT provider, provider_ref, amount FROM payments WHERE id = ?").bind(row.payment_id).first<{ provider: string; provider_ref: string; amount: number }>();
-  if (payment && (await getProvider(env, payment.provider).refund(payment.provider_ref, payment.amount)).ok) {
-    await env.DB.prepare("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ?").bind(now, row.payment_id).run();
-  }
+  await refundPayment(env, await findPayment(env.DB, row.payment_id), now);
   createLogger().error("checkout_failed_after_payment", { checkoutId: row.id });
 }
 
@@ -41,7 +34,7 @@ export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requ
       await failAfterPayment(env, row, now);
       return "failed";
     }
-    await env.DB.batch(placementStatements(env.DB, row, await customerEmail(env.DB, row.customer_id), ctx.requestId, now));
+    await env.DB.batch(placementStatements(env.DB, row, await repo.customerEmail(env.DB, row.customer_id), ctx.requestId, now));
     row = (await repo.findCheckout(env.DB, checkoutId))!;
   }
   if (row.state === "ORDER_CREATED") {

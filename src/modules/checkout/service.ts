@@ -13,6 +13,8 @@ import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
 
 const KEY_TTL_MS = 24 * 3600_000;
+/** A claim this old without an answer belongs to a request that died; a retry may take it over. */
+const ABANDONED_CLAIM_MS = 60_000;
 /** Holds outlive the checkout a little, so a payment taken at the last second can still commit. */
 const HOLD_GRACE_MS = 60_000;
 
@@ -71,8 +73,11 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
   const claim = await repo.claimKey(env.DB, scope, key, hash, now, now + KEY_TTL_MS);
   if (!claim.claimed) {
     if (claim.row.request_hash !== hash) throw new AppError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was used with another request", 422);
-    if (claim.row.status_code == null) throw conflict("A request with this Idempotency-Key is in progress");
-    return replay(claim.row);
+    if (claim.row.status_code != null) return replay(claim.row);
+    const abandoned = claim.row.created_at < now - ABANDONED_CLAIM_MS;
+    if (!abandoned || !(await repo.takeOverKey(env.DB, scope, key, claim.row.created_at, now))) {
+      throw conflict("A request with this Idempotency-Key is in progress");
+    }
   }
   try {
     const checkout = await lockCart(env, customerId, key, body, now);

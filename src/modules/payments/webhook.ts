@@ -8,7 +8,8 @@ import { AppError } from "../../http/errors";
 import { createLogger } from "../../http/logger";
 import { confirmPayment, finalizeOrDefer } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
-import { getProvider } from "./provider";
+import { refundPayment } from "./refunds";
+import * as payments from "./repo";
 import { verifySignature } from "./signature";
 
 const PaymentIntentEvent = z.object({
@@ -26,16 +27,8 @@ const PaymentIntentEvent = z.object({
 
 /** Money for a checkout that failed, or a second payment for one already paid, goes back. */
 async function refundIfNotTheCheckoutsPayment(env: Env, checkoutId: string, ref: string, now: number) {
-  const row = await env.DB.prepare(
-    `SELECT p.id, p.status, p.amount, (c.payment_id = p.id) AS is_checkouts FROM payments p JOIN checkouts c ON c.id = p.checkout_id
-     WHERE p.provider = 'stripe' AND p.provider_ref = ? AND p.checkout_id = ?`,
-  )
-    .bind(ref, checkoutId)
-    .first<{ id: string; status: string; amount: number; is_checkouts: number | null }>();
-  if (!row || row.is_checkouts === 1 || row.status !== "succeeded") return;
-  if ((await getProvider(env, "stripe").refund(ref, row.amount)).ok) {
-    await env.DB.prepare("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ?").bind(now, row.id).run();
-  }
+  const payment = await payments.paymentByRef(env.DB, "stripe", ref, checkoutId);
+  if (payment && payment.is_checkouts !== 1) await refundPayment(env, payment, now);
 }
 
 const refused = (message: string) => new AppError("VALIDATION_ERROR", message, 400);
