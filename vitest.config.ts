@@ -23,7 +23,7 @@ export default defineConfig(async () => {
       include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
-      silent: "passed-only",
+      silent: "passed-only" as const,
       hookTimeout: 30_000,
     },
   };
