@@ -18,28 +18,27 @@ async function failAfterPayment(env: Env, row: repo.CheckoutRow, now: number) {
 }
 
 /** Publishes order.placed, then completes the checkout (at least once: consumers dedupe on orderId). */
-async function publish(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number) {
+async function publish(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number): Promise<repo.CheckoutRow> {
   const orderId = row.order_id ?? orderIdFor(row.id);
   await env.ORDER_EVENTS.send({ type: "order.placed", orderId, requestId });
-  await repo.transition(env.DB, row.id, ["ORDER_CREATED"], "COMPLETED", now);
+  const done = await repo.transition(env.DB, row.id, ["ORDER_CREATED"], "COMPLETED", now);
+  return done ? { ...row, state: "COMPLETED", order_id: orderId } : ((await repo.findCheckout(env.DB, row.id)) ?? row);
 }
 
-/** Drives a paid checkout to COMPLETED; does nothing for checkouts in other states. */
-export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requestId: string | null }, now = Date.now()): Promise<string> {
+/** Drives a paid checkout to COMPLETED and answers its latest row; checkouts in other states are left as they are. */
+export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requestId: string | null }, now = Date.now()): Promise<repo.CheckoutRow | null> {
   let row = await repo.findCheckout(env.DB, checkoutId);
-  if (!row) return "missing";
+  if (!row) return null;
   if (row.state === "PAYMENT_CONFIRMED") {
     const failed = await commitLines(env, row.id, repo.snapshotOf(row).lines);
     if (failed.length > 0) {
       await failAfterPayment(env, row, now);
-      return "failed";
+      return repo.findCheckout(env.DB, checkoutId);
     }
-    await env.DB.batch(placementStatements(env.DB, row, await repo.customerEmail(env.DB, row.customer_id), ctx.requestId, now));
-    row = (await repo.findCheckout(env.DB, checkoutId))!;
+    const results = await env.DB.batch(placementStatements(env.DB, row, await repo.customerEmail(env.DB, row.customer_id), ctx.requestId, now));
+    // The batch's last statement is the conditional move to ORDER_CREATED; if another run won, read what it did.
+    const moved = results.at(-1)?.meta.changes === 1;
+    row = moved ? { ...row, state: "ORDER_CREATED", order_id: orderIdFor(row.id) } : (await repo.findCheckout(env.DB, checkoutId))!;
   }
-  if (row.state === "ORDER_CREATED") {
-    await publish(env, row, ctx.requestId, now);
-    return "completed";
-  }
-  return row.state;
+  return row.state === "ORDER_CREATED" ? publish(env, row, ctx.requestId, now) : row;
 }

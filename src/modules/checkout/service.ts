@@ -57,7 +57,9 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
     await releaseLines(env, id, priced.lines.map((l) => l.variantId));
     throw invalidState("Checkout changed while locking");
   }
-  return toCheckout((await repo.findCheckout(env.DB, id))!);
+  const lines = JSON.stringify(snapshot.lines);
+  const totals = JSON.stringify(snapshot.totals);
+  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
 }
 
 function replay(row: repo.KeyRow): Checkout {
