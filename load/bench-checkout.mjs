@@ -216,6 +216,7 @@ function report(results, meta) {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
+    "All requests of a phase start together and share one workerd process, one local D1 and (hot SKU) one object, so each latency is mostly the time to drain the whole burst: p50 ≈ p99 is expected here, and checkouts/s is the figure to compare.",
     "Oversell counts units sold beyond stock plus any variant whose authoritative level disagrees with the orders (on hand ≠ stock − sold, or units still reserved); it must be 0.",
     `Load average (1/5/15 min) when the run started: ${meta.load} (other work shared the machine).`,
     "Numbers are for one laptop-class box running everything in one process; on Cloudflare each InventoryDO runs apart, so the spread case scales out and the hot SKU is bound by one object's throughput.",
