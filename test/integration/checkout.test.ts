@@ -125,6 +125,21 @@ describe("POST /api/v1/store/checkouts/:id/payment", () => {
     expect(retried.json.state).toBe("COMPLETED");
   });
 
+  it("two simultaneous payments of one checkout take the money once and make one order", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(3);
+    await addToCart(token, v.id, 1);
+    const checkout = await startCheckout(token);
+    const answers = await Promise.all([pay(token, checkout.json.id), pay(token, checkout.json.id)]);
+    // The loser either finds the payment in progress (409) or the checkout already paid (200, same order).
+    expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+    const orderIds = new Set(answers.filter((a) => a.status === 200).map((a) => a.json.orderId));
+    expect(orderIds.size).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?", userId)).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM payments WHERE checkout_id = ? AND status = 'succeeded'", checkout.json.id)).toBe(1);
+    expect((await inventoryStub(v.id).snapshot(v.id)).onHand).toBe(2);
+  });
+
   it("completes correctly when the inventory object is evicted between reserve and commit", async () => {
     const { token } = await registerCustomer();
     const v = await createVariant(3);
