@@ -1,11 +1,13 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryDO } from "../../durable-objects/inventory";
 import { processInventorySync } from "../../src/queues/inventory-sync";
-import { createVariant, inventoryStub } from "../factories/commerce";
+import { clearInventoryAlarms, createVariant, inventoryStub } from "../factories/commerce";
 import { call, createAdmin, expectErrorEnvelope, registerCustomer } from "../helpers";
 
 const later = () => Date.now() + 60_000;
+
+afterEach(() => clearInventoryAlarms());
 
 describe("InventoryDO", () => {
   it("loads its stock from D1 on first use", async () => {
