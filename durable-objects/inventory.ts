@@ -18,6 +18,8 @@ import {
   type ReserveResult,
 } from "../src/modules/inventory/ledger";
 
+const PRUNE_RELEASED_AFTER_MS = 24 * 3600_000;
+
 type HoldRow = { qty: number; status: Hold["status"]; expires_at: number };
 
 export class InventoryDO extends DurableObject<Env> {
@@ -127,6 +129,8 @@ export class InventoryDO extends DurableObject<Env> {
       const level = this.level();
       this.changed(row.variant_id, this.write({ ...level, reserved: Math.max(0, level.reserved - freed) }));
     }
+    // Released holds are safe to forget (a late commit or reserve treats a missing hold like a released one).
+    this.sql.exec("DELETE FROM holds WHERE status = 'released' AND expires_at < ?", now - PRUNE_RELEASED_AFTER_MS);
     const next = this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'held'").one().at;
     if (next != null) await this.ctx.storage.setAlarm(next);
   }

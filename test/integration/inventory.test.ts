@@ -152,3 +152,22 @@ describe("inventory read model", () => {
     await runDurableObjectAlarm(stub);
   });
 });
+
+describe("InventoryDO alarm housekeeping", () => {
+  it("forgets released holds a day after their expiry, and a late commit then sells only free stock", async () => {
+    const v = await createVariant(1);
+    const stub = inventoryStub(v.id);
+    await stub.reserve(v.id, "chk_old", 1, later());
+    await stub.release(v.id, "chk_old");
+    await stub.reserve(v.id, "chk_due", 1, later());
+    await runInDurableObject(stub, (_o: InventoryDO, state) => {
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE checkout_id = 'chk_old'", Date.now() - 2 * 86_400_000);
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE checkout_id = 'chk_due'", Date.now() - 1);
+    });
+    await runDurableObjectAlarm(stub);
+    const count = await runInDurableObject(stub, (_o: InventoryDO, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM holds").one().n);
+    expect(count).toBe(1);
+    expect(await stub.commit(v.id, "chk_old", 1)).toMatchObject({ ok: true, level: { onHand: 0 } });
+    expect(await stub.commit(v.id, "chk_due", 1)).toMatchObject({ ok: false, code: "INSUFFICIENT_INVENTORY" });
+  });
+});
