@@ -4,6 +4,7 @@
  * the read and the write, so it commits atomically; decisions live in src/modules/inventory/ledger.
  */
 import { DurableObject } from "cloudflare:workers";
+import { createLogger } from "../src/http/logger";
 import {
   allowedOnHand,
   decideCommit,
@@ -16,6 +17,8 @@ import {
   type LevelView,
   type ReserveResult,
 } from "../src/modules/inventory/ledger";
+
+const PRUNE_RELEASED_AFTER_MS = 24 * 3600_000;
 
 type HoldRow = { qty: number; status: Hold["status"]; expires_at: number };
 
@@ -38,6 +41,7 @@ export class InventoryDO extends DurableObject<Env> {
 
   /** Holds `qty` units for a checkout until `expiresAt`; idempotent per checkout id. */
   async reserve(variantId: string, checkoutId: string, qty: number, expiresAt: number): Promise<ReserveResult> {
+    if (!Number.isSafeInteger(qty) || qty < 1) throw new RangeError("qty must be a positive integer");
     await this.load(variantId);
     const level = this.level();
     const hold = this.hold(checkoutId);
@@ -125,6 +129,8 @@ export class InventoryDO extends DurableObject<Env> {
       const level = this.level();
       this.changed(row.variant_id, this.write({ ...level, reserved: Math.max(0, level.reserved - freed) }));
     }
+    // Released holds are safe to forget (a late commit or reserve treats a missing hold like a released one).
+    this.sql.exec("DELETE FROM holds WHERE status = 'released' AND expires_at < ?", now - PRUNE_RELEASED_AFTER_MS);
     const next = this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'held'").one().at;
     if (next != null) await this.ctx.storage.setAlarm(next);
   }
@@ -184,7 +190,12 @@ export class InventoryDO extends DurableObject<Env> {
   private changed(variantId: string, level: Level): { ok: true; level: LevelView } {
     const levelView = view(variantId, level);
     const body = { variantId, onHand: level.onHand, reserved: level.reserved, version: level.version };
-    this.ctx.waitUntil(this.env.INVENTORY_SYNC.send(body).catch(() => undefined));
+    // A lost message only delays the read model; the next change (newer version) overwrites it.
+    this.ctx.waitUntil(
+      this.env.INVENTORY_SYNC.send(body).catch((err: unknown) =>
+        createLogger({ variantId }).error("inventory_sync_send_failed", { name: err instanceof Error ? err.name : "unknown" }),
+      ),
+    );
     return { ok: true, level: levelView };
   }
 

@@ -1,5 +1,6 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/lib/crypto";
 import { resumePaidCheckouts } from "../../src/modules/checkout/sweeps";
 import { addToCart, clearInventoryAlarms, createProduct, createVariant, inventoryStub, pay, startCheckout } from "../factories/commerce";
 import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
@@ -124,6 +125,21 @@ describe("POST /api/v1/store/checkouts/:id/payment", () => {
     expect(retried.json.state).toBe("COMPLETED");
   });
 
+  it("two simultaneous payments of one checkout take the money once and make one order", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(3);
+    await addToCart(token, v.id, 1);
+    const checkout = await startCheckout(token);
+    const answers = await Promise.all([pay(token, checkout.json.id), pay(token, checkout.json.id)]);
+    // The loser either finds the payment in progress (409) or the checkout already paid (200, same order).
+    expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+    const orderIds = new Set(answers.filter((a) => a.status === 200).map((a) => a.json.orderId));
+    expect(orderIds.size).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM orders WHERE customer_id = ?", userId)).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM payments WHERE checkout_id = ? AND status = 'succeeded'", checkout.json.id)).toBe(1);
+    expect((await inventoryStub(v.id).snapshot(v.id)).onHand).toBe(2);
+  });
+
   it("completes correctly when the inventory object is evicted between reserve and commit", async () => {
     const { token } = await registerCustomer();
     const v = await createVariant(3);
@@ -170,5 +186,41 @@ describe("POST /api/v1/store/checkouts/:id/payment", () => {
     expect(payments.map((p) => p.status)).toEqual(Array(20).fill(200));
     expect(await count("SELECT COUNT(*) AS n FROM order_items WHERE variant_id = ?", v.id)).toBe(20);
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
+  });
+});
+
+describe("POST /api/v1/store/checkouts (a second checkout of the same cart)", () => {
+  it("supersedes the older open checkout, so the cart's stock is never held twice", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(3);
+    await addToCart(token, v.id, 2);
+    const first = await startCheckout(token);
+    const second = await startCheckout(token);
+    expect(second.status).toBe(201);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2, available: 1 });
+    expect((await call("GET", `/api/v1/store/checkouts/${first.json.id}`, { token })).json.state).toBe("EXPIRED");
+    expect((await pay(token, first.json.id)).status).toBe(409);
+    expect((await pay(token, second.json.id)).json.state).toBe("COMPLETED");
+  });
+});
+
+describe("POST /api/v1/store/checkouts (a request that died mid-way)", () => {
+  it("answers 409 while the key's first request is in flight, and lets a retry take over an abandoned claim", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 1);
+    const now = Date.now();
+    // The claim a crashed request left behind: same body (none), no stored answer.
+    const hash = await sha256Hex(JSON.stringify({ cartId: null, note: null }));
+    await env.DB.prepare("INSERT INTO idempotency_keys (scope, key, request_hash, created_at, expires_at) VALUES (?, 'crashed', ?, ?, ?)")
+      .bind(`checkout:${userId}`, hash, now, now + 3600_000)
+      .run();
+    const busy = await startCheckout(token, "crashed");
+    expect(busy.status).toBe(409);
+    expectErrorEnvelope(busy, "CONFLICT");
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ? WHERE key = 'crashed'").bind(now - 120_000).run();
+    const retried = await startCheckout(token, "crashed");
+    expect(retried.status).toBe(201);
+    expect(retried.json.state).toBe("LOCKED");
   });
 });

@@ -1,11 +1,13 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { InventoryDO } from "../../durable-objects/inventory";
 import { processInventorySync } from "../../src/queues/inventory-sync";
-import { createVariant, inventoryStub } from "../factories/commerce";
+import { clearInventoryAlarms, createVariant, inventoryStub } from "../factories/commerce";
 import { call, createAdmin, expectErrorEnvelope, registerCustomer } from "../helpers";
 
 const later = () => Date.now() + 60_000;
+
+afterEach(() => clearInventoryAlarms());
 
 describe("InventoryDO", () => {
   it("loads its stock from D1 on first use", async () => {
@@ -131,5 +133,41 @@ describe("PUT /api/v1/admin/inventory/:variantId", () => {
     const res = await call("PUT", `/api/v1/admin/inventory/${v.id}`, { token: admin.token, body: { onHand: 25 } });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ variantId: v.id, onHand: 25, reserved: 0, available: 25 });
+  });
+});
+
+describe("inventory read model", () => {
+  it("follows the object's changes through the inventory-sync queue", async () => {
+    const v = await createVariant(6);
+    const stub = inventoryStub(v.id);
+    await stub.reserve(v.id, "chk_sync", 2, later());
+    let row: { on_hand: number; reserved: number; version: number } | null = null;
+    for (let i = 0; i < 50 && row?.reserved !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      row = await env.DB.prepare("SELECT on_hand, reserved, version FROM inventory_levels WHERE variant_id = ?").bind(v.id).first();
+    }
+    expect(row).toMatchObject({ on_hand: 6, reserved: 2 });
+    expect(row!.version).toBeGreaterThan(0);
+    await stub.release(v.id, "chk_sync");
+    await runDurableObjectAlarm(stub);
+  });
+});
+
+describe("InventoryDO alarm housekeeping", () => {
+  it("forgets released holds a day after their expiry, and a late commit then sells only free stock", async () => {
+    const v = await createVariant(1);
+    const stub = inventoryStub(v.id);
+    await stub.reserve(v.id, "chk_old", 1, later());
+    await stub.release(v.id, "chk_old");
+    await stub.reserve(v.id, "chk_due", 1, later());
+    await runInDurableObject(stub, (_o: InventoryDO, state) => {
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE checkout_id = 'chk_old'", Date.now() - 2 * 86_400_000);
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE checkout_id = 'chk_due'", Date.now() - 1);
+    });
+    await runDurableObjectAlarm(stub);
+    const count = await runInDurableObject(stub, (_o: InventoryDO, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM holds").one().n);
+    expect(count).toBe(1);
+    expect(await stub.commit(v.id, "chk_old", 1)).toMatchObject({ ok: true, level: { onHand: 0 } });
+    expect(await stub.commit(v.id, "chk_due", 1)).toMatchObject({ ok: false, code: "INSUFFICIENT_INVENTORY" });
   });
 });

@@ -79,6 +79,15 @@ describe("POST /api/v1/store/orders/:id/cancel", () => {
     expect(payment).toEqual({ status: "refunded" });
   });
 
+  it("returns the stock only once when cancelled twice", async () => {
+    const v = await createVariant(5);
+    const { customer, orderId } = await placeOrder(v.id, 2);
+    expect((await call("POST", `/api/v1/store/orders/${orderId}/cancel`, { token: customer.token })).status).toBe(200);
+    const again = await call("POST", `/api/v1/store/orders/${orderId}/cancel`, { token: customer.token });
+    expect(again.status).toBe(409);
+    expect((await inventoryStub(v.id).snapshot(v.id)).onHand).toBe(5);
+  });
+
   it("answers 409 INVALID_STATE once shipped", async () => {
     const v = await createVariant(5);
     const { customer, orderId } = await placeOrder(v.id);

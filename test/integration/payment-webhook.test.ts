@@ -1,17 +1,22 @@
 import { env } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { signPayload } from "../../src/modules/payments/signature";
 import { addToCart, clearInventoryAlarms, createVariant, inventoryStub, startCheckout } from "../factories/commerce";
 import failed from "../fixtures/stripe/payment_intent.payment_failed.json";
 import succeeded from "../fixtures/stripe/payment_intent.succeeded.json";
 import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
 
-afterEach(() => clearInventoryAlarms());
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await clearInventoryAlarms();
+});
 
 /** The recorded event with this checkout's id and amount filled in. */
 function recorded(fixture: object, checkoutId: string, amount: number): string {
   const event = JSON.parse(JSON.stringify(fixture).replaceAll("__CHECKOUT_ID__", checkoutId));
   event.data.object.amount = amount;
+  // PaymentIntent ids are unique per payment; the recorded one is reused per checkout here.
+  event.data.object.id = `pi_${checkoutId.slice(4)}`;
   return JSON.stringify(event);
 }
 
@@ -73,5 +78,20 @@ describe("POST /api/v1/webhooks/payments", () => {
     const res = await deliver(recorded(failed, checkout.id, checkout.totals.total.amount));
     expect(res.json).toEqual({ received: true, handled: true });
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token })).json.state).toBe("LOCKED");
+  });
+
+  it("refunds a payment for a checkout that had already failed", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(0);
+    await addToCart(token, v.id, 1);
+    expect((await startCheckout(token)).status).toBe(409);
+    const failedCheckout = await env.DB.prepare("SELECT id FROM checkouts WHERE customer_id = ? AND state = 'FAILED'").bind(userId).first<{ id: string }>();
+    // Built per call: a Response made in the test's context cannot be read by the request handler.
+    const stripe = vi.spyOn(globalThis, "fetch").mockImplementation(async () => Response.json({ id: "re_test", status: "succeeded" }));
+    const res = await deliver(recorded(succeeded, failedCheckout!.id, 1000));
+    expect(res.json).toEqual({ received: true, handled: true });
+    expect(stripe).toHaveBeenCalledWith("https://api.stripe.com/v1/refunds", expect.objectContaining({ method: "POST" }));
+    const payment = await env.DB.prepare("SELECT status FROM payments WHERE checkout_id = ?").bind(failedCheckout!.id).first();
+    expect(payment).toEqual({ status: "refunded" });
   });
 });

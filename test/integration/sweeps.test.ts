@@ -49,3 +49,32 @@ describe("cron: resume paid checkouts", () => {
     await expect(runScheduled(controller, env, createExecutionContext())).resolves.toBeUndefined();
   });
 });
+
+describe("sweep queries", () => {
+  it("use the checkouts state index (no full scan)", async () => {
+    const queries = [
+      "SELECT id FROM checkouts WHERE state IN ('CREATED', 'LOCKED') AND expires_at <= ? ORDER BY expires_at LIMIT 50",
+      "SELECT id FROM checkouts WHERE state IN ('PAYMENT_CONFIRMED', 'ORDER_CREATED') AND updated_at < ? ORDER BY updated_at LIMIT 50",
+      "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ? LIMIT 20",
+    ];
+    for (const sql of queries) {
+      const args = sql.split("?").slice(1).map(() => 0);
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...args).all<{ detail: string }>();
+      const details = results.map((r) => r.detail).join(" | ");
+      expect(details).toMatch(/USING INDEX/);
+      expect(details).not.toMatch(/SCAN checkouts(?! USING)/);
+    }
+  });
+});
+
+describe("GET /api/v1/store/checkouts/:id past its expiry", () => {
+  it("shows EXPIRED and gives the stock back without waiting for the sweep", async () => {
+    const { token } = await registerCustomer();
+    const v = await createVariant(2);
+    await addToCart(token, v.id, 2);
+    const checkout = await startCheckout(token);
+    await env.DB.prepare("UPDATE checkouts SET expires_at = ? WHERE id = ?").bind(Date.now() - 1, checkout.json.id).run();
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token })).json.state).toBe("EXPIRED");
+    expect((await inventoryStub(v.id).snapshot(v.id)).available).toBe(2);
+  });
+});

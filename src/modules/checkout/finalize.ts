@@ -5,48 +5,40 @@
 import { createLogger } from "../../http/logger";
 import { commitLines, restockLines } from "../inventory/service";
 import { orderIdFor, placementStatements } from "../orders/placement";
-import { getProvider } from "../payments/provider";
+import { refundPayment } from "../payments/refunds";
+import { findPayment } from "../payments/repo";
 import * as repo from "./repo";
-
-async function customerEmail(d1: D1Database, customerId: string): Promise<string> {
-  const row = await d1.prepare("SELECT email FROM users WHERE id = ?").bind(customerId).first<{ email: string }>();
-  return row?.email ?? "";
-}
 
 /** Stock that lapsed and was sold to someone else: the checkout fails and the money goes back. */
 async function failAfterPayment(env: Env, row: repo.CheckoutRow, now: number) {
   if (!(await repo.transition(env.DB, row.id, ["PAYMENT_CONFIRMED"], "FAILED", now, { failureReason: "stock_lost_after_payment" }))) return;
   await restockLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
-  const payment = await env.DB.prepare("SELECT provider, provider_ref, amount FROM payments WHERE id = ?").bind(row.payment_id).first<{ provider: string; provider_ref: string; amount: number }>();
-  if (payment && (await getProvider(env, payment.provider).refund(payment.provider_ref, payment.amount)).ok) {
-    await env.DB.prepare("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ?").bind(now, row.payment_id).run();
-  }
+  await refundPayment(env, await findPayment(env.DB, row.payment_id), now);
   createLogger().error("checkout_failed_after_payment", { checkoutId: row.id });
 }
 
 /** Publishes order.placed, then completes the checkout (at least once: consumers dedupe on orderId). */
-async function publish(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number) {
+async function publish(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number): Promise<repo.CheckoutRow> {
   const orderId = row.order_id ?? orderIdFor(row.id);
   await env.ORDER_EVENTS.send({ type: "order.placed", orderId, requestId });
-  await repo.transition(env.DB, row.id, ["ORDER_CREATED"], "COMPLETED", now);
+  const done = await repo.transition(env.DB, row.id, ["ORDER_CREATED"], "COMPLETED", now);
+  return done ? { ...row, state: "COMPLETED", order_id: orderId } : ((await repo.findCheckout(env.DB, row.id)) ?? row);
 }
 
-/** Drives a paid checkout to COMPLETED; does nothing for checkouts in other states. */
-export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requestId: string | null }, now = Date.now()): Promise<string> {
+/** Drives a paid checkout to COMPLETED and answers its latest row; checkouts in other states are left as they are. */
+export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requestId: string | null }, now = Date.now()): Promise<repo.CheckoutRow | null> {
   let row = await repo.findCheckout(env.DB, checkoutId);
-  if (!row) return "missing";
+  if (!row) return null;
   if (row.state === "PAYMENT_CONFIRMED") {
     const failed = await commitLines(env, row.id, repo.snapshotOf(row).lines);
     if (failed.length > 0) {
       await failAfterPayment(env, row, now);
-      return "failed";
+      return repo.findCheckout(env.DB, checkoutId);
     }
-    await env.DB.batch(placementStatements(env.DB, row, await customerEmail(env.DB, row.customer_id), ctx.requestId, now));
-    row = (await repo.findCheckout(env.DB, checkoutId))!;
+    const results = await env.DB.batch(placementStatements(env.DB, row, await repo.customerEmail(env.DB, row.customer_id), ctx.requestId, now));
+    // The batch's last statement is the conditional move to ORDER_CREATED; if another run won, read what it did.
+    const moved = results.at(-1)?.meta.changes === 1;
+    row = moved ? { ...row, state: "ORDER_CREATED", order_id: orderIdFor(row.id) } : (await repo.findCheckout(env.DB, checkoutId))!;
   }
-  if (row.state === "ORDER_CREATED") {
-    await publish(env, row, ctx.requestId, now);
-    return "completed";
-  }
-  return row.state;
+  return row.state === "ORDER_CREATED" ? publish(env, row, ctx.requestId, now) : row;
 }

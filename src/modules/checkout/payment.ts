@@ -24,16 +24,14 @@ export async function confirmPayment(env: Env, checkoutId: string, payment: Conf
 }
 
 /** Runs finalize now; if it fails the cron sweep resumes it, so the answer is the current state. */
-export async function finalizeOrDefer(env: Env, checkoutId: string, requestId: string | null): Promise<void> {
+export async function finalizeOrDefer(env: Env, checkoutId: string, requestId: string | null): Promise<Checkout> {
   try {
-    await finalizeCheckout(env, checkoutId, { requestId });
+    const row = await finalizeCheckout(env, checkoutId, { requestId });
+    if (row) return toCheckout(row);
   } catch (err) {
     createLogger({ requestId }).error("finalize_deferred", { checkoutId, name: err instanceof Error ? err.name : "unknown" });
   }
-}
-
-async function current(env: Env, id: string): Promise<Checkout> {
-  return toCheckout((await repo.findCheckout(env.DB, id))!);
+  return toCheckout((await repo.findCheckout(env.DB, checkoutId))!);
 }
 
 /** POST /checkouts/:id/payment for the owner of the checkout. */
@@ -41,10 +39,7 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
   const row = await repo.findCustomerCheckout(env.DB, id, customerId);
   if (!row) throw notFound("Checkout");
   if (row.state === "COMPLETED") return toCheckout(row);
-  if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") {
-    await finalizeOrDefer(env, id, requestId);
-    return current(env, id);
-  }
+  if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") return finalizeOrDefer(env, id, requestId);
   if (row.state === "PAYMENT_PENDING") throw conflict("A payment for this checkout is in progress");
   if (row.state === "LOCKED" && row.expires_at <= now) await expireCheckout(env, row, now);
   if (row.state !== "LOCKED" || row.expires_at <= now) throw invalidState(`Checkout is ${row.state === "LOCKED" ? "EXPIRED" : row.state}`);
@@ -67,6 +62,5 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
     throw new AppError("PAYMENT_FAILED", "The payment was declined", 402, { reason: result.reason });
   }
   await confirmPayment(env, id, { provider: provider.name, ref: result.ref, amount: totals.total, currency: row.currency }, now);
-  await finalizeOrDefer(env, id, requestId);
-  return current(env, id);
+  return finalizeOrDefer(env, id, requestId);
 }

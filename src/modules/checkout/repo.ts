@@ -101,6 +101,15 @@ export async function listStale(d1: D1Database, states: CheckoutState[], before:
   return results;
 }
 
+/** Open checkouts of the customer's cart created before `id` (ids sort by creation time; the customer index bounds the read). */
+export async function listOlderOpen(d1: D1Database, customerId: string, cartId: string, id: string): Promise<CheckoutRow[]> {
+  const { results } = await d1
+    .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ? LIMIT 20`)
+    .bind(customerId, cartId, id)
+    .all<CheckoutRow>();
+  return results;
+}
+
 export async function listExpired(d1: D1Database, now: number, limit: number): Promise<CheckoutRow[]> {
   const { results } = await d1
     .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE state IN ('CREATED', 'LOCKED') AND expires_at <= ? ORDER BY expires_at LIMIT ?`)
@@ -109,9 +118,14 @@ export async function listExpired(d1: D1Database, now: number, limit: number): P
   return results;
 }
 
+export async function customerEmail(d1: D1Database, customerId: string): Promise<string> {
+  const row = await d1.prepare("SELECT email FROM users WHERE id = ?").bind(customerId).first<{ email: string }>();
+  return row?.email ?? "";
+}
+
 // ── Idempotency keys ─────────────────────────────────────────────────────────
 
-export type KeyRow = { request_hash: string; status_code: number | null; response_body: string | null };
+export type KeyRow = { request_hash: string; status_code: number | null; response_body: string | null; created_at: number };
 
 /** Claims the key for this request; when it exists already, answers the stored row instead. */
 export async function claimKey(d1: D1Database, scope: string, key: string, hash: string, now: number, expiresAt: number) {
@@ -119,9 +133,18 @@ export async function claimKey(d1: D1Database, scope: string, key: string, hash:
     d1
       .prepare("INSERT INTO idempotency_keys (scope, key, request_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
       .bind(scope, key, hash, now, expiresAt),
-    d1.prepare("SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE scope = ? AND key = ?").bind(scope, key),
+    d1.prepare("SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?").bind(scope, key),
   ]);
   return { claimed: insert!.meta.changes === 1, row: read!.results[0]! };
+}
+
+/** Takes over a claim whose request died without an answer (still unanswered, unchanged since read). */
+export async function takeOverKey(d1: D1Database, scope: string, key: string, claimedAt: number, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare("UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ? AND status_code IS NULL AND created_at = ?")
+    .bind(now, scope, key, claimedAt)
+    .run();
+  return result.meta.changes === 1;
 }
 
 export async function storeKeyResponse(d1: D1Database, scope: string, key: string, status: number, body: unknown) {

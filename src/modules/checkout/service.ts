@@ -13,6 +13,8 @@ import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
 
 const KEY_TTL_MS = 24 * 3600_000;
+/** A claim this old without an answer belongs to a request that died; a retry may take it over. */
+const ABANDONED_CLAIM_MS = 60_000;
 /** Holds outlive the checkout a little, so a payment taken at the last second can still commit. */
 const HOLD_GRACE_MS = 60_000;
 
@@ -43,6 +45,8 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
   const id = await repo.upsertCheckout(env.DB, row);
   if (!id) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
+  // The newest checkout of a cart wins: older open ones give their stock back instead of holding it twice.
+  for (const older of await repo.listOlderOpen(env.DB, customerId, cart.id, id)) await expireCheckout(env, older, now, "superseded");
   const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
   const shortages = gone.length > 0 ? gone : await reserveLines(env, id, priced.lines, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
@@ -53,7 +57,9 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
     await releaseLines(env, id, priced.lines.map((l) => l.variantId));
     throw invalidState("Checkout changed while locking");
   }
-  return toCheckout((await repo.findCheckout(env.DB, id))!);
+  const lines = JSON.stringify(snapshot.lines);
+  const totals = JSON.stringify(snapshot.totals);
+  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
 }
 
 function replay(row: repo.KeyRow): Checkout {
@@ -69,8 +75,11 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
   const claim = await repo.claimKey(env.DB, scope, key, hash, now, now + KEY_TTL_MS);
   if (!claim.claimed) {
     if (claim.row.request_hash !== hash) throw new AppError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was used with another request", 422);
-    if (claim.row.status_code == null) throw conflict("A request with this Idempotency-Key is in progress");
-    return replay(claim.row);
+    if (claim.row.status_code != null) return replay(claim.row);
+    const abandoned = claim.row.created_at < now - ABANDONED_CLAIM_MS;
+    if (!abandoned || !(await repo.takeOverKey(env.DB, scope, key, claim.row.created_at, now))) {
+      throw conflict("A request with this Idempotency-Key is in progress");
+    }
   }
   try {
     const checkout = await lockCart(env, customerId, key, body, now);
@@ -87,15 +96,17 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
 }
 
 /** A customer's own checkout; another customer's is not found. */
-export async function getCheckout(env: Env, customerId: string, id: string): Promise<Checkout> {
+export async function getCheckout(env: Env, customerId: string, id: string, now = Date.now()): Promise<Checkout> {
   const row = await repo.findCustomerCheckout(env.DB, id, customerId);
   if (!row) throw notFound("Checkout");
+  // A checkout past its expiry is shown as what it is, without waiting for the cron sweep.
+  if (row.state === "LOCKED" && row.expires_at <= now && (await expireCheckout(env, row, now))) return toCheckout({ ...row, state: "EXPIRED" });
   return toCheckout(row);
 }
 
 /** Ends a checkout that ran out of time and gives its stock back. */
-export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now()): Promise<boolean> {
-  if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: "expired" }))) return false;
+export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now(), reason = "expired"): Promise<boolean> {
+  if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: reason }))) return false;
   await releaseLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
   return true;
 }

@@ -30,7 +30,9 @@ export async function withStock<T>(env: Env, variantId: string, fn: (s: StockApi
   try {
     return await fn(stub(env, variantId));
   } catch (err) {
-    if ((err as { retryable?: boolean })?.retryable !== true) throw err;
+    // Retry only a broken connection; an overloaded object gets no extra load.
+    const flags = err as { retryable?: boolean; overloaded?: boolean } | null;
+    if (flags?.retryable !== true || flags.overloaded === true) throw err;
     return fn(stub(env, variantId));
   }
 }

@@ -90,14 +90,3 @@ export async function transitionOrder(
   ]);
   return update!.meta.changes === 1;
 }
-
-export function succeededPayment(d1: D1Database, orderId: string) {
-  return d1
-    .prepare("SELECT id, provider, provider_ref, amount FROM payments WHERE order_id = ? AND status = 'succeeded' LIMIT 1")
-    .bind(orderId)
-    .first<{ id: string; provider: string; provider_ref: string; amount: number }>();
-}
-
-export async function markPaymentRefunded(d1: D1Database, paymentId: string, now: number) {
-  await d1.prepare("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ? AND status = 'succeeded'").bind(now, paymentId).run();
-}

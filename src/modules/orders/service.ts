@@ -10,7 +10,8 @@ import { toIso } from "../../lib/time";
 import { toTotals } from "../cart/service";
 import { restockLines } from "../inventory/service";
 import { enqueuePendingEmail } from "../notifications/service";
-import { getProvider } from "../payments/provider";
+import { refundPayment } from "../payments/refunds";
+import { succeededPaymentOfOrder } from "../payments/repo";
 import * as repo from "./repo";
 import type { Order } from "./schemas";
 import { canTransition } from "./state-machine";
@@ -60,13 +61,6 @@ export async function getOrder(env: Env, id: string, customerId?: string): Promi
   return (await hydrate(env.DB, [await loadOrder(env, id, customerId)]))[0]!;
 }
 
-async function refundPayment(env: Env, orderId: string, now: number) {
-  const payment = await repo.succeededPayment(env.DB, orderId);
-  if (payment && (await getProvider(env, payment.provider).refund(payment.provider_ref, payment.amount)).ok) {
-    await repo.markPaymentRefunded(env.DB, payment.id, now);
-  }
-}
-
 async function publish(env: Env, orderId: string, status: OrderStatus, requestId: string | null) {
   await env.ORDER_EVENTS.send({ type: "order.status_changed", orderId, status, requestId });
 }
@@ -91,7 +85,7 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
   if (change.status === "cancelled" || (change.status === "refunded" && change.restock)) {
     await restockLines(env, row.checkout_id, items.map((i) => i.variant_id));
   }
-  if (change.status === "cancelled" || change.status === "refunded") await refundPayment(env, row.id, now);
+  if (change.status === "cancelled" || change.status === "refunded") await refundPayment(env, await succeededPaymentOfOrder(env.DB, row.id), now);
   await publish(env, row.id, change.status, change.requestId);
   return getOrder(env, id);
 }

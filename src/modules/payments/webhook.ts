@@ -8,6 +8,8 @@ import { AppError } from "../../http/errors";
 import { createLogger } from "../../http/logger";
 import { confirmPayment, finalizeOrDefer } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
+import { refundPayment } from "./refunds";
+import * as payments from "./repo";
 import { verifySignature } from "./signature";
 
 const PaymentIntentEvent = z.object({
@@ -22,6 +24,12 @@ const PaymentIntentEvent = z.object({
     }),
   }),
 });
+
+/** Money for a checkout that failed, or a second payment for one already paid, goes back. */
+async function refundIfNotTheCheckoutsPayment(env: Env, checkoutId: string, ref: string, now: number) {
+  const payment = await payments.paymentByRef(env.DB, "stripe", ref, checkoutId);
+  if (payment && payment.is_checkouts !== 1) await refundPayment(env, payment, now);
+}
 
 const refused = (message: string) => new AppError("VALIDATION_ERROR", message, 400);
 
@@ -50,7 +58,9 @@ export async function handlePaymentWebhook(env: Env, signature: string | undefin
       logger.error("webhook_amount_mismatch", { checkoutId: row.id, eventId: event.data.id });
       return { received: true, handled: false };
     }
-    await confirmPayment(env, row.id, { provider: "stripe", ref: intent.id, amount: intent.amount, currency: row.currency }, now);
+    if (!(await confirmPayment(env, row.id, { provider: "stripe", ref: intent.id, amount: intent.amount, currency: row.currency }, now))) {
+      await refundIfNotTheCheckoutsPayment(env, row.id, intent.id, now);
+    }
     await finalizeOrDefer(env, row.id, requestId);
     return { received: true, handled: true };
   }

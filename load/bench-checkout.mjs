@@ -1,0 +1,266 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:checkout`: N concurrent shoppers buy the same variant (hot SKU), then N buy
+ * different variants. Reports checkouts/s, p50/p99 of checkout and payment, 5xx and the oversell
+ * count (must be 0), and writes its section of load/RESULTS.md.
+ *
+ * The Worker runs in Miniflare (the `miniflare` package API) on the bundle that
+ * `wrangler deploy --dry-run` produces — the deployable artifact, faster to start than wrangler dev.
+ * Env: BENCH_SHOPPERS (default 200), BENCH_HOT_STOCK (default shoppers / 2), BENCH_NO_WRITE=1.
+ */
+import { Buffer } from "node:buffer";
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { SignJWT } from "jose";
+import { Miniflare } from "miniflare";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const N = Number(process.env.BENCH_SHOPPERS ?? 200);
+const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? Math.floor(N / 2));
+const SPREAD_STOCK = 2;
+const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+const BASE = "http://bench.local";
+const deadline = setTimeout(() => {
+  console.error("bench:checkout exceeded 2 minutes; aborting");
+  process.exit(2);
+}, 120_000);
+
+function bundle() {
+  const outdir = mkdtempSync(join(tmpdir(), "edgeshop-bench-"));
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  return outdir;
+}
+
+function startWorker(outdir) {
+  const queues = { ORDER_EVENTS: "order-events", EMAIL_CRITICAL: "email-critical", EMAIL_BULK: "email-bulk", INVENTORY_SYNC: "inventory-sync" };
+  return new Miniflare({
+    workers: [workerOptions(outdir, queues)],
+    // One JSON line per request would drown the report; only errors are shown.
+    handleStructuredLogs: (log) => {
+      if (log.level === "error") process.stderr.write(`${log.message}\n`);
+    },
+  });
+}
+
+function workerOptions(outdir, queues) {
+  const text = (value) => ({ type: "text", value });
+  const vars = { JWT_SECRET, PAYMENT_WEBHOOK_SECRET: "whsec_bench", RATE_LIMIT_MULTIPLIER: "100000", ENVIRONMENT: "bench", CHECKOUT_TTL_SECONDS: "900" };
+  return {
+    config: {
+      name: "edgeshop",
+      compatibilityDate: "2026-10-01",
+      compatibilityFlags: ["nodejs_compat"],
+      manifest: { mainModule: "index.js", modules: { "index.js": { type: "esm", contents: readFileSync(join(outdir, "index.js"), "utf8") } } },
+      env: {
+        ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, text(v)])),
+        DB: { type: "d1", id: "bench-db" },
+        CACHE: { type: "kv", id: "bench-kv" },
+        INVENTORY: { type: "durable-object", worker: "edgeshop", exportName: "InventoryDO" },
+        RATE_LIMITER: { type: "durable-object", worker: "edgeshop", exportName: "RateLimiterDO" },
+        ...Object.fromEntries(Object.entries(queues).map(([binding, name]) => [binding, { type: "queue", name }])),
+      },
+      exports: {
+        default: { type: "worker" },
+        InventoryDO: { type: "durable-object", storage: "sqlite" },
+        RateLimiterDO: { type: "durable-object", storage: "sqlite" },
+      },
+      triggers: [{ type: "queue", name: "inventory-sync", maxBatchSize: 100, maxBatchTimeout: 1 }],
+    },
+  };
+}
+
+async function migrate(db) {
+  const files = readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort();
+  for (const file of files) {
+    const statements = readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint");
+    for (const sql of statements) if (sql.replace(/--.*$/gm, "").trim()) await db.prepare(sql).run();
+  }
+}
+
+async function inChunks(items, size, fn) {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)));
+}
+
+function id(prefix, i) {
+  return `${prefix}_BENCH${String(Date.now()).slice(-8)}${String(i).padStart(8, "0")}`;
+}
+
+async function token(userId, role) {
+  return new SignJWT({ role, typ: "access" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(userId)
+    .setIssuer("edgeshop")
+    .setAudience("edgeshop:api")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .setJti(randomUUID())
+    .sign(new Uint8Array(Buffer.from(JWT_SECRET, "utf8")));
+}
+
+async function seedUsers(db, count, role, tag) {
+  const now = Date.now();
+  const users = Array.from({ length: count }, (_, i) => ({ id: id(`usr${tag}`, i), role }));
+  const batches = [];
+  for (let i = 0; i < users.length; i += 50) batches.push(users.slice(i, i + 50));
+  for (const batch of batches) {
+    await db.batch(
+      batch.map((u) =>
+        db
+          .prepare("INSERT INTO users (id, email, password_hash, name, role, marketing_opt_in, created_at, updated_at) VALUES (?, ?, 'x', 'Bench', ?, 0, ?, ?)")
+          .bind(u.id, `${u.id.toLowerCase()}@bench.local`, u.role, now, now),
+      ),
+    );
+  }
+  return Promise.all(users.map(async (u) => ({ ...u, token: await token(u.id, role) })));
+}
+
+async function seedVariants(db, tag, count, stock) {
+  const now = Date.now();
+  const productId = id(`prod${tag}`, 0);
+  await db
+    .prepare("INSERT INTO products (id, slug, title, status, tax_rate_bps, currency, created_at, updated_at) VALUES (?, ?, ?, 'active', 800, 'USD', ?, ?)")
+    .bind(productId, productId.toLowerCase(), `Bench ${tag}`, now, now)
+    .run();
+  const variants = Array.from({ length: count }, (_, i) => id(`var${tag}`, i));
+  for (let i = 0; i < variants.length; i += 40) {
+    await db.batch(
+      variants.slice(i, i + 40).flatMap((v, j) => [
+        db
+          .prepare("INSERT INTO product_variants (id, product_id, sku, title, price, currency, position, created_at, updated_at) VALUES (?, ?, ?, ?, 1999, 'USD', ?, ?, ?)")
+          .bind(v, productId, `BENCH-${tag}-${i + j}`, `V${i + j}`, i + j, now, now),
+        db.prepare("INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at) VALUES (?, ?, 0, 0, ?)").bind(v, stock, now),
+      ]),
+    );
+  }
+  return variants;
+}
+
+async function call(mf, method, path, tokenValue, body, headers = {}) {
+  const started = performance.now();
+  const res = await mf.dispatchFetch(`${BASE}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${tokenValue}`, ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => null);
+  return { status: res.status, json, ms: performance.now() - started };
+}
+
+const pct = (values, p) => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+/** One scenario: every shopper's cart is filled first (not timed), then all check out at once, then all winners pay at once. */
+async function scenario(mf, name, shoppers, variantFor) {
+  await inChunks(shoppers, 50, async (s, i) => {
+    const r = await call(mf, "POST", "/api/v1/store/cart/items", s.token, { variantId: variantFor(i), quantity: 1 });
+    if (r.status !== 201) throw new Error(`cart add failed: ${r.status} ${JSON.stringify(r.json)}`);
+  });
+  const t0 = performance.now();
+  const checkouts = await Promise.all(shoppers.map((s, i) => call(mf, "POST", "/api/v1/store/checkouts", s.token, undefined, { "Idempotency-Key": `bench-${name}-${i}` })));
+  const t1 = performance.now();
+  const winners = checkouts.map((c, i) => ({ c, s: shoppers[i] })).filter(({ c }) => c.status === 201);
+  const payments = await Promise.all(
+    winners.map(({ c, s }) => call(mf, "POST", `/api/v1/store/checkouts/${c.json.id}/payment`, s.token, { provider: "test", token: "tok_success" })),
+  );
+  const t2 = performance.now();
+  const statuses = [...checkouts, ...payments].map((r) => r.status);
+  return {
+    name,
+    shoppers: shoppers.length,
+    locked: winners.length,
+    refused409: checkouts.filter((c) => c.status === 409).length,
+    completed: payments.filter((p) => p.status === 200 && p.json?.state === "COMPLETED").length,
+    errors5xx: statuses.filter((s) => s >= 500).length,
+    checkoutWallMs: t1 - t0,
+    paymentWallMs: t2 - t1,
+    checkoutP50: pct(checkouts.map((c) => c.ms), 50),
+    checkoutP99: pct(checkouts.map((c) => c.ms), 99),
+    paymentP50: pct(payments.map((p) => p.ms), 50),
+    paymentP99: pct(payments.map((p) => p.ms), 99),
+  };
+}
+
+async function oversold(mf, db, admin, variants, stock) {
+  let over = 0;
+  for (const v of variants) {
+    const sold = (await db.prepare("SELECT COALESCE(SUM(quantity), 0) AS n FROM order_items WHERE variant_id = ?").bind(v).first()).n;
+    const level = (await call(mf, "GET", `/api/v1/admin/inventory/${v}`, admin.token)).json;
+    over += Math.max(0, sold - stock);
+    if (level.onHand !== stock - sold || level.onHand < 0 || level.reserved !== 0) over += 1;
+  }
+  return over;
+}
+
+function report(results, meta) {
+  const f = (n) => n.toFixed(1);
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${r.shoppers} | ${r.locked} / ${r.refused409} | ${r.completed} | ${f((r.locked / r.checkoutWallMs) * 1000)} | ${f((r.completed / (r.checkoutWallMs + r.paymentWallMs)) * 1000)} | ${f(r.checkoutP50)} / ${f(r.checkoutP99)} | ${f(r.paymentP50)} / ${f(r.paymentP99)} | ${r.errors5xx} | ${r.oversell} |`,
+  );
+  return [
+    "<!-- bench:checkout:start -->",
+    "## Checkout (`npm run bench:checkout`)",
+    "",
+    `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues, RATE_LIMIT_MULTIPLIER=100000.`,
+    `Every shopper's cart holds 1 unit; all shoppers check out at the same moment, then every shopper who got a 201 pays at the same moment.`,
+    `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them). Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each).`,
+    "",
+    "| scenario | shoppers | 201 / 409 | orders | checkouts/s | orders/s (end to end) | checkout p50 / p99 ms | payment p50 / p99 ms | 5xx | oversell |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "All requests of a phase start together and share one workerd process, one local D1 and (hot SKU) one object, so each latency is mostly the time to drain the whole burst: p50 ≈ p99 is expected here, and checkouts/s is the figure to compare.",
+    "Oversell counts units sold beyond stock plus any variant whose authoritative level disagrees with the orders (on hand ≠ stock − sold, or units still reserved); it must be 0.",
+    `Load average (1/5/15 min) when the run started: ${meta.load} (other work shared the machine).`,
+    "Numbers are for one laptop-class box running everything in one process; on Cloudflare each InventoryDO runs apart, so the spread case scales out and the hot SKU is bound by one object's throughput.",
+    "<!-- bench:checkout:end -->",
+  ].join("\n");
+}
+
+function writeResults(section) {
+  const path = join(ROOT, "load", "RESULTS.md");
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "# Load results\n";
+  const pattern = /<!-- bench:checkout:start -->[\s\S]*<!-- bench:checkout:end -->/;
+  const next = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+}
+
+async function main() {
+  const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(" / ");
+  const outdir = bundle();
+  const mf = startWorker(outdir);
+  try {
+    await mf.ready;
+    const db = await mf.getD1Database("DB");
+    await migrate(db);
+    const [admin] = await seedUsers(db, 1, "ADMIN", "A");
+    const hotShoppers = await seedUsers(db, N, "CUSTOMER", "H");
+    const spreadShoppers = await seedUsers(db, N, "CUSTOMER", "S");
+    const [hot] = await seedVariants(db, "H", 1, HOT_STOCK);
+    const spread = await seedVariants(db, "S", N, SPREAD_STOCK);
+    const hotResult = await scenario(mf, "hot SKU", hotShoppers, () => hot);
+    hotResult.oversell = await oversold(mf, db, admin, [hot], HOT_STOCK);
+    const spreadResult = await scenario(mf, "spread", spreadShoppers, (i) => spread[i]);
+    spreadResult.oversell = await oversold(mf, db, admin, spread, SPREAD_STOCK);
+    const version = JSON.parse(readFileSync(join(ROOT, "node_modules", "miniflare", "package.json"), "utf8")).version;
+    const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK };
+    const section = report([hotResult, spreadResult], meta);
+    console.log(section);
+    if (!process.env.BENCH_NO_WRITE) writeResults(section);
+    const failed = hotResult.oversell + spreadResult.oversell + hotResult.errors5xx + spreadResult.errors5xx;
+    process.exitCode = failed > 0 ? 1 : 0;
+  } finally {
+    await mf.dispose();
+    rmSync(outdir, { recursive: true, force: true });
+    clearTimeout(deadline);
+  }
+}
+
+await main();
