@@ -13,6 +13,7 @@ import { RateLimitedError, limitField, policyField } from "../../modules/rate-li
 import { policyFor, routeGroup, type PolicyName } from "../../modules/rate-limit/policies";
 import { consume, type LimitOutcome } from "../../modules/rate-limit/service";
 import type { AppEnv } from "../types";
+import { writeBusinessEvent } from "../../modules/analytics/events";
 
 const IP = /^[0-9A-Fa-f:.]{2,45}$/;
 
@@ -41,7 +42,10 @@ async function count(c: Context<AppEnv>, key: string, name: PolicyName): Promise
     key,
     policy,
   );
-  if (outcome.decision && !outcome.decision.allowed) throw new RateLimitedError(policy, outcome.decision);
+  if (outcome.decision && !outcome.decision.allowed) {
+    writeBusinessEvent(c.env.ANALYTICS, "rate_limited", { detail: name });
+    throw new RateLimitedError(policy, outcome.decision);
+  }
   return outcome;
 }
 

@@ -8,10 +8,12 @@ import { orderIdFor, placementStatements } from "../orders/placement";
 import { refundPayment } from "../payments/refunds";
 import { findPayment } from "../payments/repo";
 import * as repo from "./repo";
+import { writeBusinessEvent } from "../analytics/events";
 
 /** Stock that lapsed and was sold to someone else: the checkout fails and the money goes back. */
 async function failAfterPayment(env: Env, row: repo.CheckoutRow, now: number) {
   if (!(await repo.transition(env.DB, row.id, ["PAYMENT_CONFIRMED"], "FAILED", now, { failureReason: "stock_lost_after_payment" }))) return;
+  writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "stock_lost_after_payment", subjectId: row.id });
   await restockLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
   await refundPayment(env, await findPayment(env.DB, row.payment_id), now);
   createLogger().error("checkout_failed_after_payment", { checkoutId: row.id });

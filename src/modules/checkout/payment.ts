@@ -10,6 +10,7 @@ import { finalizeCheckout } from "./finalize";
 import * as repo from "./repo";
 import type { Checkout, PaymentBody } from "./schemas";
 import { expireCheckout, toCheckout } from "./service";
+import { writeBusinessEvent } from "../analytics/events";
 
 export type Confirmation = { provider: string; ref: string; amount: number; currency: string };
 
@@ -59,6 +60,7 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
       repo.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount: totals.total, currency: row.currency, status: "failed", now }),
       repo.transitionStatement(env.DB, id, ["PAYMENT_PENDING"], "LOCKED", now),
     ]);
+    writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "payment_declined", subjectId: id });
     throw new AppError("PAYMENT_FAILED", "The payment was declined", 402, { reason: result.reason });
   }
   await confirmPayment(env, id, { provider: provider.name, ref: result.ref, amount: totals.total, currency: row.currency }, now);

@@ -11,6 +11,7 @@ import { activeCart, priceCart, toCartItem, toTotals } from "../cart/service";
 import { releaseLines, reserveLines, type Shortage } from "../inventory/service";
 import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
+import { writeBusinessEvent } from "../analytics/events";
 
 const KEY_TTL_MS = 24 * 3600_000;
 /** A claim this old without an answer belongs to a request that died; a retry may take it over. */
@@ -51,6 +52,7 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const shortages = gone.length > 0 ? gone : await reserveLines(env, id, priced.lines, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
     await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
+    writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: id });
     throw insufficient(shortages);
   }
   if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now))) {
@@ -107,6 +109,7 @@ export async function getCheckout(env: Env, customerId: string, id: string, now 
 /** Ends a checkout that ran out of time and gives its stock back. */
 export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now(), reason = "expired"): Promise<boolean> {
   if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: reason }))) return false;
+  writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
   await releaseLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
   return true;
 }
