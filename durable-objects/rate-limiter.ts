@@ -4,42 +4,49 @@
  * src/modules/rate-limit/window.ts; this class keeps the accepted timestamps in memory and in
  * storage (so they survive eviction), and drops an idle key's storage by alarm.
  *
- * Storage: one key per policy and millisecond, `h:<policy>:<ms>` → count, and `p:<policy>` →
- * window length, so a request costs one small write however large the limit. Writes are
- * coalesced for FLUSH_AFTER_MS and `allowUnconfirmed`: the answer does not wait for the disk (the
- * limiter sits in front of every request; awaiting a write each time cost most of the
- * throughput, load/RESULTS.md). Memory is authoritative while the object lives, and the runtime
- * evicts only objects idle for seconds, so eviction loses nothing; a machine failure can lose the
- * last ~20 ms of hits, which errs towards letting requests pass.
+ * Storage: the hits accepted during one flush interval are one chunk, `c:<policy>:<first ms>:<n>`
+ * → [timestamps], and `p:<policy>` → window length; a chunk is deleted once its newest hit has
+ * left the window. Writes are coalesced for FLUSH_AFTER_MS and `allowUnconfirmed`: the answer
+ * does not wait for the disk (the limiter sits in front of every request, load/RESULTS.md).
+ * Memory is authoritative while the object lives, and the runtime evicts only objects idle for
+ * seconds, so eviction loses nothing; a machine failure can lose the last ~20 ms of hits, which
+ * errs towards letting requests pass.
  */
 import { DurableObject } from "cloudflare:workers";
-import { decide, liveHits, type WindowDecision } from "../src/modules/rate-limit/window";
+import { SlidingLog, type WindowDecision } from "../src/modules/rate-limit/window";
 
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
-/** Writes of this long are coalesced into one storage transaction. */
+/** Hits accepted within this long are written as one chunk, in one storage transaction. */
 const FLUSH_AFTER_MS = 20;
-const hitKey = (policy: string, at: number) => `h:${policy}:${String(at).padStart(15, "0")}`;
+
+type Chunk = { key: string; newest: number };
 
 export class RateLimiterDO extends DurableObject<Env> {
-  private windows = new Map<string, number[]>();
+  private logs = new Map<string, SlidingLog>();
   private windowMs = new Map<string, number>();
-  private alarmAt: number | null = null;
-  private pendingPuts = new Map<string, number>();
-  private pendingDeletes = new Set<string>();
+  /** Stored chunks per policy, oldest first. */
+  private chunks = new Map<string, Chunk[]>();
+  private unflushed = new Map<string, number[]>();
+  private pendingDeletes: string[] = [];
+  private pendingPuts = new Map<string, unknown>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private alarmAt: number | null = null;
+  private sequence = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      for (const [key, value] of await ctx.storage.list<number>()) {
-        const [kind, policy, at] = key.split(":") as [string, string, string | undefined];
-        if (kind === "p") this.windowMs.set(policy, value);
-        if (kind === "h" && at) {
-          const list = this.windows.get(policy) ?? [];
-          for (let i = 0; i < value; i++) list.push(Number(at)); // list() is key-ordered: ascending time
-          this.windows.set(policy, list);
+      const hits = new Map<string, number[]>();
+      // list() is key-ordered, and chunk keys order by time: hits load ascending.
+      for (const [key, value] of await ctx.storage.list<number | number[]>()) {
+        const [kind, policy] = key.split(":") as [string, string];
+        if (kind === "p") this.windowMs.set(policy, value as number);
+        if (kind === "c" && Array.isArray(value) && value.length > 0) {
+          hits.set(policy, [...(hits.get(policy) ?? []), ...value]);
+          this.chunksOf(policy).push({ key, newest: value[value.length - 1]! });
         }
       }
+      for (const [policy, times] of hits) this.logs.set(policy, new SlidingLog(times));
       this.alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -47,19 +54,21 @@ export class RateLimiterDO extends DurableObject<Env> {
   /** Counts one request against `policy` if its window has room, and says how much room is left. */
   async hit(policy: string, limit: number, windowMs: number): Promise<WindowDecision> {
     const now = Date.now();
-    const before = this.windows.get(policy) ?? [];
-    const { decision, live, expired } = decide(before, now, limit, windowMs);
+    let log = this.logs.get(policy);
+    if (!log) this.logs.set(policy, (log = new SlidingLog()));
     // Memory first, synchronously: concurrent hits see each other; storage follows in order.
-    this.windows.set(policy, live);
-    if (expired > 0) this.forget(policy, before.slice(0, expired));
+    const { decision, expired } = log.decide(now, limit, windowMs);
+    if (expired > 0) this.dropExpiredChunks(policy, now - windowMs);
     if (this.windowMs.get(policy) !== windowMs) {
       this.windowMs.set(policy, windowMs);
-      this.write(`p:${policy}`, windowMs);
+      this.pendingPuts.set(`p:${policy}`, windowMs);
+      this.scheduleFlush();
     }
     if (decision.allowed) {
-      let sameMs = 0;
-      for (let i = live.length - 1; i >= 0 && live[i] === now; i--) sameMs++;
-      this.write(hitKey(policy, now), sameMs);
+      const pending = this.unflushed.get(policy) ?? [];
+      pending.push(now);
+      this.unflushed.set(policy, pending);
+      this.scheduleFlush();
       if (this.alarmAt === null) {
         this.alarmAt = now + windowMs;
         void this.ctx.storage.setAlarm(this.alarmAt, UNCONFIRMED);
@@ -68,35 +77,41 @@ export class RateLimiterDO extends DurableObject<Env> {
     return decision;
   }
 
-  private write(key: string, value: number) {
-    this.pendingDeletes.delete(key);
-    this.pendingPuts.set(key, value);
-    this.scheduleFlush();
+  private chunksOf(policy: string): Chunk[] {
+    let list = this.chunks.get(policy);
+    if (!list) this.chunks.set(policy, (list = []));
+    return list;
   }
 
-  private forget(policy: string, expiredHits: number[]) {
-    for (const at of new Set(expiredHits)) {
-      const key = hitKey(policy, at);
-      this.pendingPuts.delete(key);
-      this.pendingDeletes.add(key);
+  private dropExpiredChunks(policy: string, cutoff: number) {
+    const list = this.chunksOf(policy);
+    let dead = 0;
+    while (dead < list.length && list[dead]!.newest <= cutoff) this.pendingDeletes.push(list[dead++]!.key);
+    if (dead > 0) {
+      list.splice(0, dead);
+      this.scheduleFlush();
     }
-    this.scheduleFlush();
   }
 
   private scheduleFlush() {
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
   }
 
-  /** Writes what changed since the last flush, in one implicit transaction (no await in between). */
+  /** Writes the new chunks and drops the dead ones, in one implicit transaction (no await in between). */
   private flush() {
     this.flushTimer = null;
-    const puts = Object.fromEntries(this.pendingPuts);
-    const deletes = [...this.pendingDeletes];
-    this.pendingPuts.clear();
-    this.pendingDeletes.clear();
+    for (const [policy, times] of this.unflushed) {
+      const key = `c:${policy}:${String(times[0]).padStart(15, "0")}:${String(this.sequence++).padStart(6, "0")}`;
+      this.pendingPuts.set(key, times);
+      this.chunksOf(policy).push({ key, newest: times[times.length - 1]! });
+    }
+    this.unflushed.clear();
+    const puts = [...this.pendingPuts.entries()];
+    const deletes = this.pendingDeletes;
+    this.pendingPuts = new Map();
+    this.pendingDeletes = [];
     // put() takes at most 128 entries and delete() 128 keys per call.
-    const entries = Object.entries(puts);
-    for (let i = 0; i < entries.length; i += 128) void this.ctx.storage.put(Object.fromEntries(entries.slice(i, i + 128)), UNCONFIRMED);
+    for (let i = 0; i < puts.length; i += 128) void this.ctx.storage.put(Object.fromEntries(puts.slice(i, i + 128)), UNCONFIRMED);
     for (let i = 0; i < deletes.length; i += 128) void this.ctx.storage.delete(deletes.slice(i, i + 128), UNCONFIRMED);
   }
 
@@ -104,22 +119,20 @@ export class RateLimiterDO extends DurableObject<Env> {
   override async alarm() {
     const now = Date.now();
     let last = 0;
-    for (const [policy, hits] of this.windows) {
+    for (const [policy, log] of this.logs) {
       const windowMs = this.windowMs.get(policy) ?? 0;
-      const live = liveHits(hits, now, windowMs);
-      if (live.length < hits.length) this.forget(policy, hits.slice(0, hits.length - live.length));
-      if (live.length === 0) this.windows.delete(policy);
-      else {
-        this.windows.set(policy, live);
-        last = Math.max(last, live[live.length - 1]! + windowMs);
-      }
+      if (log.expire(now, windowMs) > 0) this.dropExpiredChunks(policy, now - windowMs);
+      if (log.size === 0) this.logs.delete(policy);
+      else last = Math.max(last, log.newest! + windowMs);
     }
-    if (this.windows.size === 0) {
+    if (this.logs.size === 0) {
       // Unflushed writes are for hits that just expired; dropping them keeps storage empty.
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = null;
+      this.unflushed.clear();
       this.pendingPuts.clear();
-      this.pendingDeletes.clear();
+      this.pendingDeletes = [];
+      this.chunks.clear();
       this.windowMs.clear();
       this.alarmAt = null;
       await this.ctx.storage.deleteAll();

@@ -8,15 +8,11 @@
  *
  *   npm run bench:catalog [-- --seconds 8 --connections 50 --modes none,memory,kv,tiered --out load/RESULTS.md]
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { Pool } from "undici";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { ROOT, bundle, migrate, percentile, seed, slice, start } from "./lib/worker.mjs";
 const args = Object.fromEntries(process.argv.slice(2).join(" ").split("--").filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const SECONDS = Number(args.seconds ?? 8);
 const WARMUP_SECONDS = Number(args.warmup ?? 2);
@@ -26,113 +22,6 @@ const MODES = (args.modes ?? "none,memory,kv,tiered").split(",");
 const PRODUCTS = 2_000;
 const VARIANTS = 3;
 const HOT_PRODUCTS = 200;
-
-function bundle() {
-  // Outside the repo, so neither git nor eslint ever sees the bundle.
-  const outdir = path.join(os.tmpdir(), "edgeshop-bench-build");
-  // Run wrangler's JS with this Node (22 under npm run), whatever `node` is first on PATH.
-  const wrangler = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-  return path.join(outdir, "index.js");
-}
-
-async function start(scriptPath, mode) {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      name: "edgeshop",
-      modules: true,
-      scriptPath,
-      // The bundle lives in the OS temp dir; module names must not climb out of their root.
-      modulesRoot: path.dirname(scriptPath),
-      compatibilityDate: "2026-10-01",
-      compatibilityFlags: ["nodejs_compat"],
-      d1Databases: { DB: "bench-db" },
-      kvNamespaces: { CACHE: "bench-kv" },
-      durableObjects: {
-        INVENTORY: { className: "InventoryDO", useSQLite: true },
-        RATE_LIMITER: { className: "RateLimiterDO", useSQLite: true },
-      },
-      bindings: {
-        JWT_SECRET: "bench-secret-0123456789abcdef0123456789abcdef",
-        PAYMENT_WEBHOOK_SECRET: "bench",
-        CACHE_MODE: mode,
-        // One client address makes all the load: lift any rate limit out of the way.
-        RATE_LIMIT_MULTIPLIER: "1000000",
-      },
-      // The Worker logs one JSON line per request; printing 10k lines/s would load this process.
-      handleStructuredLogs: () => {},
-    }),
-  );
-  return { mf, url: await mf.ready };
-}
-
-async function migrate(db) {
-  const dir = path.join(ROOT, "migrations");
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
-    for (const statement of readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint")) {
-      if (statement.replace(/--.*$/gm, "").trim()) await db.prepare(statement).run();
-    }
-  }
-}
-
-/**
- * Seeds with three INSERT … SELECT statements over a recursive counter, so the data is made inside
- * SQLite (triggers keep the FTS index) instead of 14,000 round trips through the Miniflare proxy.
- */
-async function seed(db) {
-  const now = Date.now() - PRODUCTS * 1000;
-  const counter = `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${PRODUCTS - 1})`;
-  const words = "json_extract('[\"linen\",\"oak\",\"ceramic\",\"wool\",\"steel\",\"cotton\",\"walnut\",\"glass\",\"copper\",\"bamboo\"]', '$[' || (i % 10) || ']')";
-  const price = (j) => `(1000 + ((i * 37) % 9000) + ${j} * 100)`;
-  await db.batch([
-    db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
-      INSERT INTO categories (id, slug, name, position, version, created_at, updated_at)
-      SELECT 'cat_bench' || i, 'bench-' || i, 'Bench ' || i, i, 1, ${now}, ${now} FROM n`),
-    db.prepare(`${counter}
-      INSERT INTO products (id, slug, title, description, status, category_id, tax_rate_bps, min_price, max_price, currency, version, created_at, updated_at)
-      SELECT printf('prod_bench%05d', i), 'bench-product-' || i, 'Bench ' || ${words} || ' product ' || i,
-        'A sturdy ' || ${words} || ' thing, number ' || i || ', for benchmarking.', 'active', 'cat_bench' || (i % 10), 2000,
-        ${price(0)}, ${price(VARIANTS - 1)}, 'USD', 1, ${now} + i * 1000, ${now} + i * 1000 FROM n`),
-    db.prepare(`${counter}, v(j, size, label) AS (VALUES (0, 'S', 'Small'), (1, 'M', 'Medium'), (2, 'L', 'Large'))
-      INSERT INTO product_variants (id, product_id, sku, title, price, currency, options, position, version, created_at, updated_at)
-      SELECT printf('var_bench%05d%d', i, j), printf('prod_bench%05d', i), 'BENCH-' || i || '-' || j, label,
-        1000 + ((i * 37) % 9000) + j * 100, 'USD', json_object('size', size), j, 1, ${now}, ${now} FROM n, v`),
-    db.prepare(`INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at)
-      SELECT id, 10 + (rowid % 50), 0, 0, ${now} FROM product_variants WHERE id LIKE 'var_bench%'`),
-  ]);
-  const count = await db.prepare("SELECT count(*) AS n FROM product_variants").first("n");
-  if (count !== PRODUCTS * VARIANTS) throw new Error(`seed made ${count} variants`);
-}
-
-function percentile(sorted, p) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
-
-/** Closed loop for `seconds`: CONNECTIONS workers each send the next request as soon as the last one answered. */
-async function slice(pool, nextPath, seconds, sink) {
-  let running = true;
-  const worker = async () => {
-    while (running) {
-      const started = performance.now();
-      try {
-        const res = await pool.request({ path: nextPath(), method: "GET" });
-        await res.body.dump();
-        if (res.statusCode !== 200) sink.errors += 1;
-        const cache = res.headers["x-cache"];
-        if (cache && running) sink.cache[cache] = (sink.cache[cache] ?? 0) + 1;
-      } catch {
-        sink.errors += 1;
-      }
-      if (running) sink.latencies.push(performance.now() - started);
-    }
-  };
-  const t0 = performance.now();
-  const workers = Array.from({ length: CONNECTIONS }, worker);
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  running = false;
-  sink.seconds += (performance.now() - t0) / 1000;
-  await Promise.all(workers);
-}
 
 /**
  * Measures the routes in interleaved one-second slices (healthz, list, detail, healthz, …) so a
@@ -149,9 +38,9 @@ async function measureAll(url, routes) {
   for (let i = 0; i < prime.length; i += CONNECTIONS) {
     await Promise.all(prime.slice(i, i + CONNECTIONS).map((p) => pool.request({ path: p, method: "GET" }).then((r) => r.body.dump())));
   }
-  await slice(pool, () => routes[names[Math.floor(Math.random() * names.length)]](), WARMUP_SECONDS, warm);
+  await slice(pool, () => routes[names[Math.floor(Math.random() * names.length)]](), WARMUP_SECONDS, warm, CONNECTIONS);
   for (let round = 0; round < SECONDS; round++) {
-    for (const name of names) await slice(pool, routes[name], 1, sinks[name]);
+    for (const name of names) await slice(pool, routes[name], 1, sinks[name], CONNECTIONS);
   }
   await pool.close();
   return Object.fromEntries(
@@ -193,7 +82,7 @@ async function main() {
     try {
       const db = await mf.getD1Database("DB");
       await migrate(db);
-      await seed(db);
+      await seed(db, PRODUCTS, VARIANTS);
       const result = await measureAll(url, targets());
       for (const name of ["healthz", "list", "detail"]) {
         const r = result[name];

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decide } from "../../src/modules/rate-limit/window";
+import { decide, SlidingLog } from "../../src/modules/rate-limit/window";
 
 /** Runs a sequence of request times through the window; returns the accepted times. */
 function simulate(times: number[], limit: number, windowMs: number) {
@@ -69,6 +69,33 @@ describe("sliding window", () => {
           if (!d.allowed) expect(d.retryAfterMs).toBeGreaterThan(0);
         }
       }),
+    );
+  });
+});
+
+describe("SlidingLog (the Durable Object's in-place log)", () => {
+  it("decides exactly as the reference `decide` for any sequence of requests (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.array(fc.integer({ min: 0, max: 2_000 }), { minLength: 1, maxLength: 3_000 }),
+        (limit, windowMs, gaps) => {
+          const log = new SlidingLog();
+          let reference: number[] = [];
+          let now = 0;
+          for (const gap of gaps) {
+            now += gap;
+            const expected = decide(reference, now, limit, windowMs);
+            reference = expected.live;
+            const actual = log.decide(now, limit, windowMs);
+            if (JSON.stringify(actual.decision) !== JSON.stringify(expected.decision)) return false;
+            if (actual.expired !== expected.expired || log.size !== reference.length) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

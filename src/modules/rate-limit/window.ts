@@ -52,3 +52,56 @@ export function decide(
   };
   return { decision, live, expired };
 }
+
+/**
+ * The same decision as `decide`, in amortized O(1) per request: accepted timestamps live in an
+ * array read from `head`, expired ones are skipped by moving `head`, and the array is compacted
+ * only when the dead prefix outgrows the live part. `decide` stays the reference (a property test
+ * holds the two equal).
+ */
+export class SlidingLog {
+  private times: number[] = [];
+  private head = 0;
+
+  constructor(initial: readonly number[] = []) {
+    this.times = [...initial];
+  }
+
+  get size(): number {
+    return this.times.length - this.head;
+  }
+
+  get newest(): number | undefined {
+    return this.size > 0 ? this.times[this.times.length - 1] : undefined;
+  }
+
+  /** Drops timestamps at or before `now - windowMs`; answers how many left. */
+  expire(now: number, windowMs: number): number {
+    const cutoff = now - windowMs;
+    const from = this.head;
+    while (this.head < this.times.length && this.times[this.head]! <= cutoff) this.head++;
+    const expired = this.head - from;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+    return expired;
+  }
+
+  decide(now: number, limit: number, windowMs: number): { decision: WindowDecision; expired: number } {
+    const expired = this.expire(now, windowMs);
+    const allowed = this.size < limit;
+    if (allowed) this.times.push(now);
+    const count = this.size;
+    const blocker = this.times[this.head + Math.max(0, count - limit)];
+    const untilOldestLeaves = count > 0 ? this.times[this.head]! + windowMs - now : 0;
+    const decision: WindowDecision = {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - count),
+      retryAfterMs: allowed ? 0 : Math.max(1, blocker! + windowMs - now),
+      resetMs: Math.max(0, untilOldestLeaves),
+    };
+    return { decision, expired };
+  }
+}
