@@ -95,6 +95,7 @@ async function main() {
   }
   const total = ((Date.now() - t0) / 1000).toFixed(0);
   console.log(`done in ${total} s`);
+  console.log(`BENCH_JSON ${JSON.stringify(rows)}`);
   writeFileSync(path.join(ROOT, OUT), report(rows, total, [loadBefore, os.loadavg()[0]]));
 }
 

@@ -253,6 +253,7 @@ async function main() {
     const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK };
     const section = report([hotResult, spreadResult], meta);
     console.log(section);
+    console.log(`BENCH_JSON ${JSON.stringify({ hot: hotResult, spread: spreadResult, meta })}`);
     if (!process.env.BENCH_NO_WRITE) writeResults(section);
     const failed = hotResult.oversell + spreadResult.oversell + hotResult.errors5xx + spreadResult.errors5xx;
     process.exitCode = failed > 0 ? 1 : 0;

@@ -196,7 +196,7 @@ try {
   const cost = (r) => ((1 - r.rps / off.rps) * 100).toFixed(1);
   if (off) console.log(`[bench] limiter cost: ${cost(oneKey)}% of throughput with one key, ${cost(manyKeys)}% with 10,000 keys (target ≤ 25%)`);
   console.log(`[bench] best of ${ROUNDS} rounds; load by ${hasWrk ? "wrk" : "Node fetch loop"}, ${CONNECTIONS} connections, ${SECONDS} s per phase, GET ${PATH}; total ${((Date.now() - began) / 1000).toFixed(0)} s`);
-  console.log(JSON.stringify({ off, oneKey, manyKeys, accuracy: acc }));
+  console.log(`BENCH_JSON ${JSON.stringify({ off, oneKey, manyKeys, accuracy: acc })}`);
   process.exitCode = acc.ok ? 0 : 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
