@@ -105,7 +105,7 @@ function report(rows, total, load) {
   const lines = [
     "# Catalog benchmark results",
     "",
-    `Command: \`npm run bench:catalog\` (load/bench-catalog.mjs: bundled Worker in Miniflare ${readPkg("miniflare")}, ${PRODUCTS} products × ${VARIANTS} variants seeded, ${CONNECTIONS} keep-alive connections, ${WARMUP_SECONDS} s warm-up, then ${SECONDS} interleaved 1 s slices per route, undici closed loop; rate limiter off, since `bench:ratelimit` measures its cost on the same read).`,
+    `Command: \`npm run bench:catalog\` (load/bench-catalog.mjs: bundled Worker in Miniflare ${readPkg("miniflare")}, ${PRODUCTS} products × ${VARIANTS} variants seeded, ${CONNECTIONS} keep-alive connections, ${WARMUP_SECONDS} s warm-up, then ${SECONDS} interleaved 1 s slices per route, undici closed loop; rate limiter off, since \`bench:ratelimit\` measures its cost on the same read).`,
     `Machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}. Load generator and workerd share the same cores. Run took ${total} s, ${new Date().toISOString()}; 1-min load average ${load[0].toFixed(1)} before and ${load[1].toFixed(1)} after (other jobs shared the machine).`,
     "",
     "List = `GET /api/v1/store/products?limit=20` rotating newest/price_asc/price_desc; detail = `GET /api/v1/store/products/:slug` over the 200 most popular products. Ratios are to `/healthz` in the same instance.",
