@@ -1,9 +1,10 @@
 /** D1 access for carts: the one active cart per customer, its items joined with live catalog rows. */
-export type CartRow = { id: string; currency: string };
+export type CartRow = { id: string; currency: string; discount_codes: string };
 export type CartLineRow = {
   item_id: string;
   variant_id: string;
   product_id: string;
+  category_id: string | null;
   quantity: number;
   sku: string;
   title: string;
@@ -22,7 +23,7 @@ export async function ensureActiveCart(d1: D1Database, id: string, customerId: s
          VALUES (?, ?, 'active', 'USD', '[]', 1, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .bind(id, customerId, now, now),
-    d1.prepare("SELECT id, currency FROM carts WHERE customer_id = ? AND status = 'active'").bind(customerId),
+    d1.prepare("SELECT id, currency, discount_codes FROM carts WHERE customer_id = ? AND status = 'active'").bind(customerId),
   ]);
   return read!.results[0]!;
 }
@@ -30,7 +31,7 @@ export async function ensureActiveCart(d1: D1Database, id: string, customerId: s
 export async function cartLines(d1: D1Database, cartId: string): Promise<CartLineRow[]> {
   const { results } = await d1
     .prepare(
-      `SELECT ci.id AS item_id, ci.variant_id, p.id AS product_id, ci.quantity, v.sku,
+      `SELECT ci.id AS item_id, ci.variant_id, p.id AS product_id, p.category_id, ci.quantity, v.sku,
               p.title || ' - ' || v.title AS title, v.price, v.currency, p.tax_rate_bps,
               (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable
        FROM cart_items ci
@@ -95,4 +96,40 @@ export async function deleteItem(d1: D1Database, cartId: string, itemId: string,
     touch(d1, cartId, now),
   ]);
   return del!.meta.changes > 0;
+}
+
+/** The codes stored on a cart (upper-case); a cart row that predates them reads as none. */
+export function codesOf(cart: CartRow): string[] {
+  try {
+    const codes = JSON.parse(cart.discount_codes) as unknown;
+    return Array.isArray(codes) ? codes.filter((c): c is string => typeof c === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Appends the code unless the cart holds it already or holds `max` codes; false when it was not added. */
+export async function addCode(d1: D1Database, cartId: string, code: string, max: number, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare(
+      `UPDATE carts SET discount_codes = json_insert(discount_codes, '$[#]', ?), updated_at = ?, version = version + 1
+       WHERE id = ? AND status = 'active' AND json_array_length(discount_codes) < ?
+         AND NOT EXISTS (SELECT 1 FROM json_each(carts.discount_codes) WHERE value = ?)`,
+    )
+    .bind(code, now, cartId, max, code)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** Removes the code; false when the cart does not hold it. */
+export async function removeCode(d1: D1Database, cartId: string, code: string, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare(
+      `UPDATE carts SET discount_codes = (SELECT COALESCE(json_group_array(value), '[]') FROM json_each(carts.discount_codes) WHERE value <> ?),
+         updated_at = ?, version = version + 1
+       WHERE id = ? AND status = 'active' AND EXISTS (SELECT 1 FROM json_each(carts.discount_codes) WHERE value = ?)`,
+    )
+    .bind(code, now, cartId, code)
+    .run();
+  return result.meta.changes > 0;
 }

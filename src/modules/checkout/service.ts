@@ -7,8 +7,11 @@ import { AppError, conflict, invalidState, notFound, validationError } from "../
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
-import { activeCart, priceCart, toCartItem, toTotals } from "../cart/service";
+import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
+import { activeCart } from "../cart/service";
+import { normalizeCode } from "../pricing/eligibility";
 import { releaseLines, reserveLines, type Shortage } from "../inventory/service";
+import { releaseDiscounts } from "./discount-claims";
 import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
 
@@ -17,12 +20,13 @@ const KEY_TTL_MS = 24 * 3600_000;
 const HOLD_GRACE_MS = 60_000;
 
 export function toCheckout(row: repo.CheckoutRow): Checkout {
-  const { lines, totals } = repo.snapshotOf(row);
+  const { lines, totals, discounts } = repo.snapshotOf(row);
   return {
     id: row.id,
     state: row.state,
     cartId: row.cart_id,
     lines: lines.map((l) => toCartItem(l, row.currency)),
+    ...toDiscountViews(discounts, row.currency),
     totals: toTotals(totals, row.currency),
     expiresAt: toIso(row.expires_at),
     orderId: row.order_id,
@@ -32,14 +36,21 @@ export function toCheckout(row: repo.CheckoutRow): Checkout {
 const insufficient = (lines: Shortage[]) =>
   new AppError("INSUFFICIENT_INVENTORY", "Not enough stock for some lines", 409, { lines });
 
+/** 409 for a discount that applied on the cart but not any more (a limit was reached meanwhile). */
+export const codeNoLongerApplies = (code: string | null, reason: string) =>
+  conflict(`Discount ${code ?? ""} no longer applies (${reason}); remove it from the cart or try again`.replace("  ", " "), { reason, code });
+
 /** Prices the active cart, stores the snapshot and reserves every line, or none. */
 async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number): Promise<Checkout> {
   const cart = await activeCart(env, customerId, now);
   if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
-  const priced = await priceCart(env, cart);
+  const priced = await priceStoredCart(env, customerId, cart, [], now);
   if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
+  // A code the shopper sees on the cart but that no longer applies is refused, never silently dropped.
+  const refused = priced.rejected[0];
+  if (refused) throw codeNoLongerApplies(normalizeCode(refused.code), refused.reason);
   const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
-  const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals };
+  const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals, discounts: priced.applied };
   const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
   const id = await repo.upsertCheckout(env.DB, row);
   if (!id) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
@@ -96,6 +107,7 @@ export async function getCheckout(env: Env, customerId: string, id: string): Pro
 /** Ends a checkout that ran out of time and gives its stock back. */
 export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now()): Promise<boolean> {
   if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: "expired" }))) return false;
+  await releaseDiscounts(env.DB, row.id, now);
   await releaseLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
   return true;
 }

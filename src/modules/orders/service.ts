@@ -7,7 +7,7 @@ import { invalidState, notFound, validationError } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
-import { toTotals } from "../cart/service";
+import { toTotals } from "../cart/pricing";
 import { restockLines } from "../inventory/service";
 import { getProvider } from "../payments/provider";
 import * as repo from "./repo";
@@ -20,7 +20,16 @@ function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRo
     id: row.id,
     orderNumber: row.order_number,
     status: row.status,
-    lines: items.map((i) => ({ variantId: i.variant_id, sku: i.sku, title: i.title, quantity: i.quantity, unitPrice: money(i.unit_price, c), total: money(i.total, c) })),
+    lines: items.map((i) => ({
+      variantId: i.variant_id,
+      sku: i.sku,
+      title: i.title,
+      quantity: i.quantity,
+      unitPrice: money(i.unit_price, c),
+      discount: money(i.discount, c),
+      tax: money(i.tax, c),
+      total: money(i.total, c),
+    })),
     totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, tax: row.tax_total, total: row.total }, c),
     createdAt: toIso(row.created_at),
     events: events.map((e) => ({ status: e.status, at: toIso(e.created_at) })),
