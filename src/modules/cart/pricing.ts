@@ -3,6 +3,7 @@
  * these lines and discounts as its snapshot, and the order copies them, so all three agree.
  */
 import { money } from "../../lib/money";
+import type { Component } from "../bundles/schemas";
 import { priceCartForCustomer } from "../pricing/service";
 import type { AppliedDiscount, RejectedCode, Totals } from "../pricing/types";
 import * as repo from "./repo";
@@ -22,8 +23,16 @@ export type PricedCartLine = {
   tax: number;
   lineTotal: number;
   total: number;
+  /** For a bundle line: the components of one unit (reserved × quantity). */
+  components: Component[] | null;
 };
 export type { Totals };
+
+function componentsOf(json: string | null): Component[] | null {
+  if (!json) return null;
+  const parsed = JSON.parse(json) as unknown;
+  return Array.isArray(parsed) && parsed.length > 0 ? (parsed as Component[]) : null;
+}
 
 export type CartPricing = {
   id: string;
@@ -47,6 +56,7 @@ export async function priceStoredCart(env: Env, customerId: string, cart: repo.C
     quantity: r.quantity,
     basePrice: r.price,
     taxRateBps: r.tax_rate_bps,
+    components: componentsOf(r.bundle_selection),
   }));
   const priced = await priceCartForCustomer(env, customerId, input, codes, now, cart.currency);
   const lines = rows.map((r, i) => {
@@ -65,6 +75,7 @@ export async function priceStoredCart(env: Env, customerId: string, cart: repo.C
       tax: p.tax,
       lineTotal: p.subtotal - p.discount,
       total: p.total,
+      components: input[i]!.components,
       purchasable: r.purchasable === 1,
     };
   });
@@ -83,6 +94,7 @@ export function toCartItem(line: PricedCartLine, currency: string) {
     discount: money(line.discount, currency),
     tax: money(line.tax, currency),
     total: money(line.total, currency),
+    bundleSelection: line.components ?? null,
   };
 }
 

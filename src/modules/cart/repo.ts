@@ -12,6 +12,7 @@ export type CartLineRow = {
   currency: string;
   tax_rate_bps: number;
   purchasable: number;
+  bundle_selection: string | null;
 };
 
 /** Creates the active cart if there is none (the partial unique index decides), then reads it. */
@@ -33,7 +34,7 @@ export async function cartLines(d1: D1Database, cartId: string): Promise<CartLin
     .prepare(
       `SELECT ci.id AS item_id, ci.variant_id, p.id AS product_id, p.category_id, ci.quantity, v.sku,
               p.title || ' - ' || v.title AS title, v.price, v.currency, p.tax_rate_bps,
-              (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable
+              (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable, ci.bundle_selection
        FROM cart_items ci
        JOIN product_variants v ON v.id = ci.variant_id
        JOIN products p ON p.id = v.product_id
@@ -48,11 +49,11 @@ export async function cartLines(d1: D1Database, cartId: string): Promise<CartLin
 export async function findBuyableVariant(d1: D1Database, variantId: string) {
   return d1
     .prepare(
-      `SELECT v.id, v.currency FROM product_variants v JOIN products p ON p.id = v.product_id
+      `SELECT v.id, v.currency, v.product_id, p.is_bundle FROM product_variants v JOIN products p ON p.id = v.product_id
        WHERE v.id = ? AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active'`,
     )
     .bind(variantId)
-    .first<{ id: string; currency: string }>();
+    .first<{ id: string; currency: string; product_id: string; is_bundle: number }>();
 }
 
 export async function countItems(d1: D1Database, cartId: string): Promise<number> {
@@ -66,17 +67,18 @@ const touch = (d1: D1Database, cartId: string, now: number) =>
 /** Adds the variant or adds to its quantity, refusing to pass `max`; false when it would. */
 export async function addItem(
   d1: D1Database,
-  row: { id: string; cartId: string; variantId: string; quantity: number; max: number; now: number },
+  row: { id: string; cartId: string; variantId: string; quantity: number; max: number; now: number; selection: string | null },
 ): Promise<boolean> {
+  // A bundle already in the cart only grows with the same selection (one line per variant).
   const [insert] = await d1.batch([
     d1
       .prepare(
-        `INSERT INTO cart_items (id, cart_id, variant_id, quantity, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO cart_items (id, cart_id, variant_id, quantity, bundle_selection, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity,
            updated_at = excluded.updated_at
-         WHERE cart_items.quantity + excluded.quantity <= ?`,
+         WHERE cart_items.quantity + excluded.quantity <= ? AND cart_items.bundle_selection IS excluded.bundle_selection`,
       )
-      .bind(row.id, row.cartId, row.variantId, row.quantity, row.now, row.now, row.max),
+      .bind(row.id, row.cartId, row.variantId, row.quantity, row.selection, row.now, row.now, row.max),
     touch(d1, row.cartId, row.now),
   ]);
   return insert!.meta.changes > 0;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MoneySchema } from "../../http/openapi";
+import { BundleSelection } from "../bundles/schemas";
 import { REJECTION_REASONS } from "../pricing/types";
 
 /** The most units of one variant a cart line may hold. */
@@ -21,6 +22,8 @@ export const CartItem = z
     tax: MoneySchema,
     /** The line's share of the cart total: lineTotal, plus tax when prices exclude it. */
     total: MoneySchema,
+    /** For a bundle: the components of one unit. */
+    bundleSelection: z.array(z.object({ variantId: z.string(), quantity: z.number().int() })).nullable(),
   })
   .openapi("CartItem");
 
@@ -47,7 +50,12 @@ export const Cart = z
 export type Cart = z.infer<typeof Cart>;
 
 export const AddCartItemBody = z
-  .object({ variantId: z.string().min(1).max(64), quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY) })
+  .object({
+    variantId: z.string().min(1).max(64),
+    quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY),
+    /** Required for a bundle variant: the components chosen from its sets. */
+    bundleSelection: BundleSelection.optional(),
+  })
   .strict();
 export type AddCartItemBody = z.infer<typeof AddCartItemBody>;
 

@@ -4,6 +4,7 @@
  */
 import { AppError, notFound, validationError } from "../../http/errors";
 import { newId } from "../../lib/ids";
+import { resolveSelection } from "../bundles/service";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
 import { priceStoredCart, toCartItem, toDiscountViews, toTotals, type CartPricing } from "./pricing";
@@ -33,6 +34,16 @@ export async function getCart(env: Env, customerId: string): Promise<Cart> {
   return pricedCart(env, customerId, await activeCart(env, customerId));
 }
 
+/** The components of a bundle variant's selection; null for other variants (which take none). */
+async function bundleComponents(env: Env, variant: { product_id: string; is_bundle: number }, input: AddCartItemBody) {
+  if (variant.is_bundle !== 1) {
+    if (input.bundleSelection) throw validationError([{ path: "bundleSelection", message: "only a bundle takes a selection" }]);
+    return null;
+  }
+  if (!input.bundleSelection) throw validationError([{ path: "bundleSelection", message: "a bundle needs a selection" }]);
+  return resolveSelection(env, variant.product_id, input.bundleSelection);
+}
+
 const tooMany = (message: string) => validationError([{ path: "quantity", message }]);
 
 /** Adds a variant; adding one already in the cart adds to its quantity. */
@@ -46,8 +57,12 @@ export async function addItem(env: Env, customerId: string, input: AddCartItemBo
     });
   }
   if ((await repo.countItems(env.DB, cart.id)) >= MAX_CART_LINES) throw validationError([{ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` }]);
-  const row = { id: newId("item", now), cartId: cart.id, variantId: variant.id, quantity: input.quantity, max: MAX_LINE_QUANTITY, now };
-  if (!(await repo.addItem(env.DB, row))) throw tooMany(`a line holds at most ${MAX_LINE_QUANTITY} units`);
+  const components = await bundleComponents(env, variant, input);
+  const selection = components ? JSON.stringify(components) : null;
+  const row = { id: newId("item", now), cartId: cart.id, variantId: variant.id, quantity: input.quantity, max: MAX_LINE_QUANTITY, now, selection };
+  if (!(await repo.addItem(env.DB, row))) {
+    throw tooMany(`a line holds at most ${MAX_LINE_QUANTITY} units${selection ? ", and a bundle in the cart keeps its selection" : ""}`);
+  }
   return pricedCart(env, customerId, cart, now);
 }
 

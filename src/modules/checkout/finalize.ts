@@ -3,7 +3,7 @@
  * publish order.placed. Idempotent and resumable from any step (the cron sweep calls it again).
  */
 import { createLogger } from "../../http/logger";
-import { commitLines, releaseLines, restockLines } from "../inventory/service";
+import { commitLines, releaseLines, restockLines, stockLinesOf } from "../inventory/service";
 import { orderIdFor, placementStatements } from "../orders/placement";
 import { getProvider } from "../payments/provider";
 import { claimDiscounts, releaseDiscounts } from "./discount-claims";
@@ -22,7 +22,7 @@ async function customerEmail(d1: D1Database, customerId: string): Promise<string
 async function failAfterPayment(env: Env, row: repo.CheckoutRow, reason: string, stock: "restock" | "release", now: number) {
   if (!(await repo.transition(env.DB, row.id, ["PAYMENT_CONFIRMED"], "FAILED", now, { failureReason: reason }))) return;
   await releaseDiscounts(env.DB, row.id, now);
-  const variantIds = repo.snapshotOf(row).lines.map((l) => l.variantId);
+  const variantIds = stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId);
   await (stock === "restock" ? restockLines(env, row.id, variantIds) : releaseLines(env, row.id, variantIds));
   const payment = await env.DB.prepare("SELECT provider, provider_ref, amount FROM payments WHERE id = ?").bind(row.payment_id).first<{ provider: string; provider_ref: string; amount: number }>();
   if (payment && (await getProvider(env, payment.provider).refund(payment.provider_ref, payment.amount)).ok) {
@@ -50,7 +50,7 @@ export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requ
       await failAfterPayment(env, row, refused.reason, "release", now);
       return "failed";
     }
-    const failed = await commitLines(env, row.id, snapshot.lines);
+    const failed = await commitLines(env, row.id, stockLinesOf(snapshot.lines));
     if (failed.length > 0) {
       await failAfterPayment(env, row, "stock_lost_after_payment", "restock", now);
       return "failed";

@@ -6,7 +6,7 @@ import { AppError, conflict, invalidState, notFound } from "../../http/errors";
 import { createLogger } from "../../http/logger";
 import { newId } from "../../lib/ids";
 import { getProvider } from "../payments/provider";
-import { releaseLines } from "../inventory/service";
+import { releaseLines, stockLinesOf } from "../inventory/service";
 import { claimDiscounts, releaseDiscounts, type ClaimFailure } from "./discount-claims";
 import { finalizeCheckout } from "./finalize";
 import * as repo from "./repo";
@@ -86,7 +86,7 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
 
   const { lines, discounts } = repo.snapshotOf(row);
   const refused = await claimDiscounts(env.DB, { id, customerId: row.customer_id }, discounts, now);
-  if (refused) return failForDiscount(env, id, lines.map((l) => l.variantId), refused, now);
+  if (refused) return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), refused, now);
   await charge(env, row, input, now);
   await finalizeOrDefer(env, id, requestId);
   return current(env, id);

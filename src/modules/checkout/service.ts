@@ -10,7 +10,7 @@ import { toIso } from "../../lib/time";
 import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
 import { activeCart } from "../cart/service";
 import { normalizeCode } from "../pricing/eligibility";
-import { releaseLines, reserveLines, type Shortage } from "../inventory/service";
+import { releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
 import { releaseDiscounts } from "./discount-claims";
 import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
@@ -55,13 +55,15 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const id = await repo.upsertCheckout(env.DB, row);
   if (!id) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
   const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
-  const shortages = gone.length > 0 ? gone : await reserveLines(env, id, priced.lines, expiresAt + HOLD_GRACE_MS);
+  // Quantities are summed per variant across the whole cart, bundle components included.
+  const stock = stockLinesOf(priced.lines);
+  const shortages = gone.length > 0 ? gone : await reserveLines(env, id, stock, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
     await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
     throw insufficient(shortages);
   }
   if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now))) {
-    await releaseLines(env, id, priced.lines.map((l) => l.variantId));
+    await releaseLines(env, id, stock.map((l) => l.variantId));
     throw invalidState("Checkout changed while locking");
   }
   return toCheckout((await repo.findCheckout(env.DB, id))!);
@@ -108,6 +110,6 @@ export async function getCheckout(env: Env, customerId: string, id: string): Pro
 export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now()): Promise<boolean> {
   if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: "expired" }))) return false;
   await releaseDiscounts(env.DB, row.id, now);
-  await releaseLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
+  await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
   return true;
 }

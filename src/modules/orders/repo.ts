@@ -82,3 +82,9 @@ export function succeededPayment(d1: D1Database, orderId: string) {
 export async function markPaymentRefunded(d1: D1Database, paymentId: string, now: number) {
   await d1.prepare("UPDATE payments SET status = 'refunded', updated_at = ? WHERE id = ? AND status = 'succeeded'").bind(now, paymentId).run();
 }
+
+/** The checkout snapshot lines an order came from (bundle lines name their components). */
+export async function checkoutLines(d1: D1Database, checkoutId: string) {
+  const row = await d1.prepare("SELECT lines FROM checkouts WHERE id = ?").bind(checkoutId).first<{ lines: string }>();
+  return row ? (JSON.parse(row.lines) as { variantId: string; quantity: number; components?: { variantId: string; quantity: number }[] | null }[]) : null;
+}

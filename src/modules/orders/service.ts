@@ -8,7 +8,7 @@ import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
 import { toTotals } from "../cart/pricing";
-import { restockLines } from "../inventory/service";
+import { restockLines, stockLinesOf } from "../inventory/service";
 import { getProvider } from "../payments/provider";
 import * as repo from "./repo";
 import type { Order } from "./schemas";
@@ -89,7 +89,9 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
   if (!(await repo.transitionOrder(env.DB, row, change.status, event, now))) throw invalidState("The order changed meanwhile; read it again");
   const { items } = await repo.linesAndEvents(env.DB, [row.id]);
   if (change.status === "cancelled" || (change.status === "refunded" && change.restock)) {
-    await restockLines(env, row.checkout_id, items.map((i) => i.variant_id));
+    // Bundles were sold as their components: the checkout snapshot names them.
+    const lines = await repo.checkoutLines(env.DB, row.checkout_id);
+    await restockLines(env, row.checkout_id, lines ? stockLinesOf(lines).map((l) => l.variantId) : items.map((i) => i.variant_id));
   }
   if (change.status === "cancelled" || change.status === "refunded") await refundPayment(env, row.id, now);
   await publish(env, row.id, change.status, change.requestId);

@@ -28,6 +28,8 @@ export type PricingRows = {
   redemptions: Map<string, number>;
   categoryParents: Map<string, string | null>;
   collectionsByProduct: Map<string, string[]>;
+  /** Catalog prices of bundle components. */
+  variantPrices: Map<string, number>;
 };
 
 const DISCOUNT_COLUMNS = `id, code, title, kind, value, rules, is_automatic AS isAutomatic, priority, stackable,
@@ -38,7 +40,7 @@ const LIST_COLUMNS = `pl.id, pl.name, pl.currency, pl.priority, pl.starts_at AS 
 // Live price lists only; the engine applies the window and groups again, so this is just a filter.
 const LIVE_LIST = "pl.status = 'active' AND pl.deleted_at IS NULL";
 
-type Statements = { d1: D1Database; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[] };
+type Statements = { d1: D1Database; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[]; componentIds: string[] };
 
 function listStatements({ d1, variantIds }: Statements) {
   return chunked(variantIds).flatMap((ids) => [
@@ -86,6 +88,10 @@ function catalogStatements({ d1, productIds, categoryIds }: Statements) {
   return { ancestry, collections };
 }
 
+function componentStatements({ d1, componentIds }: Statements) {
+  return chunked(componentIds).map((ids) => d1.prepare(`SELECT id, price FROM product_variants WHERE id IN (${marks(ids.length)})`).bind(...ids));
+}
+
 type Parsed = Omit<DiscountRow, "rules" | "isAutomatic" | "stackable"> & { rules: string; isAutomatic: number; stackable: number };
 
 function parseDiscount(row: Parsed): DiscountRow {
@@ -102,14 +108,15 @@ function parseDiscount(row: Parsed): DiscountRow {
 /** Everything the engine needs for these lines and codes, loaded in one D1 batch. */
 export async function loadPricingRows(
   d1: D1Database,
-  input: { customerId: string; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[] },
+  input: { customerId: string; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[]; componentIds: string[] },
 ): Promise<PricingRows> {
   const s: Statements = { d1, ...input };
   const lists = listStatements(s);
   const [discountStmt, redemptionStmt] = discountStatements(s, input.customerId);
   const { ancestry, collections } = catalogStatements(s);
+  const components = componentStatements(s);
   const user = d1.prepare("SELECT customer_group_id AS groupId FROM users WHERE id = ?").bind(input.customerId);
-  const results = await d1.batch<Record<string, unknown>>([user, discountStmt!, redemptionStmt!, ...lists, ...ancestry, ...collections]);
+  const results = await d1.batch<Record<string, unknown>>([user, discountStmt!, redemptionStmt!, ...lists, ...ancestry, ...collections, ...components]);
   const rows = <T>(i: number) => results[i]!.results as T[];
   const at = (from: number, count: number, step = 1, offset = 0) =>
     Array.from({ length: count }, (_, k) => from + k * step + offset).flatMap((i) => rows<never>(i));
@@ -129,5 +136,6 @@ export async function loadPricingRows(
     priceListGroups: at(3, listCount, 3, 2),
     categoryParents: new Map((at(afterLists, ancestry.length) as { id: string; parentId: string | null }[]).map((r) => [r.id, r.parentId])),
     collectionsByProduct,
+    variantPrices: new Map((at(afterLists + ancestry.length + collections.length, components.length) as { id: string; price: number }[]).map((r) => [r.id, r.price])),
   };
 }

@@ -3,7 +3,9 @@
  * all priced here, by the pure engine over rows loaded in one batch.
  */
 import { getConfig } from "../../env";
+import { priceBundle } from "./bundles";
 import { priceCart } from "./engine";
+import { applicablePriceLists, resolveUnitPrice } from "./price-lists";
 import { categoryAncestry, toDiscountInputs, toPriceListInputs } from "./inputs";
 import { loadPricingRows } from "./repo";
 import type { PricedCart, PricingLine } from "./types";
@@ -15,8 +17,11 @@ export type CartPricingLine = {
   productId: string;
   categoryId: string | null;
   quantity: number;
+  /** A bundle's own price; 0 = the sum of its components. */
   basePrice: number;
   taxRateBps: number;
+  /** For a bundle line: the components of one unit. */
+  components?: { variantId: string; quantity: number }[] | null;
 };
 
 const unique = (values: (string | null)[]) => [...new Set(values.filter((v): v is string => v !== null))];
@@ -30,13 +35,29 @@ export async function priceCartForCustomer(
   now = Date.now(),
   currency = "USD",
 ): Promise<PricedCart> {
+  const componentIds = unique(lines.flatMap((l) => (l.components ?? []).map((c) => c.variantId)));
   const rows = await loadPricingRows(env.DB, {
     customerId,
-    variantIds: unique(lines.map((l) => l.variantId)),
+    componentIds,
+    variantIds: unique([...lines.map((l) => l.variantId), ...componentIds]),
     productIds: unique(lines.map((l) => l.productId)),
     categoryIds: unique(lines.map((l) => l.categoryId)),
     codes: unique(codes.map((c) => c.trim().toUpperCase())),
   });
+  const groupIds = rows.customerGroupId ? [rows.customerGroupId] : [];
+  const priceLists = toPriceListInputs(rows.priceLists, rows.priceListGroups, rows.prices);
+  const lists = applicablePriceLists(priceLists, groupIds, now, currency);
+  // A bundle enters the engine as one line priced by priceBundle: its set price, else the sum of
+  // its components at this customer's prices.
+  const bundlePrice = (l: CartPricingLine) =>
+    priceBundle({
+      fixedPrice: l.basePrice > 0 ? l.basePrice : null,
+      components: (l.components ?? []).map((c) => ({
+        variantId: c.variantId,
+        quantity: c.quantity,
+        unitPrice: resolveUnitPrice(c.variantId, rows.variantPrices.get(c.variantId) ?? 0, lists).unitPrice,
+      })),
+    }).unitPrice;
   const engineLines: PricingLine[] = lines.map((l) => ({
     lineId: l.lineId,
     variantId: l.variantId,
@@ -44,14 +65,14 @@ export async function priceCartForCustomer(
     categoryIds: categoryAncestry(l.categoryId, rows.categoryParents),
     collectionIds: rows.collectionsByProduct.get(l.productId) ?? [],
     quantity: l.quantity,
-    basePrice: l.basePrice,
+    basePrice: l.components?.length ? bundlePrice(l) : l.basePrice,
     taxRateBps: l.taxRateBps,
   }));
   return priceCart({
     lines: engineLines,
     currency,
-    customer: { id: customerId, groupIds: rows.customerGroupId ? [rows.customerGroupId] : [] },
-    priceLists: toPriceListInputs(rows.priceLists, rows.priceListGroups, rows.prices),
+    customer: { id: customerId, groupIds },
+    priceLists,
     discounts: toDiscountInputs(rows.discounts, rows.redemptions),
     codes,
     taxInclusive: getConfig(env).PRICES_INCLUDE_TAX,
