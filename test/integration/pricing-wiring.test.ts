@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { newId } from "../../src/lib/ids";
 import { getCart } from "../../src/modules/cart/service";
+import { priceCartForCustomer } from "../../src/modules/pricing/service";
 import { addToCart, clearInventoryAlarms, createProduct, createVariant, pay, startCheckout } from "../factories/commerce";
 import { createDiscount, createGroup, createPriceList, enterCode } from "../factories/pricing";
 import { call, registerCustomer } from "../helpers";
@@ -104,6 +105,22 @@ describe("cart, checkout and order totals", () => {
   });
 });
 
+describe("POST /api/v1/store/checkouts with codes on the cart", () => {
+  it("checks out at the cart's price when the cart's own contents switched a code off (shown in inactiveCodes)", async () => {
+    const customer = await registerCustomer();
+    const { variants } = await createProduct({ variants: [{ price: 3000 }, { price: 500 }] });
+    const { code } = await createDiscount({ kind: "cart_fixed", value: 500, rules: { minSubtotal: 2500 } });
+    const big = (await addToCart(customer.token, variants[0]!.id, 1)).items[0].id;
+    await addToCart(customer.token, variants[1]!.id, 1);
+    expect((await enterCode(customer.token, code!)).json.totals.discount.amount).toBe(500);
+    const cart = await call("DELETE", `${CART}/items/${big}`, { token: customer.token });
+    expect(cart.json.inactiveCodes).toEqual([{ code, reason: "minimum_not_met" }]);
+    const checkout = await startCheckout(customer.token);
+    expect(checkout.status).toBe(201);
+    expect(checkout.json.totals).toEqual(cart.json.totals);
+  });
+});
+
 describe("POST /api/v1/store/cart/discounts", () => {
   it("stores the code upper-case once, however often and in whatever case it is entered", async () => {
     const customer = await registerCustomer();
@@ -192,5 +209,18 @@ describe("DELETE /api/v1/store/cart/discounts/:code", () => {
     await enterCode(owner.token, code!);
     expect((await call("DELETE", `${CART}/discounts/${code}`, { token: other.token })).status).toBe(404);
     expect((await call("GET", CART, { token: owner.token })).json.discounts).toHaveLength(1);
+  });
+});
+
+describe("priceCartForCustomer", () => {
+  it("prices a cart of 120 distinct variants (IN lists cut below D1's 100-parameter limit)", async () => {
+    const customer = await registerCustomer();
+    const { variants } = await createProduct({ variants: Array.from({ length: 120 }, (_, i) => ({ price: 100 + i })) });
+    await createPriceList({ [variants[0]!.id]: 1, [variants[119]!.id]: 2 }, [await createGroup(customer.userId)]);
+    const lines = variants.map((v, i) => ({ lineId: `l${i}`, variantId: v.id, productId: v.productId, categoryId: null, quantity: 1, basePrice: v.price, taxRateBps: 0 }));
+    const priced = await priceCartForCustomer(env, customer.userId, lines, [], Date.now());
+    expect(priced.lines[0]!.unitPrice).toBe(1);
+    expect(priced.lines[119]!.unitPrice).toBe(2);
+    expect(priced.totals.subtotal).toBe(variants.slice(1, 119).reduce((s, v) => s + v.price, 0) + 3);
   });
 });

@@ -10,6 +10,7 @@ import { toIso } from "../../lib/time";
 import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
 import { activeCart } from "../cart/service";
 import { normalizeCode } from "../pricing/eligibility";
+import type { RejectionReason } from "../pricing/types";
 import { releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
 import { releaseDiscounts } from "./discount-claims";
 import * as repo from "./repo";
@@ -36,6 +37,8 @@ export function toCheckout(row: repo.CheckoutRow): Checkout {
 const insufficient = (lines: Shortage[]) =>
   new AppError("INSUFFICIENT_INVENTORY", "Not enough stock for some lines", 409, { lines });
 
+const OUTSIDE_THE_CART = new Set<RejectionReason>(["expired", "not_started", "usage_limit_reached", "customer_limit_reached", "unknown"]);
+
 /** 409 for a discount that applied on the cart but not any more (a limit was reached meanwhile). */
 export const codeNoLongerApplies = (code: string | null, reason: string) =>
   conflict(`Discount ${code ?? ""} no longer applies (${reason}); remove it from the cart or try again`.replace("  ", " "), { reason, code });
@@ -46,8 +49,10 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
   const priced = await priceStoredCart(env, customerId, cart, [], now);
   if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
-  // A code the shopper sees on the cart but that no longer applies is refused, never silently dropped.
-  const refused = priced.rejected[0];
+  // A code that stopped applying for reasons outside the cart (used up, expired, deleted) refuses
+  // the checkout rather than charging more than the shopper saw; one the cart's own contents
+  // switched off is already shown on the cart as inactive, at the price charged here.
+  const refused = priced.rejected.find((r) => OUTSIDE_THE_CART.has(r.reason));
   if (refused) throw codeNoLongerApplies(normalizeCode(refused.code), refused.reason);
   const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
   const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals, discounts: priced.applied };

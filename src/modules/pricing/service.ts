@@ -7,8 +7,8 @@ import { priceBundle } from "./bundles";
 import { priceCart } from "./engine";
 import { applicablePriceLists, resolveUnitPrice } from "./price-lists";
 import { categoryAncestry, toDiscountInputs, toPriceListInputs } from "./inputs";
-import { loadPricingRows } from "./repo";
-import type { PricedCart, PricingLine } from "./types";
+import { loadPricingRows, type PricingRows } from "./repo";
+import type { PriceListInput, PricedCart, PricingLine } from "./types";
 
 /** A cart line as stored: the variant's catalog price and its product's tax rate and category. */
 export type CartPricingLine = {
@@ -23,6 +23,19 @@ export type CartPricingLine = {
   /** For a bundle line: the components of one unit. */
   components?: { variantId: string; quantity: number }[] | null;
 };
+
+// A bundle enters the engine as one line priced by priceBundle: its set price, else the sum of its
+// components at this customer's prices.
+function bundlePrice(l: CartPricingLine, rows: PricingRows, lists: PriceListInput[]): number {
+  return priceBundle({
+    fixedPrice: l.basePrice > 0 ? l.basePrice : null,
+    components: (l.components ?? []).map((c) => ({
+      variantId: c.variantId,
+      quantity: c.quantity,
+      unitPrice: resolveUnitPrice(c.variantId, rows.variantPrices.get(c.variantId) ?? 0, lists).unitPrice,
+    })),
+  }).unitPrice;
+}
 
 const unique = (values: (string | null)[]) => [...new Set(values.filter((v): v is string => v !== null))];
 
@@ -47,17 +60,6 @@ export async function priceCartForCustomer(
   const groupIds = rows.customerGroupId ? [rows.customerGroupId] : [];
   const priceLists = toPriceListInputs(rows.priceLists, rows.priceListGroups, rows.prices);
   const lists = applicablePriceLists(priceLists, groupIds, now, currency);
-  // A bundle enters the engine as one line priced by priceBundle: its set price, else the sum of
-  // its components at this customer's prices.
-  const bundlePrice = (l: CartPricingLine) =>
-    priceBundle({
-      fixedPrice: l.basePrice > 0 ? l.basePrice : null,
-      components: (l.components ?? []).map((c) => ({
-        variantId: c.variantId,
-        quantity: c.quantity,
-        unitPrice: resolveUnitPrice(c.variantId, rows.variantPrices.get(c.variantId) ?? 0, lists).unitPrice,
-      })),
-    }).unitPrice;
   const engineLines: PricingLine[] = lines.map((l) => ({
     lineId: l.lineId,
     variantId: l.variantId,
@@ -65,7 +67,7 @@ export async function priceCartForCustomer(
     categoryIds: categoryAncestry(l.categoryId, rows.categoryParents),
     collectionIds: rows.collectionsByProduct.get(l.productId) ?? [],
     quantity: l.quantity,
-    basePrice: l.components?.length ? bundlePrice(l) : l.basePrice,
+    basePrice: l.components?.length ? bundlePrice(l, rows, lists) : l.basePrice,
     taxRateBps: l.taxRateBps,
   }));
   return priceCart({
