@@ -137,7 +137,8 @@ function buildProducts(rng, count, leaves, collectionIds) {
   return { products, variants, levels, memberships };
 }
 
-function buildDiscounts(rng) {
+/** The dev discounts; their kind, value and rules must pass the pricing engine's DiscountDefinition. */
+export function buildDiscounts(rng) {
   const at = BASE_TIME;
   const base = { usage_count: 0, status: "active", version: 1, created_at: at, updated_at: at, starts_at: null, ends_at: null };
   return [

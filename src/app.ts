@@ -2,6 +2,9 @@
  * Builds the Hono app: error envelope, middleware order, route groups, /openapi.json and /docs.
  * `createApp()` is what the Worker serves and what tests and the route-table walkers inspect.
  */
+import { adminBundleRoutes } from "./modules/bundles/routes";
+import { adminGroupRoutes } from "./modules/admin-pricing/group-routes";
+import { adminPromoRoutes } from "./modules/admin-pricing/promo-routes";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
@@ -115,6 +118,9 @@ export function createApp() {
   app.route("/api/v1/store", reviewStoreRoutes);
   app.route("/api/v1/store", recommendationRoutes);
   app.route("/api/v1/admin", reviewAdminRoutes);
+  app.route("/api/v1/admin", adminGroupRoutes);
+  app.route("/api/v1/admin", adminPromoRoutes);
+  app.route("/api/v1/admin", adminBundleRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

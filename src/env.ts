@@ -34,6 +34,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_ADMIN: policy.default({ limit: 600, windowSeconds: 60 }),
   RATE_LIMIT_DEFAULT: policy.default({ limit: 100, windowSeconds: 60 }),
   CHECKOUT_TTL_SECONDS: positiveInt.default(900),
+  /** "true": catalog prices, price lists and fixed discounts already hold the tax (tax-inclusive). */
+  PRICES_INCLUDE_TAX: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   EMAIL_PROVIDER: z.enum(["local", "http"]).default("local"),
   EMAIL_FROM: z.string().default("Edgeshop <orders@edgeshop.local>"),
   EMAIL_API_URL: z.string().url().optional(),

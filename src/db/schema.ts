@@ -309,6 +309,24 @@ export const discountRedemptions = sqliteTable(
   ],
 );
 
+/**
+ * A use of a discount held by a checkout from just before its charge: counted in usage_count and
+ * against the per-customer limit, released when the checkout fails, kept once it is an order.
+ */
+export const discountClaims = sqliteTable(
+  "discount_claims",
+  {
+    checkoutId: text("checkout_id").notNull(),
+    discountId: text("discount_id").notNull().references(() => discounts.id),
+    customerId: text("customer_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.checkoutId, t.discountId] }),
+    index("discount_claims_customer_idx").on(t.discountId, t.customerId),
+  ],
+);
+
 // ── Cart, checkout, payment, orders ──────────────────────────────────────────
 
 export const carts = sqliteTable(

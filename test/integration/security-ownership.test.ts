@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { createDiscount } from "../factories/pricing";
 import { call, createAdmin, expectErrorEnvelope, registerCustomer } from "../helpers";
 
 type Session = Awaited<ReturnType<typeof registerCustomer>>;
@@ -28,6 +29,7 @@ const OWNED_SEGMENTS = ["cart", "checkouts", "orders", "reviews"];
 const OWNED_ROUTES: OwnedRoute[] = [
   { method: "PATCH", path: `${STORE}/cart/items/{id}`, create: (o) => cartItemOf(o), body: { quantity: 2 } },
   { method: "DELETE", path: `${STORE}/cart/items/{id}`, create: (o) => cartItemOf(o) },
+  { method: "DELETE", path: `${STORE}/cart/discounts/{id}`, create: (o) => cartCodeOf(o) },
   { method: "GET", path: `${STORE}/checkouts/{id}`, create: (o) => checkoutOf(o) },
   { method: "POST", path: `${STORE}/checkouts/{id}/payment`, create: (o) => checkoutOf(o), body: { provider: "test", token: "tok_success" } },
   { method: "GET", path: `${STORE}/orders/{id}`, create: (o) => orderOf(o) },
@@ -51,6 +53,13 @@ async function cartItemOf(owner: Session): Promise<string> {
   const res = await call("POST", `${STORE}/cart/items`, { token: owner.token, body: { variantId: await activeVariant(), quantity: 1 } });
   if (res.status !== 201) throw new Error(`cart item: ${res.status} ${res.text}`);
   return res.json.items.at(-1).id;
+}
+async function cartCodeOf(owner: Session): Promise<string> {
+  await cartItemOf(owner);
+  const { code } = await createDiscount({ kind: "cart_fixed", value: 100 });
+  const res = await call("POST", `${STORE}/cart/discounts`, { token: owner.token, body: { code } });
+  if (res.status !== 200) throw new Error(`cart code: ${res.status} ${res.text}`);
+  return code!;
 }
 async function checkoutOf(owner: Session): Promise<string> {
   await cartItemOf(owner);

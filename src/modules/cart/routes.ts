@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
-import { AddCartItemBody, Cart, ItemParam, UpdateCartItemBody } from "./schemas";
+import { AddCartItemBody, AddDiscountBody, Cart, CodeParam, ItemParam, UpdateCartItemBody } from "./schemas";
 import * as carts from "./service";
 
 export const cartRoutes = createRouter();
@@ -64,4 +64,32 @@ cartRoutes.openapi(
     responses: { 200: jsonContent(Cart, "Cart"), ...errorResponses(401, 404) },
   }),
   async (c) => c.json(await carts.removeItem(c.env, currentUserId(c.get("principal")), c.req.valid("param").itemId), 200),
+);
+
+cartRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/cart/discounts",
+    tags,
+    summary: "Enter a discount code (case-insensitive); 422 with details.reason when it does not apply",
+    middleware: guard,
+    security: bearerSecurity,
+    request: { body: jsonBody(AddDiscountBody) },
+    responses: { 200: jsonContent(Cart, "Cart"), ...errorResponses(400, 401, 422) },
+  }),
+  async (c) => c.json(await carts.addDiscountCode(c.env, currentUserId(c.get("principal")), c.req.valid("json").code), 200),
+);
+
+cartRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/cart/discounts/{code}",
+    tags,
+    summary: "Remove a discount code from the cart",
+    middleware: guard,
+    security: bearerSecurity,
+    request: { params: CodeParam },
+    responses: { 200: jsonContent(Cart, "Cart"), ...errorResponses(401, 404) },
+  }),
+  async (c) => c.json(await carts.removeDiscountCode(c.env, currentUserId(c.get("principal")), c.req.valid("param").code), 200),
 );

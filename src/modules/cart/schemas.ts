@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MoneySchema } from "../../http/openapi";
+import { BundleSelection } from "../bundles/schemas";
+import { REJECTION_REASONS } from "../pricing/types";
 
 /** The most units of one variant a cart line may hold. */
 export const MAX_LINE_QUANTITY = 100;
@@ -14,7 +16,14 @@ export const CartItem = z
     title: z.string(),
     quantity: z.number().int(),
     unitPrice: MoneySchema,
+    /** unitPrice × quantity − discount. */
     lineTotal: MoneySchema,
+    discount: MoneySchema,
+    tax: MoneySchema,
+    /** The line's share of the cart total: lineTotal, plus tax when prices exclude it. */
+    total: MoneySchema,
+    /** For a bundle: the components of one unit. */
+    bundleSelection: z.array(z.object({ variantId: z.string(), quantity: z.number().int() })).nullable(),
   })
   .openapi("CartItem");
 
@@ -22,21 +31,40 @@ export const TotalsSchema = z
   .object({ subtotal: MoneySchema, discount: MoneySchema, tax: MoneySchema, total: MoneySchema })
   .openapi("Totals");
 
+export const AppliedCode = z.object({ code: z.string(), amount: MoneySchema }).openapi("AppliedDiscountCode");
+export const AutomaticDiscount = z.object({ title: z.string(), amount: MoneySchema }).openapi("AutomaticDiscount");
+
 export const Cart = z
   .object({
     id: z.string(),
     items: z.array(CartItem),
-    discounts: z.array(z.object({ code: z.string(), amount: MoneySchema })),
+    /** Entered codes that apply, with what each takes off. */
+    discounts: z.array(AppliedCode),
+    /** Discounts that apply without a code. */
+    automaticDiscounts: z.array(AutomaticDiscount),
+    /** Codes stored on the cart that do not apply now, and why (they apply again once they fit). */
+    inactiveCodes: z.array(z.object({ code: z.string(), reason: z.enum(REJECTION_REASONS) })),
     totals: TotalsSchema,
   })
   .openapi("Cart");
 export type Cart = z.infer<typeof Cart>;
 
 export const AddCartItemBody = z
-  .object({ variantId: z.string().min(1).max(64), quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY) })
+  .object({
+    variantId: z.string().min(1).max(64),
+    quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY),
+    /** Required for a bundle variant: the components chosen from its sets. */
+    bundleSelection: BundleSelection.optional(),
+  })
   .strict();
 export type AddCartItemBody = z.infer<typeof AddCartItemBody>;
 
 export const UpdateCartItemBody = z.object({ quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY) }).strict();
 
 export const ItemParam = z.object({ itemId: z.string().min(1).max(64) });
+
+/** The most codes one cart may hold. */
+export const MAX_CART_CODES = 5;
+
+export const AddDiscountBody = z.object({ code: z.string().trim().min(1).max(64) }).strict();
+export const CodeParam = z.object({ code: z.string().min(1).max(64) });

@@ -1,71 +1,47 @@
 /**
  * The shopper's cart: one active cart per customer, created on demand; prices always come from the
- * catalog rows on the server, never from the client.
+ * server (catalog, price lists, discounts through the pricing engine), never from the client.
  */
 import { AppError, notFound, validationError } from "../../http/errors";
 import { newId } from "../../lib/ids";
-import { money } from "../../lib/money";
-import { priceLines, type PricedLine, type Totals } from "../checkout/totals";
+import { resolveSelection } from "../bundles/service";
+import { normalizeCode } from "../pricing/eligibility";
+import type { RejectionReason } from "../pricing/types";
+import { priceStoredCart, toCartItem, toDiscountViews, toTotals, type CartPricing } from "./pricing";
 import * as repo from "./repo";
-import { MAX_CART_LINES, MAX_LINE_QUANTITY, type AddCartItemBody, type Cart } from "./schemas";
-
-export type PricedCart = { id: string; currency: string; lines: (PricedLine & { purchasable: boolean })[]; totals: Totals };
+import { MAX_CART_CODES, MAX_CART_LINES, MAX_LINE_QUANTITY, type AddCartItemBody, type Cart } from "./schemas";
 
 export function activeCart(env: Env, customerId: string, now = Date.now()) {
   return repo.ensureActiveCart(env.DB, newId("cart", now), customerId, now);
 }
 
-/** Reads the cart's items and prices them with today's catalog prices. */
-export async function priceCart(env: Env, cart: repo.CartRow): Promise<PricedCart> {
-  const rows = await repo.cartLines(env.DB, cart.id);
-  const { lines, totals } = priceLines(
-    rows.map((r) => ({
-      itemId: r.item_id,
-      variantId: r.variant_id,
-      productId: r.product_id,
-      sku: r.sku,
-      title: r.title,
-      quantity: r.quantity,
-      unitPrice: r.price,
-      taxRateBps: r.tax_rate_bps,
-    })),
-  );
-  return { id: cart.id, currency: cart.currency, lines: lines.map((l, i) => ({ ...l, purchasable: rows[i]!.purchasable === 1 })), totals };
-}
-
-export function toCartItem(line: PricedLine, currency: string) {
-  return {
-    id: line.itemId,
-    variantId: line.variantId,
-    sku: line.sku,
-    title: line.title,
-    quantity: line.quantity,
-    unitPrice: money(line.unitPrice, currency),
-    lineTotal: money(line.lineTotal, currency),
-  };
-}
-
-export function toTotals(totals: Totals, currency: string) {
-  return {
-    subtotal: money(totals.subtotal, currency),
-    discount: money(totals.discount, currency),
-    tax: money(totals.tax, currency),
-    total: money(totals.total, currency),
-  };
-}
-
-function toCart(priced: PricedCart): Cart {
+function toCart(priced: CartPricing): Cart {
   return {
     id: priced.id,
     items: priced.lines.map((l) => toCartItem(l, priced.currency)),
-    discounts: [],
+    ...toDiscountViews(priced.applied, priced.currency),
+    inactiveCodes: priced.rejected.map((r) => ({ code: normalizeCode(r.code), reason: r.reason })),
     totals: toTotals(priced.totals, priced.currency),
   };
 }
 
+async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now = Date.now()): Promise<Cart> {
+  return toCart(await priceStoredCart(env, customerId, cart, [], now));
+}
+
 /** The customer's active cart (created on demand). */
 export async function getCart(env: Env, customerId: string): Promise<Cart> {
-  return toCart(await priceCart(env, await activeCart(env, customerId)));
+  return pricedCart(env, customerId, await activeCart(env, customerId));
+}
+
+/** The components of a bundle variant's selection; null for other variants (which take none). */
+async function bundleComponents(env: Env, variant: { product_id: string; is_bundle: number }, input: AddCartItemBody) {
+  if (variant.is_bundle !== 1) {
+    if (input.bundleSelection) throw validationError([{ path: "bundleSelection", message: "only a bundle takes a selection" }]);
+    return null;
+  }
+  if (!input.bundleSelection) throw validationError([{ path: "bundleSelection", message: "a bundle needs a selection" }]);
+  return resolveSelection(env, variant.product_id, input.bundleSelection);
 }
 
 const tooMany = (message: string) => validationError([{ path: "quantity", message }]);
@@ -81,21 +57,66 @@ export async function addItem(env: Env, customerId: string, input: AddCartItemBo
     });
   }
   if ((await repo.countItems(env.DB, cart.id)) >= MAX_CART_LINES) throw validationError([{ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` }]);
-  const row = { id: newId("item", now), cartId: cart.id, variantId: variant.id, quantity: input.quantity, max: MAX_LINE_QUANTITY, now };
-  if (!(await repo.addItem(env.DB, row))) throw tooMany(`a line holds at most ${MAX_LINE_QUANTITY} units`);
-  return toCart(await priceCart(env, cart));
+  const components = await bundleComponents(env, variant, input);
+  const selection = components ? JSON.stringify(components) : null;
+  const row = { id: newId("item", now), cartId: cart.id, variantId: variant.id, quantity: input.quantity, max: MAX_LINE_QUANTITY, now, selection };
+  if (!(await repo.addItem(env.DB, row))) {
+    throw tooMany(`a line holds at most ${MAX_LINE_QUANTITY} units${selection ? ", and a bundle in the cart keeps its selection" : ""}`);
+  }
+  return pricedCart(env, customerId, cart, now);
 }
 
 /** Sets an item's quantity; another customer's item is not found. */
 export async function updateItem(env: Env, customerId: string, itemId: string, quantity: number, now = Date.now()): Promise<Cart> {
   const cart = await activeCart(env, customerId, now);
   if (!(await repo.setItemQuantity(env.DB, cart.id, itemId, quantity, now))) throw notFound("Cart item");
-  return toCart(await priceCart(env, cart));
+  return pricedCart(env, customerId, cart, now);
 }
 
 /** Removes an item; another customer's item is not found. */
 export async function removeItem(env: Env, customerId: string, itemId: string, now = Date.now()): Promise<Cart> {
   const cart = await activeCart(env, customerId, now);
   if (!(await repo.deleteItem(env.DB, cart.id, itemId, now))) throw notFound("Cart item");
-  return toCart(await priceCart(env, cart));
+  return pricedCart(env, customerId, cart, now);
+}
+
+const REASON_MESSAGES: Record<RejectionReason, string> = {
+  expired: "has expired",
+  not_started: "is not active yet",
+  usage_limit_reached: "has been used up",
+  customer_limit_reached: "has already been used the maximum number of times on your account",
+  minimum_not_met: "needs a larger order",
+  not_applicable: "does not apply to the items in your cart",
+  not_stackable: "cannot be combined with another discount in your cart",
+  unknown: "does not exist",
+};
+
+/** The 422 for a code that does not apply: the engine's reason in `details.reason`. */
+export function codeRejected(code: string, reason: RejectionReason): AppError {
+  return new AppError("VALIDATION_ERROR", `Discount code ${code} ${REASON_MESSAGES[reason]}`, 422, {
+    reason,
+    code,
+    issues: [{ path: "code", message: reason }],
+  });
+}
+
+/** Stores a code on the cart once it applies to it; a code that does not apply is a 422 with the reason. */
+export async function addDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now()): Promise<Cart> {
+  const code = normalizeCode(rawCode);
+  const cart = await activeCart(env, customerId, now);
+  const held = repo.codesOf(cart);
+  if (held.includes(code)) return pricedCart(env, customerId, cart, now);
+  if (held.length >= MAX_CART_CODES) throw validationError([{ path: "code", message: `a cart holds at most ${MAX_CART_CODES} codes` }]);
+  const trial = await priceStoredCart(env, customerId, cart, [code], now);
+  const reason = trial.rejected.find((r) => normalizeCode(r.code) === code)?.reason;
+  if (reason) throw codeRejected(code, reason);
+  await repo.addCode(env.DB, cart.id, code, MAX_CART_CODES, now);
+  return pricedCart(env, customerId, await activeCart(env, customerId, now), now);
+}
+
+/** Takes a code off the cart; a code the cart does not hold is not found. */
+export async function removeDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now()): Promise<Cart> {
+  const cart = await activeCart(env, customerId, now);
+  if (!(await repo.removeCode(env.DB, cart.id, normalizeCode(rawCode), now))) throw notFound("Discount code on the cart");
+  return pricedCart(env, customerId, await activeCart(env, customerId, now), now);
 }

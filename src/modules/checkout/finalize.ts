@@ -3,20 +3,27 @@
  * publish order.placed. Idempotent and resumable from any step (the cron sweep calls it again).
  */
 import { createLogger } from "../../http/logger";
-import { commitLines, restockLines } from "../inventory/service";
+import { commitLines, releaseLines, restockLines, stockLinesOf } from "../inventory/service";
 import { orderIdFor, placementStatements } from "../orders/placement";
 import { refundPayment } from "../payments/refunds";
 import { findPayment } from "../payments/repo";
+import { claimDiscounts, releaseDiscounts } from "./discount-claims";
 import * as repo from "./repo";
 import { writeBusinessEvent } from "../analytics/events";
 
-/** Stock that lapsed and was sold to someone else: the checkout fails and the money goes back. */
-async function failAfterPayment(env: Env, row: repo.CheckoutRow, now: number) {
-  if (!(await repo.transition(env.DB, row.id, ["PAYMENT_CONFIRMED"], "FAILED", now, { failureReason: "stock_lost_after_payment" }))) return;
-  writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "stock_lost_after_payment", subjectId: row.id });
-  await restockLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
+/**
+ * Paid, but the order cannot be made (stock lapsed and was sold, or — for a payment confirmed by
+ * webhook without the claim step — a discount's limit was reached): the checkout fails, its stock
+ * and discount uses go back, and the money is refunded.
+ */
+async function failAfterPayment(env: Env, row: repo.CheckoutRow, reason: string, stock: "restock" | "release", now: number) {
+  if (!(await repo.transition(env.DB, row.id, ["PAYMENT_CONFIRMED"], "FAILED", now, { failureReason: reason }))) return;
+  writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
+  await releaseDiscounts(env.DB, row.id, now);
+  const variantIds = stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId);
+  await (stock === "restock" ? restockLines(env, row.id, variantIds) : releaseLines(env, row.id, variantIds));
   await refundPayment(env, await findPayment(env.DB, row.payment_id), now);
-  createLogger().error("checkout_failed_after_payment", { checkoutId: row.id });
+  createLogger().error("checkout_failed_after_payment", { checkoutId: row.id, reason });
 }
 
 /** Publishes order.placed, then completes the checkout (at least once: consumers dedupe on orderId). */
@@ -32,9 +39,16 @@ export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requ
   let row = await repo.findCheckout(env.DB, checkoutId);
   if (!row) return null;
   if (row.state === "PAYMENT_CONFIRMED") {
-    const failed = await commitLines(env, row.id, repo.snapshotOf(row).lines);
+    const snapshot = repo.snapshotOf(row);
+    // Normally a no-op: the payment step claimed the uses before charging.
+    const refused = await claimDiscounts(env.DB, { id: row.id, customerId: row.customer_id }, snapshot.discounts, now);
+    if (refused) {
+      await failAfterPayment(env, row, refused.reason, "release", now);
+      return repo.findCheckout(env.DB, checkoutId);
+    }
+    const failed = await commitLines(env, row.id, stockLinesOf(snapshot.lines));
     if (failed.length > 0) {
-      await failAfterPayment(env, row, now);
+      await failAfterPayment(env, row, "stock_lost_after_payment", "restock", now);
       return repo.findCheckout(env.DB, checkoutId);
     }
     const results = await env.DB.batch(placementStatements(env.DB, row, await repo.customerEmail(env.DB, row.customer_id), ctx.requestId, now));

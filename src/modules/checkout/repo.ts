@@ -1,6 +1,7 @@
 /** D1 access for checkouts and idempotency keys. Every state change is a conditional UPDATE. */
 import type { CheckoutState } from "../../db/schema";
-import type { PricedLine, Totals } from "./totals";
+import type { PricedCartLine, Totals } from "../cart/pricing";
+import type { AppliedDiscount } from "../pricing/types";
 
 export type CheckoutRow = {
   id: string;
@@ -10,16 +11,22 @@ export type CheckoutRow = {
   currency: string;
   lines: string;
   totals: string;
+  discounts: string;
   expires_at: number;
   order_id: string | null;
   payment_id: string | null;
   updated_at: number;
 };
-export type Snapshot = { lines: PricedLine[]; totals: Totals };
+/** The priced cart as the checkout locked it: what the payment charges and the order records. */
+export type Snapshot = { lines: PricedCartLine[]; totals: Totals; discounts: AppliedDiscount[] };
 
-export const snapshotOf = (row: CheckoutRow): Snapshot => ({ lines: JSON.parse(row.lines) as PricedLine[], totals: JSON.parse(row.totals) as Totals });
+export const snapshotOf = (row: CheckoutRow): Snapshot => ({
+  lines: JSON.parse(row.lines) as PricedCartLine[],
+  totals: JSON.parse(row.totals) as Totals,
+  discounts: JSON.parse(row.discounts || "[]") as AppliedDiscount[],
+});
 
-const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, expires_at, order_id, payment_id, updated_at";
+const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, expires_at, order_id, payment_id, updated_at";
 
 export function findCheckout(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
@@ -40,14 +47,14 @@ export async function upsertCheckout(
   const out = await d1
     .prepare(
       `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, expires_at, version, created_at, updated_at)
-       VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, '[]', ?, 1, ?, ?)
+       VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, 1, ?, ?)
        ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED',
-         lines = excluded.lines, totals = excluded.totals, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+         lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
          version = checkouts.version + 1
        WHERE checkouts.state IN ('CREATED', 'FAILED')
        RETURNING id`,
     )
-    .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), row.expiresAt, row.now, row.now)
+    .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), row.expiresAt, row.now, row.now)
     .first<{ id: string }>();
   return out?.id ?? null;
 }

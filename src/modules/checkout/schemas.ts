@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CHECKOUT_STATES } from "../../db/schema";
-import { CartItem, TotalsSchema } from "../cart/schemas";
+import { AppliedCode, AutomaticDiscount, CartItem, TotalsSchema } from "../cart/schemas";
 
 export const Checkout = z
   .object({
@@ -8,6 +8,8 @@ export const Checkout = z
     state: z.enum(CHECKOUT_STATES),
     cartId: z.string(),
     lines: z.array(CartItem),
+    discounts: z.array(AppliedCode),
+    automaticDiscounts: z.array(AutomaticDiscount),
     totals: TotalsSchema,
     expiresAt: z.string(),
     orderId: z.string().nullable(),

@@ -7,8 +7,12 @@ import { AppError, conflict, invalidState, notFound, validationError } from "../
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
-import { activeCart, priceCart, toCartItem, toTotals } from "../cart/service";
-import { releaseLines, reserveLines, type Shortage } from "../inventory/service";
+import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
+import { activeCart } from "../cart/service";
+import { normalizeCode } from "../pricing/eligibility";
+import type { RejectionReason } from "../pricing/types";
+import { releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
+import { releaseDiscounts } from "./discount-claims";
 import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
 import { writeBusinessEvent } from "../analytics/events";
@@ -20,12 +24,13 @@ const ABANDONED_CLAIM_MS = 60_000;
 const HOLD_GRACE_MS = 60_000;
 
 export function toCheckout(row: repo.CheckoutRow): Checkout {
-  const { lines, totals } = repo.snapshotOf(row);
+  const { lines, totals, discounts } = repo.snapshotOf(row);
   return {
     id: row.id,
     state: row.state,
     cartId: row.cart_id,
     lines: lines.map((l) => toCartItem(l, row.currency)),
+    ...toDiscountViews(discounts, row.currency),
     totals: toTotals(totals, row.currency),
     expiresAt: toIso(row.expires_at),
     orderId: row.order_id,
@@ -35,33 +40,47 @@ export function toCheckout(row: repo.CheckoutRow): Checkout {
 const insufficient = (lines: Shortage[]) =>
   new AppError("INSUFFICIENT_INVENTORY", "Not enough stock for some lines", 409, { lines });
 
+const OUTSIDE_THE_CART = new Set<RejectionReason>(["expired", "not_started", "usage_limit_reached", "customer_limit_reached", "unknown"]);
+
+/** 409 for a discount that applied on the cart but not any more (a limit was reached meanwhile). */
+export const codeNoLongerApplies = (code: string | null, reason: string) =>
+  conflict(`Discount ${code ?? ""} no longer applies (${reason}); remove it from the cart or try again`.replace("  ", " "), { reason, code });
+
 /** Prices the active cart, stores the snapshot and reserves every line, or none. */
 async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number): Promise<Checkout> {
   const cart = await activeCart(env, customerId, now);
   if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
-  const priced = await priceCart(env, cart);
+  const priced = await priceStoredCart(env, customerId, cart, [], now);
   if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
+  // A code that stopped applying for reasons outside the cart (used up, expired, deleted) refuses
+  // the checkout rather than charging more than the shopper saw; one the cart's own contents
+  // switched off is already shown on the cart as inactive, at the price charged here.
+  const refused = priced.rejected.find((r) => OUTSIDE_THE_CART.has(r.reason));
+  if (refused) throw codeNoLongerApplies(normalizeCode(refused.code), refused.reason);
   const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
-  const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals };
+  const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals, discounts: priced.applied };
   const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
   const id = await repo.upsertCheckout(env.DB, row);
   if (!id) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
   // The newest checkout of a cart wins: older open ones give their stock back instead of holding it twice.
   for (const older of await repo.listOlderOpen(env.DB, customerId, cart.id, id)) await expireCheckout(env, older, now, "superseded");
   const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
-  const shortages = gone.length > 0 ? gone : await reserveLines(env, id, priced.lines, expiresAt + HOLD_GRACE_MS);
+  // Quantities are summed per variant across the whole cart, bundle components included.
+  const stock = stockLinesOf(priced.lines);
+  const shortages = gone.length > 0 ? gone : await reserveLines(env, id, stock, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
     await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: id });
     throw insufficient(shortages);
   }
   if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now))) {
-    await releaseLines(env, id, priced.lines.map((l) => l.variantId));
+    await releaseLines(env, id, stock.map((l) => l.variantId));
     throw invalidState("Checkout changed while locking");
   }
   const lines = JSON.stringify(snapshot.lines);
   const totals = JSON.stringify(snapshot.totals);
-  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  const discounts = JSON.stringify(snapshot.discounts);
+  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
 }
 
 function replay(row: repo.KeyRow): Checkout {
@@ -110,6 +129,7 @@ export async function getCheckout(env: Env, customerId: string, id: string, now 
 export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now(), reason = "expired"): Promise<boolean> {
   if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: reason }))) return false;
   writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
-  await releaseLines(env, row.id, repo.snapshotOf(row).lines.map((l) => l.variantId));
+  await releaseDiscounts(env.DB, row.id, now);
+  await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
   return true;
 }

@@ -4,6 +4,7 @@
  */
 import { createLogger } from "../../http/logger";
 import { finalizeCheckout } from "./finalize";
+import { releaseDiscounts } from "./discount-claims";
 import * as repo from "./repo";
 import { expireCheckout } from "./service";
 
@@ -36,6 +37,8 @@ export async function resumePaidCheckouts(env: Env, now = Date.now()) {
   }
   let unstuck = 0;
   for (const row of await repo.listStale(env.DB, ["PAYMENT_PENDING"], now - PENDING_TIMEOUT_MS, BATCH)) {
+    // Its discount uses go back first; should the payment still be confirmed, finalize claims them again.
+    await releaseDiscounts(env.DB, row.id, now);
     if (await repo.transition(env.DB, row.id, ["PAYMENT_PENDING"], "LOCKED", now)) unstuck += 1;
   }
   return { resumed, failed, unstuck };

@@ -37,6 +37,11 @@ export async function withStock<T>(env: Env, variantId: string, fn: (s: StockApi
   }
 }
 
+/** The stock a cart or snapshot line takes: a bundle line takes its components × its quantity, others themselves. */
+export function stockLinesOf(lines: readonly (StockLine & { components?: StockLine[] | null })[]): StockLine[] {
+  return lines.flatMap((l) => (l.components?.length ? l.components.map((c) => ({ variantId: c.variantId, quantity: c.quantity * l.quantity })) : [{ variantId: l.variantId, quantity: l.quantity }]));
+}
+
 /** Sums lines that share a variant and sorts by variant id, the fixed order that avoids deadlock-like contention. */
 export function normalizeLines(lines: StockLine[]): StockLine[] {
   const sums = new Map<string, number>();

@@ -12,7 +12,7 @@ export const orderNumberFor = (checkoutId: string) => `ES-${checkoutId.slice(-10
 export function placementStatements(d1: D1Database, row: CheckoutRow, email: string, requestId: string | null, now: number) {
   const suffix = row.id.slice(4);
   const orderId = orderIdFor(row.id);
-  const { lines, totals } = snapshotOf(row);
+  const { lines, totals, discounts } = snapshotOf(row);
   const orderNumber = orderNumberFor(row.id);
   return [
     d1
@@ -25,9 +25,18 @@ export function placementStatements(d1: D1Database, row: CheckoutRow, email: str
       d1
         .prepare(
           `INSERT INTO order_items (id, order_id, product_id, variant_id, sku, title, quantity, unit_price, discount, tax, total, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         )
-        .bind(`oli_${suffix}${String(i).padStart(3, "0")}`, orderId, l.productId, l.variantId, l.sku, l.title, l.quantity, l.unitPrice, l.tax, l.lineTotal, now),
+        .bind(`oli_${suffix}${String(i).padStart(3, "0")}`, orderId, l.productId, l.variantId, l.sku, l.title, l.quantity, l.unitPrice, l.discount, l.tax, l.total, now),
+    ),
+    // The usage was claimed before the charge (checkout/discount-claims); this records it on the order.
+    ...discounts.map((d, i) =>
+      d1
+        .prepare(
+          `INSERT INTO discount_redemptions (id, discount_id, order_id, customer_id, amount, created_at)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        )
+        .bind(`red_${suffix}${String(i).padStart(3, "0")}`, d.discountId, orderId, row.customer_id, d.amount, now),
     ),
     d1
       .prepare("INSERT INTO order_events (id, order_id, status, actor, note, created_at) VALUES (?, ?, 'pending', 'system', 'order placed', ?) ON CONFLICT DO NOTHING")

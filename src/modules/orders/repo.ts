@@ -16,7 +16,7 @@ export type OrderRow = {
   version: number;
   created_at: number;
 };
-export type ItemRow = { order_id: string; variant_id: string; sku: string; title: string; quantity: number; unit_price: number; total: number };
+export type ItemRow = { order_id: string; variant_id: string; sku: string; title: string; quantity: number; unit_price: number; discount: number; tax: number; total: number };
 export type EventRow = { order_id: string; status: string; created_at: number };
 
 const COLUMNS = "id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, total, email, version, created_at";
@@ -45,7 +45,7 @@ export async function linesAndEvents(d1: D1Database, orderIds: string[]) {
   if (orderIds.length === 0) return { items: [] as ItemRow[], events: [] as EventRow[] };
   const marks = orderIds.map(() => "?").join(", ");
   const [items, events] = await d1.batch([
-    d1.prepare(`SELECT order_id, variant_id, sku, title, quantity, unit_price, total FROM order_items WHERE order_id IN (${marks}) ORDER BY id`).bind(...orderIds),
+    d1.prepare(`SELECT order_id, variant_id, sku, title, quantity, unit_price, discount, tax, total FROM order_items WHERE order_id IN (${marks}) ORDER BY id`).bind(...orderIds),
     d1.prepare(`SELECT order_id, status, created_at FROM order_events WHERE order_id IN (${marks}) ORDER BY created_at, id`).bind(...orderIds),
   ]);
   return { items: items!.results as ItemRow[], events: events!.results as EventRow[] };
@@ -89,4 +89,10 @@ export async function transitionOrder(
     ...emailStatement,
   ]);
   return update!.meta.changes === 1;
+}
+
+/** The checkout snapshot lines an order came from (bundle lines name their components). */
+export async function checkoutLines(d1: D1Database, checkoutId: string) {
+  const row = await d1.prepare("SELECT lines FROM checkouts WHERE id = ?").bind(checkoutId).first<{ lines: string }>();
+  return row ? (JSON.parse(row.lines) as { variantId: string; quantity: number; components?: { variantId: string; quantity: number }[] | null }[]) : null;
 }

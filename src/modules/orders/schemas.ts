@@ -4,7 +4,7 @@ import { MoneySchema, PageQuery } from "../../http/openapi";
 import { TotalsSchema } from "../cart/schemas";
 
 export const OrderLine = z
-  .object({ variantId: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, total: MoneySchema })
+  .object({ variantId: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, discount: MoneySchema, tax: MoneySchema, total: MoneySchema })
   .openapi("OrderLine");
 
 export const Order = z

@@ -7,8 +7,8 @@ import { invalidState, notFound, validationError } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
-import { toTotals } from "../cart/service";
-import { restockLines } from "../inventory/service";
+import { toTotals } from "../cart/pricing";
+import { restockLines, stockLinesOf } from "../inventory/service";
 import { enqueuePendingEmail } from "../notifications/service";
 import { refundPayment } from "../payments/refunds";
 import { succeededPaymentOfOrder } from "../payments/repo";
@@ -22,7 +22,16 @@ function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRo
     id: row.id,
     orderNumber: row.order_number,
     status: row.status,
-    lines: items.map((i) => ({ variantId: i.variant_id, sku: i.sku, title: i.title, quantity: i.quantity, unitPrice: money(i.unit_price, c), total: money(i.total, c) })),
+    lines: items.map((i) => ({
+      variantId: i.variant_id,
+      sku: i.sku,
+      title: i.title,
+      quantity: i.quantity,
+      unitPrice: money(i.unit_price, c),
+      discount: money(i.discount, c),
+      tax: money(i.tax, c),
+      total: money(i.total, c),
+    })),
     totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, tax: row.tax_total, total: row.total }, c),
     createdAt: toIso(row.created_at),
     events: events.map((e) => ({ status: e.status, at: toIso(e.created_at) })),
@@ -83,7 +92,9 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
   if (template) await enqueuePendingEmail(env, `${template}:${row.id}`);
   const { items } = await repo.linesAndEvents(env.DB, [row.id]);
   if (change.status === "cancelled" || (change.status === "refunded" && change.restock)) {
-    await restockLines(env, row.checkout_id, items.map((i) => i.variant_id));
+    // Bundles were sold as their components: the checkout snapshot names them.
+    const lines = await repo.checkoutLines(env.DB, row.checkout_id);
+    await restockLines(env, row.checkout_id, lines ? stockLinesOf(lines).map((l) => l.variantId) : items.map((i) => i.variant_id));
   }
   if (change.status === "cancelled" || change.status === "refunded") await refundPayment(env, await succeededPaymentOfOrder(env.DB, row.id), now);
   await publish(env, row.id, change.status, change.requestId);

@@ -1,0 +1,116 @@
+/**
+ * A cart priced by the pricing engine, and the shapes it takes in answers. The checkout stores
+ * these lines and discounts as its snapshot, and the order copies them, so all three agree.
+ */
+import { money } from "../../lib/money";
+import type { Component } from "../bundles/schemas";
+import { priceCartForCustomer } from "../pricing/service";
+import type { AppliedDiscount, RejectedCode, Totals } from "../pricing/types";
+import * as repo from "./repo";
+
+/** One priced line; `lineTotal` is subtotal − discount, `total` adds tax when prices exclude it. */
+export type PricedCartLine = {
+  itemId: string;
+  variantId: string;
+  productId: string;
+  sku: string;
+  title: string;
+  quantity: number;
+  unitPrice: number;
+  listUnitPrice: number;
+  subtotal: number;
+  discount: number;
+  tax: number;
+  lineTotal: number;
+  total: number;
+  /** For a bundle line: the components of one unit (reserved × quantity). */
+  components: Component[] | null;
+};
+export type { Totals };
+
+function componentsOf(json: string | null): Component[] | null {
+  if (!json) return null;
+  const parsed = JSON.parse(json) as unknown;
+  return Array.isArray(parsed) && parsed.length > 0 ? (parsed as Component[]) : null;
+}
+
+export type CartPricing = {
+  id: string;
+  currency: string;
+  codes: string[];
+  lines: (PricedCartLine & { purchasable: boolean })[];
+  totals: Totals;
+  applied: AppliedDiscount[];
+  rejected: RejectedCode[];
+};
+
+/** Reads the cart's items and prices them for the customer with today's prices and discounts. */
+export async function priceStoredCart(env: Env, customerId: string, cart: repo.CartRow, extraCodes: string[] = [], now = Date.now()): Promise<CartPricing> {
+  const rows = await repo.cartLines(env.DB, cart.id);
+  const codes = [...repo.codesOf(cart), ...extraCodes];
+  const input = rows.map((r) => ({
+    lineId: r.item_id,
+    variantId: r.variant_id,
+    productId: r.product_id,
+    categoryId: r.category_id,
+    quantity: r.quantity,
+    basePrice: r.price,
+    taxRateBps: r.tax_rate_bps,
+    components: componentsOf(r.bundle_selection),
+  }));
+  const priced = await priceCartForCustomer(env, customerId, input, codes, now, cart.currency);
+  const lines = rows.map((r, i) => {
+    const p = priced.lines[i]!;
+    return {
+      itemId: r.item_id,
+      variantId: r.variant_id,
+      productId: r.product_id,
+      sku: r.sku,
+      title: r.title,
+      quantity: r.quantity,
+      unitPrice: p.unitPrice,
+      listUnitPrice: p.listUnitPrice,
+      subtotal: p.subtotal,
+      discount: p.discount,
+      tax: p.tax,
+      lineTotal: p.subtotal - p.discount,
+      total: p.total,
+      components: input[i]!.components,
+      purchasable: r.purchasable === 1,
+    };
+  });
+  return { id: cart.id, currency: cart.currency, codes, lines, totals: priced.totals, applied: priced.appliedDiscounts, rejected: priced.rejectedCodes };
+}
+
+export function toCartItem(line: PricedCartLine, currency: string) {
+  return {
+    id: line.itemId,
+    variantId: line.variantId,
+    sku: line.sku,
+    title: line.title,
+    quantity: line.quantity,
+    unitPrice: money(line.unitPrice, currency),
+    lineTotal: money(line.lineTotal, currency),
+    discount: money(line.discount, currency),
+    tax: money(line.tax, currency),
+    total: money(line.total, currency),
+    bundleSelection: line.components ?? null,
+  };
+}
+
+export function toTotals(totals: Totals, currency: string) {
+  return {
+    subtotal: money(totals.subtotal, currency),
+    discount: money(totals.discount, currency),
+    tax: money(totals.tax, currency),
+    total: money(totals.total, currency),
+  };
+}
+
+/** Applied discounts as answers show them: entered codes, and automatic ones by title. */
+export function toDiscountViews(applied: AppliedDiscount[], currency: string) {
+  return {
+    discounts: applied.filter((d) => d.code !== null).map((d) => ({ code: d.code!, amount: money(d.amount, currency) })),
+    automaticDiscounts: applied.filter((d) => d.code === null).map((d) => ({ title: d.title ?? "", amount: money(d.amount, currency) })),
+  };
+}

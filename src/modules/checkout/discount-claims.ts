@@ -1,0 +1,71 @@
+/**
+ * Usage limits under concurrency. Pricing checks limits against counts read earlier, so two
+ * checkouts can both price a code with one use left; the use itself is taken here, by a
+ * conditional UPDATE per discount in one D1 transaction, before the charge (never charge for an
+ * order that is then refused). Claims are released when the checkout fails, kept for its order.
+ */
+import type { AppliedDiscount } from "../pricing/types";
+
+export type ClaimFailure = { discountId: string; code: string | null; reason: "usage_limit_reached" | "customer_limit_reached" };
+
+function claimStatements(d1: D1Database, checkoutId: string, customerId: string, discountId: string, now: number) {
+  return [
+    // A claim this checkout already holds is not counted twice (retries and finalize re-check).
+    d1
+      .prepare(
+        `UPDATE discounts SET usage_count = usage_count + 1, updated_at = ?
+         WHERE id = ? AND (usage_limit IS NULL OR usage_count < usage_limit)
+           AND NOT EXISTS (SELECT 1 FROM discount_claims WHERE checkout_id = ? AND discount_id = ?)
+           AND (per_customer_limit IS NULL
+                OR (SELECT COUNT(*) FROM discount_claims WHERE discount_id = ? AND customer_id = ?) < per_customer_limit)`,
+      )
+      .bind(now, discountId, checkoutId, discountId, discountId, customerId),
+    // changes() is the row count of the UPDATE just above, in the same transaction.
+    d1
+      .prepare("INSERT INTO discount_claims (checkout_id, discount_id, customer_id, created_at) SELECT ?, ?, ?, ? WHERE changes() = 1")
+      .bind(checkoutId, discountId, customerId, now),
+  ];
+}
+
+/** Gives back every use the checkout holds; idempotent. Call it only while no order exists for the checkout. */
+export async function releaseDiscounts(d1: D1Database, checkoutId: string, now: number): Promise<void> {
+  await d1.batch([
+    d1
+      .prepare(
+        `UPDATE discounts SET usage_count = usage_count - 1, updated_at = ?
+         WHERE id IN (SELECT discount_id FROM discount_claims WHERE checkout_id = ?) AND usage_count > 0`,
+      )
+      .bind(now, checkoutId),
+    d1.prepare("DELETE FROM discount_claims WHERE checkout_id = ?").bind(checkoutId),
+  ]);
+}
+
+async function whyRefused(d1: D1Database, discount: AppliedDiscount): Promise<ClaimFailure> {
+  const row = await d1
+    .prepare("SELECT usage_limit AS usageLimit, usage_count AS usageCount FROM discounts WHERE id = ?")
+    .bind(discount.discountId)
+    .first<{ usageLimit: number | null; usageCount: number }>();
+  const usedUp = !row || (row.usageLimit !== null && row.usageCount >= row.usageLimit);
+  return { discountId: discount.discountId, code: discount.code, reason: usedUp ? "usage_limit_reached" : "customer_limit_reached" };
+}
+
+/**
+ * Takes one use of every applied discount for the checkout, all or none: answers null when the
+ * checkout holds them all, else the first refused one (and holds none).
+ */
+export async function claimDiscounts(
+  d1: D1Database,
+  checkout: { id: string; customerId: string },
+  applied: AppliedDiscount[],
+  now: number,
+): Promise<ClaimFailure | null> {
+  if (applied.length === 0) return null;
+  const statements = applied.flatMap((d) => claimStatements(d1, checkout.id, checkout.customerId, d.discountId, now));
+  const held = d1.prepare("SELECT discount_id AS discountId FROM discount_claims WHERE checkout_id = ?").bind(checkout.id);
+  const results = await d1.batch<{ discountId: string }>([...statements, held]);
+  const holding = new Set(results.at(-1)!.results.map((r) => r.discountId));
+  const refused = applied.find((d) => !holding.has(d.discountId));
+  if (!refused) return null;
+  await releaseDiscounts(d1, checkout.id, now);
+  return whyRefused(d1, refused);
+}
