@@ -70,3 +70,19 @@ describe("shopping (black box)", () => {
     expect(level.json).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
   });
 });
+
+describe("catalog under concurrent first reads (black box)", () => {
+  it("answers many clients missing the same pages at once without a 5xx", async () => {
+    // Regression: sharing one in-flight load between requests made workerd refuse some answers
+    // ("Cannot perform I/O on behalf of a different request") under exactly this load.
+    const page = await http("GET", "/api/v1/store/products?limit=100&sort=price_desc");
+    const slugs: string[] = page.json.data.map((p: { slug: string }) => p.slug);
+    const paths = slugs.flatMap((slug) => Array.from({ length: 5 }, () => `/api/v1/store/products/${slug}`));
+    paths.push(...Array.from({ length: 20 }, (_, i) => `/api/v1/store/products?limit=20&sort=price_asc&minPrice=${i * 100}`));
+    const statuses: number[] = [];
+    for (let i = 0; i < paths.length; i += 100) {
+      statuses.push(...(await Promise.all(paths.slice(i, i + 100).map((p) => http("GET", p)))).map((r) => r.status));
+    }
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  });
+});

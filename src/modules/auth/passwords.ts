@@ -29,13 +29,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, fromBase64Url(hashText));
 }
 
-let dummyHash: Promise<string> | undefined;
+let dummyHash: string | undefined;
 
 /**
  * A hash to verify against when the email is unknown, so an unknown email costs the same
- * PBKDF2 work as a wrong password and timing does not reveal which accounts exist.
+ * PBKDF2 work as a wrong password and timing does not reveal which accounts exist. Cached as a
+ * value, never as a promise: a promise shared between requests is unsafe in workerd.
  */
-export function getDummyHash(): Promise<string> {
-  dummyHash ??= hashPassword("edgeshop-timing-equalizer");
+export async function getDummyHash(): Promise<string> {
+  dummyHash ??= await hashPassword("edgeshop-timing-equalizer");
   return dummyHash;
 }

@@ -36,8 +36,8 @@ type KvMeta = { etag: string; freshUntil: number };
 type IsolateState = {
   lru: Lru<MemoryEntry>;
   gen?: { value: Generation; until: number };
-  genLoading?: Promise<Generation>;
-  inflight: Map<string, Promise<CachedBody>>;
+  /** Keys being loaded by some request: a stale hit starts no second refresh of them. */
+  inflight: Set<string>;
 };
 
 // Keyed by the env object (one per isolate in production, one per test file under vitest), so
@@ -47,7 +47,7 @@ const states = new WeakMap<object, IsolateState>();
 function stateOf(env: Env): IsolateState {
   let state = states.get(env);
   if (!state) {
-    state = { lru: new Lru({ maxEntries: 2_000, maxBytes: 16 * 1024 * 1024 }), inflight: new Map() };
+    state = { lru: new Lru({ maxEntries: 2_000, maxBytes: 16 * 1024 * 1024 }), inflight: new Set() };
     states.set(env, state);
   }
   return state;
@@ -82,18 +82,19 @@ async function loadFromD1(env: Env, anchor: string | null, load: Loader) {
 export async function currentGeneration(env: Env, now = Date.now(), force = false): Promise<Generation> {
   const state = stateOf(env);
   if (!force && state.gen && state.gen.until > now) return state.gen.value;
-  state.genLoading ??= env.CACHE.get<Generation>(GEN_KEY, { type: "json", cacheTtl: TTL.generationKvCacheTtlSeconds })
-    .then(
-      (value) => value ?? { g: "0", b: null },
-      // KV unavailable: keep the generation we knew (pages are then read through to D1 anyway).
-      () => state.gen?.value ?? { g: "0", b: null },
-    )
-    .then((gen) => {
-      state.gen = { value: gen, until: Date.now() + TTL.generationMemoMs };
-      return gen;
-    })
-    .finally(() => (state.genLoading = undefined));
-  return state.genLoading;
+  return readGeneration(env, state);
+}
+
+async function readGeneration(env: Env, state: IsolateState): Promise<Generation> {
+  let gen: Generation;
+  try {
+    gen = (await env.CACHE.get<Generation>(GEN_KEY, { type: "json", cacheTtl: TTL.generationKvCacheTtlSeconds })) ?? { g: "0", b: null };
+  } catch {
+    // KV unavailable: keep the generation we knew (pages are then read through to D1 anyway).
+    gen = state.gen?.value ?? { g: "0", b: null };
+  }
+  state.gen = { value: gen, until: Date.now() + TTL.generationMemoMs };
+  return gen;
 }
 
 /** Starts a new catalog generation after an admin write and drops the given keys of the old one. */
@@ -122,30 +123,33 @@ function remember(state: IsolateState, key: string, entry: CachedBody, now: numb
   state.lru.set(key, value, entry.body.length * 2 + 128, value.freshUntil + TTL.memoryStaleMs);
 }
 
-/** Loads once per key per isolate even when many requests miss together, and writes back the layers. */
+/** Loads a page from D1 and writes it back to the layers CACHE_MODE uses. */
 function fill(ctx: ReadContext, key: string, gen: Generation, load: Loader): Promise<CachedBody> {
   const state = stateOf(ctx.env);
+  // No promise is shared between requests: workerd runs the continuation of a promise settled by
+  // another request's I/O in that request's context, and an answer built there cannot be sent
+  // ("Cannot perform I/O on behalf of a different request"). Concurrent misses each read D1.
+  state.inflight.add(key);
+  return loadAndRemember(ctx, key, gen, load).finally(() => state.inflight.delete(key));
+}
+
+function loadAndRemember(ctx: ReadContext, key: string, gen: Generation, load: Loader): Promise<CachedBody> {
+  const state = stateOf(ctx.env);
   const mode = getConfig(ctx.env).CACHE_MODE;
-  let pending = state.inflight.get(key);
-  if (!pending) {
-    pending = loadFromD1(ctx.env, gen.b, load).then(({ body, etag }) => {
-      const now = ctx.now ?? Date.now();
-      const previous = mode === "tiered" ? state.lru.get(key, now) : undefined;
-      let kvFreshUntil = previous?.etag === etag ? previous.kvFreshUntil : 0;
-      // A memory refresh that found the same body does not rewrite KV while KV's copy is fresh:
-      // KV writes are slow, billed, and limited to about one per second per key.
-      if (mode !== "memory" && kvFreshUntil <= now) {
-        const metadata: KvMeta = { etag, freshUntil: now + jittered(TTL.kvFreshMs) };
-        kvFreshUntil = metadata.freshUntil;
-        ctx.waitUntil(ctx.env.CACHE.put(key, body, { expirationTtl: TTL.kvExpirySeconds, metadata }).catch(() => undefined));
-      }
-      if (mode !== "kv") remember(state, key, { body, etag }, now, kvFreshUntil);
-      return { body, etag };
-    });
-    pending = pending.finally(() => state.inflight.delete(key));
-    state.inflight.set(key, pending);
-  }
-  return pending;
+  return loadFromD1(ctx.env, gen.b, load).then(({ body, etag }) => {
+    const now = ctx.now ?? Date.now();
+    const previous = mode === "tiered" ? state.lru.get(key, now) : undefined;
+    let kvFreshUntil = previous?.etag === etag ? previous.kvFreshUntil : 0;
+    // A memory refresh that found the same body does not rewrite KV while KV's copy is fresh:
+    // KV writes are slow, billed, and limited to about one per second per key.
+    if (mode !== "memory" && kvFreshUntil <= now) {
+      const metadata: KvMeta = { etag, freshUntil: now + jittered(TTL.kvFreshMs) };
+      kvFreshUntil = metadata.freshUntil;
+      ctx.waitUntil(ctx.env.CACHE.put(key, body, { expirationTtl: TTL.kvExpirySeconds, metadata }).catch(() => undefined));
+    }
+    if (mode !== "kv") remember(state, key, { body, etag }, now, kvFreshUntil);
+    return { body, etag };
+  });
 }
 
 function refreshInBackground(ctx: ReadContext, key: string, gen: Generation, load: Loader) {
