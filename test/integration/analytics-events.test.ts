@@ -65,3 +65,20 @@ describe("Analytics Engine data points", () => {
     expect(events(points, "rate_limited")[0]!.indexes).toEqual(["rate_limited"]);
   });
 });
+
+describe("order_placed metric", () => {
+  it("is written once per order, with its value and currency, however often the event arrives", async () => {
+    const { recordOrderPlacedMetric } = await import("../../src/modules/analytics/order-metrics");
+    const { insertOrder, insertProductWithVariant } = await import("../factories/orders");
+    const { registerCustomer } = await import("../helpers");
+    const customer = await registerCustomer();
+    const product = await insertProductWithVariant({ price: 1234 });
+    const orderId = await insertOrder({ customerId: customer.userId, lines: [{ productId: product.productId, variantId: product.variantId, quantity: 2, unitPrice: 1234 }] });
+    const points: AnalyticsEngineDataPoint[] = [];
+    const fakeEnv = { ...env, ANALYTICS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p ?? {}) } } as unknown as Env;
+    await recordOrderPlacedMetric(fakeEnv, orderId);
+    await recordOrderPlacedMetric(fakeEnv, orderId);
+    expect(points).toHaveLength(1);
+    expect(points[0]).toMatchObject({ blobs: ["event", "order_placed", "USD", orderId], doubles: [2468, 1], indexes: ["order_placed"] });
+  });
+});

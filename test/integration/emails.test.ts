@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { newId } from "../../src/lib/ids";
 import { emailProviderOverride, localOutbox, type EmailProvider, type OutgoingEmail } from "../../src/modules/notifications/providers";
-import { outboundBreakers, sweepStuckOutbox } from "../../src/modules/notifications/service";
+import { outboundBreakers } from "../../src/modules/outbound/breakers";
+import { sweepStuckOutbox } from "../../src/modules/notifications/service";
 import { processEmailMessage } from "../../src/queues/email";
 import { call, createAdmin, registerCustomer } from "../helpers";
 

@@ -4,7 +4,7 @@
  * charges fail fast instead of hammering the provider.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { outboundBreakers } from "../../src/modules/notifications/service";
+import { outboundBreakers } from "../../src/modules/outbound/breakers";
 import { testProvider } from "../../src/modules/payments/provider";
 import { addToCart, clearInventoryAlarms, createVariant, pay, startCheckout } from "../factories/commerce";
 import { call, registerCustomer } from "../helpers";

@@ -54,3 +54,16 @@ export async function funnel(db: Db, from: number, to: number) {
   const [carts, checkouts, orders] = results.map((r) => r.results[0]?.n ?? 0) as [number, number, number];
   return { carts, checkouts, orders };
 }
+
+/**
+ * Records that the order_placed metric of an order is being written, in one batch with reading
+ * the order; answers the order only the first time, so a redelivered event writes nothing.
+ */
+export async function claimOrderMetric(d1: D1Database, orderId: string, now: number) {
+  const [receipt, order] = await d1.batch([
+    d1.prepare("INSERT INTO event_receipts (consumer, event_key, created_at) VALUES ('metrics', ?, ?) ON CONFLICT DO NOTHING").bind(orderId, now),
+    d1.prepare("SELECT total, currency FROM orders WHERE id = ?").bind(orderId),
+  ]);
+  const row = order!.results[0] as { total: number; currency: string } | undefined;
+  return receipt!.meta.changes === 1 && row ? row : null;
+}

@@ -14,7 +14,7 @@ import type { Checkout, PaymentBody } from "./schemas";
 import { codeNoLongerApplies, expireCheckout, toCheckout } from "./service";
 import { writeBusinessEvent } from "../analytics/events";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
-import { outboundBreakers } from "../notifications/service";
+import { outboundBreakers } from "../outbound/breakers";
 
 export type Confirmation = { provider: string; ref: string; amount: number; currency: string };
 

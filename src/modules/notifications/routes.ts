@@ -7,7 +7,8 @@ import { setMarketingOptIn } from "../auth/service";
 import { startCampaign } from "./campaigns";
 import type { OutboxRow } from "./repo";
 import { CampaignBody, CircuitBreaker, EmailCursor, EmailListQuery, MarketingPreference, OutboxEmail } from "./schemas";
-import { listEmails, outboundBreakers, retryEmail } from "./service";
+import { outboundBreakers } from "../outbound/breakers";
+import { listEmails, retryEmail } from "./service";
 
 export const adminEmailRoutes = createRouter();
 export const accountRoutes = createRouter();

@@ -8,7 +8,7 @@ import { writeBusinessEvent } from "../analytics/events";
 import { getConfig } from "../../env";
 import { notFound } from "../../http/errors";
 import { createLogger } from "../../http/logger";
-import { BreakerRegistry } from "../../lib/circuit-breaker";
+import { outboundBreakers } from "../outbound/breakers";
 import { getEmailProvider } from "./providers";
 import { renderOutboxEmail, UnrenderableEmailError } from "./render";
 import * as repo from "./repo";
@@ -19,9 +19,6 @@ export const SENDING_LEASE_MS = 5 * 60_000;
 export const PENDING_REENQUEUE_AFTER_MS = 2 * 60_000;
 const SWEEP_LIMIT = 200;
 
-export const outboundBreakers = new BreakerRegistry({ failureThreshold: 5, cooldownMs: 30_000 }, (name, from, to) =>
-  createLogger().warn("circuit_breaker_transition", { breaker: name, from, to: to.state, openUntil: to.openUntil }),
-);
 
 export type EmailMessage = { outboxId: string; requestId?: string };
 export type DeliveryResult = "sent" | "skipped";
