@@ -2,7 +2,7 @@
  * Stock operations over InventoryDO: one object per variant, reservations taken in variant-id
  * order and rolled back as a whole, admin changes recorded as a history in D1.
  */
-import { conflict, notFound } from "../../http/errors";
+import { AppError, conflict, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import type { ChangeResult, CommitResult, LevelView, ReserveResult } from "./ledger";
 import * as repo from "./repo";
@@ -25,6 +25,9 @@ function stub(env: Env, variantId: string): StockApi {
   return env.INVENTORY.get(env.INVENTORY.idFromName(variantId)) as unknown as StockApi;
 }
 
+const inventoryBusy = () =>
+  new AppError("RATE_LIMITED", "This item is in very high demand; try again in a moment", 429, { reason: "inventory_busy", retryAfterSeconds: 1 });
+
 /** Calls the variant's object; a broken stub is replaced once (every method is idempotent). */
 export async function withStock<T>(env: Env, variantId: string, fn: (s: StockApi) => Promise<T>): Promise<T> {
   try {
@@ -32,7 +35,9 @@ export async function withStock<T>(env: Env, variantId: string, fn: (s: StockApi
   } catch (err) {
     // Retry only a broken connection; an overloaded object gets no extra load.
     const flags = err as { retryable?: boolean; overloaded?: boolean } | null;
-    if (flags?.retryable !== true || flags.overloaded === true) throw err;
+    // A flash sale can overload one variant's object: that is "try again", not a server fault.
+    if (flags?.overloaded === true) throw inventoryBusy();
+    if (flags?.retryable !== true) throw err;
     return fn(stub(env, variantId));
   }
 }
@@ -54,7 +59,14 @@ export async function reserveLines(env: Env, checkoutId: string, lines: StockLin
   const ordered = normalizeLines(lines);
   const taken: string[] = [];
   for (const [i, line] of ordered.entries()) {
-    const result = await withStock(env, line.variantId, (s) => s.reserve(line.variantId, checkoutId, line.quantity, expiresAt));
+    let result: ReserveResult;
+    try {
+      result = await withStock(env, line.variantId, (s) => s.reserve(line.variantId, checkoutId, line.quantity, expiresAt));
+    } catch (err) {
+      // All or nothing: what was taken goes back before the failure is reported.
+      await releaseLines(env, checkoutId, taken).catch(() => undefined);
+      throw err;
+    }
     if (result.ok) {
       taken.push(line.variantId);
       continue;
