@@ -6,6 +6,7 @@ import { createLogger } from "./http/logger";
 import { expireAbandonedCheckouts, resumePaidCheckouts } from "./modules/checkout/sweeps";
 import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";
+import { settleInterruptedOrders } from "./modules/orders/service";
 import { sweepStuckOutbox } from "./modules/notifications/service";
 
 export type ScheduledTask = { name: string; run: (env: Env, now: number) => Promise<unknown> };
@@ -14,6 +15,7 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "purge_expired_rows", run: purgeExpiredRows },
   { name: "sweep_stuck_outbox", run: sweepStuckOutbox },
   { name: "reconcile_inventory", run: reconcileInventory },
+  { name: "settle_interrupted_orders", run: settleInterruptedOrders },
   { name: "expire_abandoned_checkouts", run: expireAbandonedCheckouts },
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
 ];

@@ -448,9 +448,14 @@ export const orders = sqliteTable(
     total: integer("total").notNull(),
     email: text("email").notNull(),
     version: integer("version").notNull().default(1),
+    /** For cancelled/refunded orders: whether the stock goes back, and when stock and money were settled. */
+    restockOnSettle: integer("restock_on_settle", { mode: "boolean" }).notNull().default(false),
+    settledAt: integer("settled_at"),
     ...timestamps,
   },
   (t) => [
+    // The cron sweep finds cancellations whose stock or refund was interrupted, without a scan.
+    index("orders_unsettled_idx").on(t.updatedAt).where(sql`settled_at IS NULL AND status IN ('cancelled', 'refunded')`),
     index("orders_customer_idx").on(t.customerId, t.createdAt),
     index("orders_status_idx").on(t.status, t.createdAt),
     index("orders_created_idx").on(t.createdAt),

@@ -64,6 +64,7 @@ export async function transitionOrder(
   event: { id: string; actor: string; note: string | null },
   now: number,
   email: StatusEmail | null = null,
+  settle: { restock: boolean } | null = null,
 ): Promise<boolean> {
   const emailStatement = email
     ? [
@@ -77,9 +78,15 @@ export async function transitionOrder(
       ]
     : [];
   const [update] = await d1.batch([
-    d1
-      .prepare("UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ? AND version = ?")
-      .bind(to, now, order.id, order.status, order.version),
+    settle
+      ? d1
+          .prepare(
+            "UPDATE orders SET status = ?, version = version + 1, updated_at = ?, restock_on_settle = ?, settled_at = NULL WHERE id = ? AND status = ? AND version = ?",
+          )
+          .bind(to, now, settle.restock ? 1 : 0, order.id, order.status, order.version)
+      : d1
+          .prepare("UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ? AND version = ?")
+          .bind(to, now, order.id, order.status, order.version),
     d1
       .prepare(
         `INSERT INTO order_events (id, order_id, status, actor, note, created_at)
@@ -95,4 +102,30 @@ export async function transitionOrder(
 export async function checkoutLines(d1: D1Database, checkoutId: string) {
   const row = await d1.prepare("SELECT lines FROM checkouts WHERE id = ?").bind(checkoutId).first<{ lines: string }>();
   return row ? (JSON.parse(row.lines) as { variantId: string; quantity: number; components?: { variantId: string; quantity: number }[] | null }[]) : null;
+}
+
+export type UnsettledOrder = { id: string; checkout_id: string; restock_on_settle: number };
+
+/** A cancelled or refunded order whose stock and money are not settled yet, or null. */
+export function findUnsettled(d1: D1Database, orderId: string) {
+  return d1
+    .prepare("SELECT id, checkout_id, restock_on_settle FROM orders WHERE id = ? AND settled_at IS NULL AND status IN ('cancelled', 'refunded')")
+    .bind(orderId)
+    .first<UnsettledOrder>();
+}
+
+/** Cancellations whose settlement was interrupted (oldest first, bounded), through the partial index. */
+export async function listUnsettled(d1: D1Database, olderThan: number, limit: number) {
+  const rows = await d1
+    .prepare(
+      `SELECT id, checkout_id, restock_on_settle FROM orders INDEXED BY orders_unsettled_idx
+       WHERE settled_at IS NULL AND status IN ('cancelled', 'refunded') AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+    )
+    .bind(olderThan, limit)
+    .all<UnsettledOrder>();
+  return rows.results;
+}
+
+export async function markSettled(d1: D1Database, orderId: string, now: number) {
+  await d1.prepare("UPDATE orders SET settled_at = ? WHERE id = ? AND settled_at IS NULL").bind(now, orderId).run();
 }

@@ -88,15 +88,37 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
   const email = template
     ? { id: newId("eml", now), template, payload: { orderId: row.id, orderNumber: row.order_number }, requestId: change.requestId }
     : null;
-  if (!(await repo.transitionOrder(env.DB, row, change.status, event, now, email))) throw invalidState("The order changed meanwhile; read it again");
+  const ending = change.status === "cancelled" || change.status === "refunded";
+  const settle = ending ? { restock: change.status === "cancelled" || change.restock === true } : null;
+  if (!(await repo.transitionOrder(env.DB, row, change.status, event, now, email, settle))) throw invalidState("The order changed meanwhile; read it again");
   if (template) await enqueuePendingEmail(env, `${template}:${row.id}`);
-  const { items } = await repo.linesAndEvents(env.DB, [row.id]);
-  if (change.status === "cancelled" || (change.status === "refunded" && change.restock)) {
-    // Bundles were sold as their components: the checkout snapshot names them.
-    const lines = await repo.checkoutLines(env.DB, row.checkout_id);
-    await restockLines(env, row.checkout_id, lines ? stockLinesOf(lines).map((l) => l.variantId) : items.map((i) => i.variant_id));
-  }
-  if (change.status === "cancelled" || change.status === "refunded") await refundPayment(env, await succeededPaymentOfOrder(env.DB, row.id), now);
+  if (ending) await settleOrder(env, row.id, now);
   await publish(env, row.id, change.status, change.requestId);
   return getOrder(env, id);
+}
+
+/**
+ * Returns a cancelled or refunded order's stock (when asked) and money, then marks it settled.
+ * Every step is idempotent, so the cron sweep can finish a settlement a crash interrupted.
+ */
+export async function settleOrder(env: Env, orderId: string, now = Date.now()): Promise<boolean> {
+  const order = await repo.findUnsettled(env.DB, orderId);
+  if (!order) return false;
+  if (order.restock_on_settle) {
+    // Bundles were sold as their components: the checkout snapshot names them.
+    const lines = await repo.checkoutLines(env.DB, order.checkout_id);
+    const variantIds = lines ? stockLinesOf(lines).map((l) => l.variantId) : (await repo.linesAndEvents(env.DB, [order.id])).items.map((i) => i.variant_id);
+    await restockLines(env, order.checkout_id, variantIds);
+  }
+  await refundPayment(env, await succeededPaymentOfOrder(env.DB, order.id), now);
+  await repo.markSettled(env.DB, order.id, now);
+  return true;
+}
+
+/** Cron: finishes settlements interrupted more than a minute ago. */
+export async function settleInterruptedOrders(env: Env, now = Date.now()) {
+  const pending = await repo.listUnsettled(env.DB, now - 60_000, 50);
+  let settled = 0;
+  for (const order of pending) if (await settleOrder(env, order.id, now)) settled += 1;
+  return { settled };
 }
