@@ -1,28 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { requireAdmin } from "../../http/middleware/auth";
 import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
-import type { AppEnv } from "../../http/types";
 import * as products from "./product-service";
+import { sendNoContent, sendVersioned } from "./responses";
 import { AdminProduct, AdminProductQuery, AdminVariant, CreateProductBody, CreateVariantBody, IdParam, UpdateProductBody, UpdateVariantBody } from "./schemas";
-import { parseIfMatch, type Written } from "./shared";
+import { parseIfMatch } from "./shared";
 
 export const adminProductRoutes = createRouter();
 const tags = ["Admin: catalog"];
 const guard = requireAdmin("catalog");
 const ifMatch = z.object({ "if-match": z.string().optional().openapi({ description: 'The version you read, e.g. "3"' }) });
-
-/** Admin answers carry the row version as ETag and the write's D1 bookmark for read-your-writes. */
-function versioned<T extends { version: number }, S extends 200 | 201>(c: Context<AppEnv>, written: Written<T>, status: S) {
-  c.header("ETag", `"${written.value.version}"`);
-  if (written.bookmark) c.header("X-D1-Bookmark", written.bookmark);
-  return c.json(written.value, status);
-}
-
-function noContent(c: Context<AppEnv>, written: Written<null>) {
-  if (written.bookmark) c.header("X-D1-Bookmark", written.bookmark);
-  return c.body(null, 204);
-}
 
 adminProductRoutes.openapi(
   createRoute({
@@ -30,7 +17,7 @@ adminProductRoutes.openapi(
     request: { body: jsonBody(CreateProductBody) },
     responses: { 201: jsonContent(AdminProduct, "Created"), ...errorResponses(400, 401, 403, 409, 422) },
   }),
-  async (c) => versioned(c, await products.createProduct(c.env, c.req.valid("json")), 201),
+  async (c) => sendVersioned(c, await products.createProduct(c.env, c.req.valid("json")), 201),
 );
 
 adminProductRoutes.openapi(
@@ -63,7 +50,7 @@ adminProductRoutes.openapi(
   }),
   async (c) => {
     const version = parseIfMatch(c.req.header("If-Match"));
-    return versioned(c, await products.updateProduct(c.env, c.req.valid("param").id, version, c.req.valid("json")), 200);
+    return sendVersioned(c, await products.updateProduct(c.env, c.req.valid("param").id, version, c.req.valid("json")), 200);
   },
 );
 
@@ -73,7 +60,7 @@ adminProductRoutes.openapi(
     request: { params: IdParam },
     responses: { 204: { description: "Deleted (kept for past orders)" }, ...errorResponses(401, 403, 404) },
   }),
-  async (c) => noContent(c, await products.deleteProduct(c.env, c.req.valid("param").id)),
+  async (c) => sendNoContent(c, await products.deleteProduct(c.env, c.req.valid("param").id)),
 );
 
 adminProductRoutes.openapi(
@@ -82,7 +69,7 @@ adminProductRoutes.openapi(
     request: { params: IdParam },
     responses: { 200: jsonContent(AdminProduct, "Restored"), ...errorResponses(401, 403, 404) },
   }),
-  async (c) => versioned(c, await products.restoreProduct(c.env, c.req.valid("param").id), 200),
+  async (c) => sendVersioned(c, await products.restoreProduct(c.env, c.req.valid("param").id), 200),
 );
 
 adminProductRoutes.openapi(
@@ -91,7 +78,7 @@ adminProductRoutes.openapi(
     request: { params: IdParam, body: jsonBody(CreateVariantBody) },
     responses: { 201: jsonContent(AdminVariant, "Created"), ...errorResponses(400, 401, 403, 404, 409, 422) },
   }),
-  async (c) => versioned(c, await products.addVariant(c.env, c.req.valid("param").id, c.req.valid("json")), 201),
+  async (c) => sendVersioned(c, await products.addVariant(c.env, c.req.valid("param").id, c.req.valid("json")), 201),
 );
 
 adminProductRoutes.openapi(
@@ -102,7 +89,7 @@ adminProductRoutes.openapi(
   }),
   async (c) => {
     const version = parseIfMatch(c.req.header("If-Match"));
-    return versioned(c, await products.updateVariant(c.env, c.req.valid("param").id, version, c.req.valid("json")), 200);
+    return sendVersioned(c, await products.updateVariant(c.env, c.req.valid("param").id, version, c.req.valid("json")), 200);
   },
 );
 
@@ -112,5 +99,5 @@ adminProductRoutes.openapi(
     request: { params: IdParam },
     responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
   }),
-  async (c) => noContent(c, await products.deleteVariant(c.env, c.req.valid("param").id)),
+  async (c) => sendNoContent(c, await products.deleteVariant(c.env, c.req.valid("param").id)),
 );

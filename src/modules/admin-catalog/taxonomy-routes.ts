@@ -1,8 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { requireAdmin } from "../../http/middleware/auth";
 import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
-import type { AppEnv } from "../../http/types";
 import {
   AdminCategory,
   AdminCollection,
@@ -14,24 +12,14 @@ import {
   UpdateCategoryBody,
   UpdateCollectionBody,
 } from "./schemas";
-import { optionalIfMatch, type Written } from "./shared";
+import { optionalIfMatch } from "./shared";
+import { sendNoContent, sendVersioned } from "./responses";
 import * as taxonomy from "./taxonomy-service";
 
 export const adminTaxonomyRoutes = createRouter();
 const guard = requireAdmin("catalog");
 const base = { middleware: guard, security: adminSecurity };
 const ifMatch = z.object({ "if-match": z.string().optional().openapi({ description: "Optional version check" }) });
-
-function send<T extends { version: number }, S extends 200 | 201>(c: Context<AppEnv>, written: Written<T>, status: S) {
-  c.header("ETag", `"${written.value.version}"`);
-  if (written.bookmark) c.header("X-D1-Bookmark", written.bookmark);
-  return c.json(written.value, status);
-}
-
-function noContent(c: Context<AppEnv>, written: Written<null>) {
-  if (written.bookmark) c.header("X-D1-Bookmark", written.bookmark);
-  return c.body(null, 204);
-}
 
 for (const kind of ["categories", "collections"] as const) {
   adminTaxonomyRoutes.openapi(
@@ -40,7 +28,7 @@ for (const kind of ["categories", "collections"] as const) {
       request: { params: IdParam },
       responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
     }),
-    async (c) => noContent(c, await taxonomy.setDeleted(c.env, kind, c.req.valid("param").id, true)),
+    async (c) => sendNoContent(c, await taxonomy.setDeleted(c.env, kind, c.req.valid("param").id, true)),
   );
 }
 
@@ -50,7 +38,7 @@ adminTaxonomyRoutes.openapi(
     request: { body: jsonBody(CreateCategoryBody) },
     responses: { 201: jsonContent(AdminCategory, "Created"), ...errorResponses(400, 401, 403, 409, 422) },
   }),
-  async (c) => send(c, await taxonomy.createCategory(c.env, c.req.valid("json")), 201),
+  async (c) => sendVersioned(c, await taxonomy.createCategory(c.env, c.req.valid("json")), 201),
 );
 
 adminTaxonomyRoutes.openapi(
@@ -83,7 +71,7 @@ adminTaxonomyRoutes.openapi(
   }),
   async (c) => {
     const expected = optionalIfMatch(c.req.header("If-Match"));
-    return send(c, await taxonomy.updateCategory(c.env, c.req.valid("param").id, expected, c.req.valid("json")), 200);
+    return sendVersioned(c, await taxonomy.updateCategory(c.env, c.req.valid("param").id, expected, c.req.valid("json")), 200);
   },
 );
 
@@ -93,7 +81,7 @@ adminTaxonomyRoutes.openapi(
     request: { params: IdParam },
     responses: { 200: jsonContent(AdminCategory, "Restored"), ...errorResponses(401, 403, 404) },
   }),
-  async (c) => send(c, await taxonomy.restoreCategory(c.env, c.req.valid("param").id), 200),
+  async (c) => sendVersioned(c, await taxonomy.restoreCategory(c.env, c.req.valid("param").id), 200),
 );
 
 adminTaxonomyRoutes.openapi(
@@ -102,7 +90,7 @@ adminTaxonomyRoutes.openapi(
     request: { body: jsonBody(CreateCollectionBody) },
     responses: { 201: jsonContent(AdminCollection, "Created"), ...errorResponses(400, 401, 403, 409, 422) },
   }),
-  async (c) => send(c, await taxonomy.createCollection(c.env, c.req.valid("json")), 201),
+  async (c) => sendVersioned(c, await taxonomy.createCollection(c.env, c.req.valid("json")), 201),
 );
 
 adminTaxonomyRoutes.openapi(
@@ -135,7 +123,7 @@ adminTaxonomyRoutes.openapi(
   }),
   async (c) => {
     const expected = optionalIfMatch(c.req.header("If-Match"));
-    return send(c, await taxonomy.updateCollection(c.env, c.req.valid("param").id, expected, c.req.valid("json")), 200);
+    return sendVersioned(c, await taxonomy.updateCollection(c.env, c.req.valid("param").id, expected, c.req.valid("json")), 200);
   },
 );
 
@@ -145,7 +133,7 @@ adminTaxonomyRoutes.openapi(
     request: { params: IdParam },
     responses: { 200: jsonContent(AdminCollection, "Restored"), ...errorResponses(401, 403, 404) },
   }),
-  async (c) => send(c, await taxonomy.restoreCollection(c.env, c.req.valid("param").id), 200),
+  async (c) => sendVersioned(c, await taxonomy.restoreCollection(c.env, c.req.valid("param").id), 200),
 );
 
 adminTaxonomyRoutes.openapi(
@@ -154,7 +142,7 @@ adminTaxonomyRoutes.openapi(
     request: { params: IdParam, body: jsonBody(CollectionProductsBody) },
     responses: { 200: jsonContent(AdminCollection, "The collection"), ...errorResponses(400, 401, 403, 404, 422) },
   }),
-  async (c) => send(c, await taxonomy.addProducts(c.env, c.req.valid("param").id, c.req.valid("json").productIds), 200),
+  async (c) => sendVersioned(c, await taxonomy.addProducts(c.env, c.req.valid("param").id, c.req.valid("json").productIds), 200),
 );
 
 adminTaxonomyRoutes.openapi(
@@ -165,6 +153,6 @@ adminTaxonomyRoutes.openapi(
   }),
   async (c) => {
     const { id, productId } = c.req.valid("param");
-    return noContent(c, await taxonomy.removeProduct(c.env, id, productId));
+    return sendNoContent(c, await taxonomy.removeProduct(c.env, id, productId));
   },
 );
