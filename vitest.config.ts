@@ -14,6 +14,8 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             JWT_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
             PAYMENT_WEBHOOK_SECRET: "whsec_test_secret",
+            // Stripe-compatible refunds of webhook-recorded payments go to a mocked fetch in tests.
+            PAYMENT_API_KEY: "sk_test_edgeshop",
             ENVIRONMENT: "test",
             // Many tests call from one "unknown" IP; rate-limit tests set their own low limits.
             RATE_LIMIT_MULTIPLIER: "1000",

@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { createLogger } from "../src/http/logger";
 import {
   allowedOnHand,
+  decideClose,
   decideCommit,
   decideReserve,
   view,
@@ -35,49 +36,76 @@ export class InventoryDO extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS holds (
         checkout_id TEXT PRIMARY KEY, qty INTEGER NOT NULL, status TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
       this.sql.exec("CREATE INDEX IF NOT EXISTS holds_due ON holds (status, expires_at)");
-      this.sql.exec("CREATE TABLE IF NOT EXISTS ops (op_id TEXT PRIMARY KEY, result TEXT NOT NULL)");
+      this.sql.exec("CREATE TABLE IF NOT EXISTS ops (op_id TEXT PRIMARY KEY, result TEXT NOT NULL, fingerprint TEXT)");
+      // Objects created before ops had a fingerprint gain the column (SQLite has no ADD COLUMN IF NOT EXISTS).
+      const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(ops)").toArray();
+      if (!columns.some((c) => c.name === "fingerprint")) this.sql.exec("ALTER TABLE ops ADD COLUMN fingerprint TEXT");
     });
   }
 
-  /** Holds `qty` units for a checkout until `expiresAt`; idempotent per checkout id. */
+  /**
+   * Holds `qty` units for a checkout until `expiresAt`. Keyed by what it holds: the same quantity
+   * again only extends the hold; another quantity moves the hold to it, or fails when the extra
+   * units are not free (the old hold stays for the caller to release).
+   */
   async reserve(variantId: string, checkoutId: string, qty: number, expiresAt: number): Promise<ReserveResult> {
     if (!Number.isSafeInteger(qty) || qty < 1) throw new RangeError("qty must be a positive integer");
     await this.load(variantId);
     const level = this.level();
-    const hold = this.hold(checkoutId);
-    const decision = decideReserve(level, hold, qty);
-    if (decision === "noop") return { ok: true, level: view(variantId, level) };
-    if (decision === "insufficient") {
+    const decision = decideReserve(level, this.hold(checkoutId), qty);
+    if (decision.kind === "noop") return { ok: true, level: view(variantId, level) };
+    if (decision.kind === "insufficient") {
       return { ok: false, code: "INSUFFICIENT_INVENTORY", available: view(variantId, level).available, level: view(variantId, level) };
+    }
+    if (decision.kind === "extend") {
+      this.sql.exec("UPDATE holds SET expires_at = MAX(expires_at, ?) WHERE checkout_id = ?", expiresAt, checkoutId);
+      await this.armAlarm(expiresAt);
+      return { ok: true, level: view(variantId, level) };
     }
     this.sql.exec(
       `INSERT INTO holds (checkout_id, qty, status, expires_at) VALUES (?, ?, 'held', ?)
        ON CONFLICT (checkout_id) DO UPDATE SET qty = excluded.qty, status = 'held', expires_at = excluded.expires_at`,
       checkoutId, qty, expiresAt,
     );
-    const next = this.write({ ...level, reserved: level.reserved + qty });
+    const next = this.write({ ...level, reserved: level.reserved + decision.delta });
     await this.armAlarm(expiresAt);
     return this.changed(variantId, next);
   }
 
-  /** Turns the checkout's hold into a sale; a lapsed hold sells `qty` only if still free. Idempotent. */
-  async commit(variantId: string, checkoutId: string, qty: number | null = null): Promise<CommitResult> {
+  /** Sells exactly `qty` units to the checkout: its hold covers what it holds, free stock the rest. Idempotent. */
+  async commit(variantId: string, checkoutId: string, qty: number): Promise<CommitResult> {
+    if (!Number.isSafeInteger(qty) || qty < 1) throw new RangeError("qty must be a positive integer");
+    await this.load(variantId);
+    const level = this.level();
+    const decision = decideCommit(level, this.hold(checkoutId), qty);
+    if (decision.kind === "noop") return { ok: true, level: view(variantId, level) };
+    if (decision.kind === "closed") return { ok: false, code: "CHECKOUT_CLOSED", level: view(variantId, level) };
+    if (decision.kind === "insufficient") return { ok: false, code: "INSUFFICIENT_INVENTORY", level: view(variantId, level) };
+    this.sql.exec(
+      `INSERT INTO holds (checkout_id, qty, status, expires_at) VALUES (?, ?, 'committed', 0)
+       ON CONFLICT (checkout_id) DO UPDATE SET qty = excluded.qty, status = 'committed', expires_at = 0`,
+      checkoutId, decision.sold,
+    );
+    return this.changed(variantId, this.write({ ...level, onHand: level.onHand + decision.onHandDelta, reserved: level.reserved + decision.reservedDelta }));
+  }
+
+  /**
+   * Ends the checkout's claim on this variant for good (it will never be an order): a live hold
+   * is freed, sold units come back on hand, and a tombstone refuses any later reserve or commit.
+   */
+  async close(variantId: string, checkoutId: string): Promise<LevelView> {
     await this.load(variantId);
     const level = this.level();
     const hold = this.hold(checkoutId);
-    const decision = decideCommit(level, hold, qty);
-    if (decision === "noop") return { ok: true, level: view(variantId, level) };
-    if (decision === "missing" || decision === "insufficient") {
-      return { ok: false, code: decision === "missing" ? "NO_RESERVATION" : "INSUFFICIENT_INVENTORY", level: view(variantId, level) };
-    }
-    const sold = decision === "sell-held" ? hold!.qty : (qty ?? hold!.qty);
+    const change = decideClose(hold);
+    if (!change) return view(variantId, level);
     this.sql.exec(
-      `INSERT INTO holds (checkout_id, qty, status, expires_at) VALUES (?, ?, 'committed', 0)
-       ON CONFLICT (checkout_id) DO UPDATE SET qty = excluded.qty, status = 'committed'`,
-      checkoutId, sold,
+      `INSERT INTO holds (checkout_id, qty, status, expires_at) VALUES (?, 0, 'closed', ?)
+       ON CONFLICT (checkout_id) DO UPDATE SET status = 'closed', expires_at = excluded.expires_at`,
+      checkoutId, Date.now(),
     );
-    const reserved = decision === "sell-held" ? level.reserved - sold : level.reserved;
-    return this.changed(variantId, this.write({ ...level, onHand: level.onHand - sold, reserved }));
+    if (change.onHandDelta === 0 && change.reservedDelta === 0) return view(variantId, level);
+    return this.changed(variantId, this.write({ ...level, onHand: level.onHand + change.onHandDelta, reserved: level.reserved + change.reservedDelta })).level;
   }
 
   /** Frees the checkout's hold (no-op when there is none or it was sold). */
@@ -100,14 +128,17 @@ export class InventoryDO extends DurableObject<Env> {
     return this.changed(variantId, this.write({ ...level, onHand: level.onHand + hold.qty })).level;
   }
 
-  /** Adds `delta` to on-hand stock, never below what is reserved; idempotent per `opId`. */
-  async adjust(variantId: string, opId: string, delta: number): Promise<ChangeResult> {
-    return this.applyOnce(variantId, opId, (level) => level.onHand + delta);
+  /**
+   * Adds `delta` to on-hand stock, never below what is reserved. Idempotent per `opId`: a repeat
+   * answers the first outcome; a repeat with another request (`fingerprint`) is refused.
+   */
+  async adjust(variantId: string, opId: string, delta: number, fingerprint = `adjust:${delta}`): Promise<ChangeResult> {
+    return this.applyOnce(variantId, opId, fingerprint, (level) => level.onHand + delta);
   }
 
-  /** Sets on-hand stock, never below what is reserved; idempotent per `opId`. */
-  async set(variantId: string, opId: string, onHand: number): Promise<ChangeResult> {
-    return this.applyOnce(variantId, opId, () => onHand);
+  /** Sets on-hand stock, never below what is reserved; idempotent per `opId` like `adjust`. */
+  async set(variantId: string, opId: string, onHand: number, fingerprint = `set:${onHand}`): Promise<ChangeResult> {
+    return this.applyOnce(variantId, opId, fingerprint, () => onHand);
   }
 
   /** The current level. */
@@ -129,22 +160,26 @@ export class InventoryDO extends DurableObject<Env> {
       const level = this.level();
       this.changed(row.variant_id, this.write({ ...level, reserved: Math.max(0, level.reserved - freed) }));
     }
-    // Released holds are safe to forget (a late commit or reserve treats a missing hold like a released one).
-    this.sql.exec("DELETE FROM holds WHERE status = 'released' AND expires_at < ?", now - PRUNE_RELEASED_AFTER_MS);
+    // Released holds are safe to forget (a late commit or reserve treats a missing hold like a released one),
+    // and a closed checkout's tombstone is only needed while a late finalize could still run.
+    this.sql.exec("DELETE FROM holds WHERE status IN ('released', 'closed') AND expires_at < ?", now - PRUNE_RELEASED_AFTER_MS);
     const next = this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM holds WHERE status = 'held'").one().at;
     if (next != null) await this.ctx.storage.setAlarm(next);
   }
 
-  private async applyOnce(variantId: string, opId: string, target: (level: Level) => number): Promise<ChangeResult> {
+  private async applyOnce(variantId: string, opId: string, fingerprint: string, target: (level: Level) => number): Promise<ChangeResult> {
     await this.load(variantId);
-    const done = this.sql.exec<{ result: string }>("SELECT result FROM ops WHERE op_id = ?", opId).toArray()[0];
-    if (done) return JSON.parse(done.result) as ChangeResult;
+    const done = this.sql.exec<{ result: string; fingerprint: string | null }>("SELECT result, fingerprint FROM ops WHERE op_id = ?", opId).toArray()[0];
+    if (done) {
+      if (done.fingerprint != null && done.fingerprint !== fingerprint) return { ok: false, code: "IDEMPOTENCY_CONFLICT", level: view(variantId, this.level()) };
+      return JSON.parse(done.result) as ChangeResult;
+    }
     const level = this.level();
     const onHand = target(level);
     const result: ChangeResult = allowedOnHand(level, onHand)
-      ? this.changed(variantId, this.write({ ...level, onHand }))
+      ? { ...this.changed(variantId, this.write({ ...level, onHand })), previousOnHand: level.onHand }
       : { ok: false, code: "BELOW_RESERVED", level: view(variantId, level) };
-    this.sql.exec("INSERT INTO ops (op_id, result) VALUES (?, ?)", opId, JSON.stringify(result));
+    this.sql.exec("INSERT INTO ops (op_id, result, fingerprint) VALUES (?, ?, ?)", opId, JSON.stringify(result), fingerprint);
     return result;
   }
 

@@ -32,6 +32,7 @@ import { adminTaxonomyRoutes } from "./modules/admin-catalog/taxonomy-routes";
 import { catalogRoutes } from "./modules/catalog/routes";
 import { RateLimitedError } from "./modules/rate-limit/headers";
 import { recommendationRoutes } from "./modules/recommendations/routes";
+import { adminRefundRoutes } from "./modules/refunds/routes";
 import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -111,6 +112,7 @@ export function createApp() {
   app.route("/api/v1/store", checkoutRoutes);
   app.route("/api/v1/store", orderRoutes);
   app.route("/api/v1/admin", adminOrderRoutes);
+  app.route("/api/v1/admin", adminRefundRoutes);
   app.route("/api/v1/webhooks", paymentWebhookRoutes);
   app.route("/api/v1/store", catalogRoutes);
   app.route("/api/v1/admin", adminProductRoutes);

@@ -40,10 +40,13 @@ const ConfigSchema = z.object({
   EMAIL_FROM: z.string().default("Edgeshop <orders@edgeshop.local>"),
   EMAIL_API_URL: z.string().url().optional(),
   EMAIL_API_KEY: z.string().optional(),
+  /** Chosen by the server, never by the client; `test` only where ENVIRONMENT is development or test. */
   PAYMENT_PROVIDER: z.string().default("test"),
   PAYMENT_WEBHOOK_SECRET: z.string().optional(),
   /** Secret key of the Stripe-compatible provider (only when PAYMENT_PROVIDER=stripe). */
   PAYMENT_API_KEY: z.string().optional(),
+  /** Base URL of the Stripe-compatible API (a staging mock, say); Stripe's own by default. */
+  PAYMENT_API_URL: z.string().url().optional(),
   SENTRY_DSN: z.string().optional(),
 });
 

@@ -3,10 +3,11 @@
  * the others; areas add their tasks (outbox re-enqueue, checkout expiry, stock reconciliation).
  */
 import { createLogger } from "./http/logger";
-import { expireAbandonedCheckouts, resumePaidCheckouts } from "./modules/checkout/sweeps";
+import { expireAbandonedCheckouts, resumePaidCheckouts, settleFailedCheckouts } from "./modules/checkout/sweeps";
 import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 import { settleInterruptedOrders } from "./modules/orders/service";
+import { retryDueRefunds } from "./modules/refunds/service";
 import { sweepStuckOutbox } from "./modules/notifications/service";
 
 export type ScheduledTask = { name: string; run: (env: Env, now: number) => Promise<unknown> };
@@ -18,6 +19,8 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "settle_interrupted_orders", run: settleInterruptedOrders },
   { name: "expire_abandoned_checkouts", run: expireAbandonedCheckouts },
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
+  { name: "retry_due_refunds", run: retryDueRefunds },
+  { name: "settle_failed_checkouts", run: settleFailedCheckouts },
 ];
 
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {

@@ -1,32 +1,45 @@
 /** Shared test factories: talk to the Worker through SELF, and make users the way the app does. */
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../src/index";
 import { hashPassword } from "../src/modules/auth/passwords";
 import { newId } from "../src/lib/ids";
 
 export const BASE = "https://edgeshop.test";
 
-export async function call(
-  method: string,
-  path: string,
-  options: { body?: unknown; token?: string; apiKey?: string; headers?: Record<string, string> } = {},
-) {
+export type CallOptions = { body?: unknown; token?: string; apiKey?: string; headers?: Record<string, string> };
+
+function requestInit(method: string, options: CallOptions): RequestInit {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers["Content-Type"] ??= "application/json";
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   if (options.apiKey) headers["X-Api-Key"] = options.apiKey;
-  const response = await SELF.fetch(`${BASE}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
-  });
+  return { method, headers, body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body) };
+}
+
+/**
+ * Calls the Worker's own fetch handler with another env (other vars, or bindings wrapped to
+ * inject faults): the same code SELF runs, configured differently.
+ */
+export async function callWith(workerEnv: Env, method: string, path: string, options: CallOptions = {}) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`${BASE}${path}`, requestInit(method, options)), workerEnv, ctx);
   const text = await response.text();
-  let json: any;
+  await waitOnExecutionContext(ctx);
+  return { status: response.status, headers: response.headers, json: parseJson(text), text };
+}
+
+function parseJson(text: string): any {
   try {
-    json = text ? JSON.parse(text) : null;
+    return text ? JSON.parse(text) : null;
   } catch {
-    json = null;
+    return null;
   }
-  return { status: response.status, headers: response.headers, json, text };
+}
+
+export async function call(method: string, path: string, options: CallOptions = {}) {
+  const response = await SELF.fetch(`${BASE}${path}`, requestInit(method, options));
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: parseJson(text), text };
 }
 
 let counter = 0;

@@ -302,6 +302,8 @@ export const discountRedemptions = sqliteTable(
     customerId: text("customer_id").notNull(),
     amount: integer("amount").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** Set when the order was cancelled or refunded and its use given back; such rows no longer count. */
+    reversedAt: integer("reversed_at"),
   },
   (t) => [
     uniqueIndex("discount_redemptions_order_uq").on(t.discountId, t.orderId),
@@ -371,6 +373,10 @@ export const CHECKOUT_STATES = [
   "COMPLETED",
   "EXPIRED",
   "FAILED",
+  /** Paid, but no order can be made: the charge is being refunded (a refunds row tracks it). */
+  "REFUND_PENDING",
+  /** Paid, no order, and the provider confirmed the refund; its stock went back. */
+  "REFUNDED",
 ] as const;
 export type CheckoutState = (typeof CHECKOUT_STATES)[number];
 
@@ -418,6 +424,45 @@ export const payments = sqliteTable(
   (t) => [
     uniqueIndex("payments_provider_ref_uq").on(t.provider, t.providerRef),
     index("payments_checkout_idx").on(t.checkoutId),
+  ],
+);
+
+export const REFUND_STATUSES = ["pending", "succeeded", "needs_attention"] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+/**
+ * Money going back to a customer, tracked until the provider confirms it. A row is written in the
+ * same batch as the state that makes the refund due (a checkout that cannot become an order, a
+ * cancelled or refunded order, a payment nobody owns), and the cron sweep retries it with backoff
+ * until the provider confirms or it is handed to an admin (`needs_attention`).
+ */
+export const refunds = sqliteTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    paymentId: text("payment_id").notNull().references(() => payments.id),
+    checkoutId: text("checkout_id").notNull(),
+    orderId: text("order_id"),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    reason: text("reason").notNull(),
+    status: text("status", { enum: REFUND_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Epoch ms before which no attempt is made (backoff, or a lease while one attempt runs). */
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    lastError: text("last_error"),
+    providerRefundRef: text("provider_refund_ref"),
+    /** One refund per business fact, e.g. "payment:<paymentId>" for a full refund. */
+    dedupeKey: text("dedupe_key").notNull().unique(),
+    succeededAt: integer("succeeded_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("refunds_due_idx").on(t.status, t.nextAttemptAt),
+    index("refunds_status_updated_idx").on(t.status, t.updatedAt),
+    index("refunds_payment_idx").on(t.paymentId),
+    index("refunds_order_idx").on(t.orderId),
+    index("refunds_checkout_idx").on(t.checkoutId),
   ],
 );
 

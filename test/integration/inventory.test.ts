@@ -30,8 +30,8 @@ describe("InventoryDO", () => {
     await stub.reserve(v.id, "chk_1", 2, later());
     await stub.reserve(v.id, "chk_1", 2, later());
     expect(await stub.snapshot(v.id)).toMatchObject({ reserved: 2, available: 3 });
-    await stub.commit(v.id, "chk_1");
-    await stub.commit(v.id, "chk_1");
+    await stub.commit(v.id, "chk_1", 2);
+    await stub.commit(v.id, "chk_1", 2);
     await stub.release(v.id, "chk_1");
     expect(await stub.snapshot(v.id)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
     await stub.restock(v.id, "chk_1");

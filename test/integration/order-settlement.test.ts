@@ -6,7 +6,8 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { settleInterruptedOrders } from "../../src/modules/orders/service";
 import { clearInventoryAlarms, createVariant, inventoryStub, placeOrder } from "../factories/commerce";
-import { call, createAdmin } from "../helpers";
+import { faultyEnv } from "../faults";
+import { call, callWith, createAdmin } from "../helpers";
 
 afterEach(() => clearInventoryAlarms());
 
@@ -27,14 +28,16 @@ describe("order settlement", () => {
 
   it("finishes a cancellation whose request died after the status change, once", async () => {
     const v = await createVariant(5);
-    const { orderId } = await placeOrder(v.id, 3);
-    // The status changed (with what to settle), then the Worker died before stock and money moved.
-    await env.DB.prepare("UPDATE orders SET status = 'cancelled', restock_on_settle = 1, settled_at = NULL, updated_at = ? WHERE id = ?")
-      .bind(Date.now() - 5 * 60_000, orderId)
-      .run();
+    const { customer, orderId } = await placeOrder(v.id, 3);
+    // The status change (with its refund row) is written, then the Worker dies before stock and money move.
+    const dying = faultyEnv(env, { dieAfter: 2 });
+    const cancel = await callWith(dying, "POST", `/api/v1/store/orders/${orderId}/cancel`, { token: customer.token });
+    expect(cancel.status).toBe(500);
+    expect((await orderRow(orderId))!.status).toBe("cancelled");
     expect((await inventoryStub(v.id).snapshot(v.id)).onHand).toBe(2);
+    expect((await paymentStatus(orderId))!.status).toBe("succeeded");
 
-    expect((await settleInterruptedOrders(env)).settled).toBeGreaterThanOrEqual(1);
+    expect((await settleInterruptedOrders(env, Date.now() + 5 * 60_000)).settled).toBeGreaterThanOrEqual(1);
     expect((await inventoryStub(v.id).snapshot(v.id)).onHand).toBe(5);
     expect((await paymentStatus(orderId))!.status).toBe("refunded");
     expect((await orderRow(orderId))!.settledAt).not.toBeNull();

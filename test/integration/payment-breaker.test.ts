@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { outboundBreakers } from "../../src/modules/outbound/breakers";
-import { testProvider } from "../../src/modules/payments/provider";
+import { testProvider } from "../../src/modules/payments/test-provider";
 import { addToCart, clearInventoryAlarms, createVariant, pay, startCheckout } from "../factories/commerce";
 import { call, registerCustomer } from "../helpers";
 
@@ -26,7 +26,7 @@ async function lockedCheckout() {
 
 describe("POST /api/v1/store/checkouts/:id/payment when the provider fails", () => {
   it("answers 402 provider_unavailable and leaves the checkout LOCKED for a retry", async () => {
-    vi.spyOn(testProvider, "charge").mockRejectedValue(new Error("connect ETIMEDOUT"));
+    vi.spyOn(testProvider, "start").mockRejectedValue(new Error("connect ETIMEDOUT"));
     const { shopper, checkoutId } = await lockedCheckout();
     const res = await pay(shopper.token, checkoutId);
     expect(res.status).toBe(402);
@@ -42,14 +42,14 @@ describe("POST /api/v1/store/checkouts/:id/payment when the provider fails", () 
   });
 
   it("stops calling the provider once its circuit opens, and says when to retry", async () => {
-    const charge = vi.spyOn(testProvider, "charge").mockRejectedValue(new Error("503 from provider"));
+    const start = vi.spyOn(testProvider, "start").mockRejectedValue(new Error("503 from provider"));
     const attempts = [];
     for (let i = 0; i < 7; i++) {
       const { shopper, checkoutId } = await lockedCheckout();
       attempts.push(await pay(shopper.token, checkoutId));
     }
     expect(attempts.every((r) => r.status === 402)).toBe(true);
-    expect(charge).toHaveBeenCalledTimes(5);
+    expect(start).toHaveBeenCalledTimes(5);
     expect(attempts[6]!.json.error.details.retryAfterSeconds).toBeGreaterThan(0);
     expect(outboundBreakers.snapshot()).toEqual(expect.arrayContaining([expect.objectContaining({ name: "payment:test", state: "open" })]));
   });

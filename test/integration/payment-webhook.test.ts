@@ -65,11 +65,15 @@ describe("POST /api/v1/webhooks/payments", () => {
     expect(res.status).toBe(400);
   });
 
-  it("ignores a succeeded event whose amount differs from the checkout", async () => {
+  it("refunds a succeeded payment whose amount differs from the checkout, and leaves the checkout to be paid", async () => {
     const { token, checkout } = await lockedCheckout();
+    const stripe = vi.spyOn(globalThis, "fetch").mockImplementation(async () => Response.json({ id: "re_test", status: "succeeded" }));
     const res = await deliver(recorded(succeeded, checkout.id, 1));
-    expect(res.json).toEqual({ received: true, handled: false });
+    expect(res.json).toEqual({ received: true, handled: true });
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token })).json.state).toBe("LOCKED");
+    expect(stripe).toHaveBeenCalledWith("https://api.stripe.com/v1/refunds", expect.objectContaining({ method: "POST" }));
+    const payment = await env.DB.prepare("SELECT p.status, r.status AS refund FROM payments p JOIN refunds r ON r.payment_id = p.id WHERE p.checkout_id = ?").bind(checkout.id).first();
+    expect(payment).toEqual({ status: "refunded", refund: "succeeded" });
   });
 
   it("a payment_failed event returns a pending payment to LOCKED", async () => {

@@ -16,6 +16,7 @@ const AREA_BY_SEGMENT: Record<string, ScopeArea> = {
   collections: "catalog",
   inventory: "inventory",
   orders: "orders",
+  refunds: "orders",
   "price-lists": "pricing",
   "customer-groups": "pricing",
   discounts: "promotions",

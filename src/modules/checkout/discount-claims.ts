@@ -2,11 +2,22 @@
  * Usage limits under concurrency. Pricing checks limits against counts read earlier, so two
  * checkouts can both price a code with one use left; the use itself is taken here, by a
  * conditional UPDATE per discount in one D1 transaction, before the charge (never charge for an
- * order that is then refused). Claims are released when the checkout fails, kept for its order.
+ * order that is then refused). Claims are given back only by statements guarded by the state
+ * that justifies it (a failed checkout, a cancelled order), written in the same batch as that
+ * state, so a sweep racing a payment can never give back a use that an order keeps.
  */
 import type { AppliedDiscount } from "../pricing/types";
 
 export type ClaimFailure = { discountId: string; code: string | null; reason: "usage_limit_reached" | "customer_limit_reached" };
+
+/** An SQL condition (with its arguments) that must hold, inside the batch, for a claim to be given back. */
+export type ReleaseGuard = { sql: string; args: unknown[] };
+
+/** The checkout is in one of `states` (read inside the same transaction as the release). */
+export const checkoutIn = (checkoutId: string, states: string[]): ReleaseGuard => ({
+  sql: `EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state IN (${states.map(() => "?").join(", ")}))`,
+  args: [checkoutId, ...states],
+});
 
 function claimStatements(d1: D1Database, checkoutId: string, customerId: string, discountId: string, now: number) {
   return [
@@ -27,17 +38,20 @@ function claimStatements(d1: D1Database, checkoutId: string, customerId: string,
   ];
 }
 
-/** Gives back every use the checkout holds; idempotent. Call it only while no order exists for the checkout. */
-export async function releaseDiscounts(d1: D1Database, checkoutId: string, now: number): Promise<void> {
-  await d1.batch([
+/**
+ * Statements that give back every use the checkout holds, only while `guard` holds; put them in
+ * the batch that writes the state justifying the release, after that write. Idempotent.
+ */
+export function releaseClaimStatements(d1: D1Database, checkoutId: string, now: number, guard: ReleaseGuard): D1PreparedStatement[] {
+  return [
     d1
       .prepare(
         `UPDATE discounts SET usage_count = usage_count - 1, updated_at = ?
-         WHERE id IN (SELECT discount_id FROM discount_claims WHERE checkout_id = ?) AND usage_count > 0`,
+         WHERE id IN (SELECT discount_id FROM discount_claims WHERE checkout_id = ?) AND usage_count > 0 AND ${guard.sql}`,
       )
-      .bind(now, checkoutId),
-    d1.prepare("DELETE FROM discount_claims WHERE checkout_id = ?").bind(checkoutId),
-  ]);
+      .bind(now, checkoutId, ...guard.args),
+    d1.prepare(`DELETE FROM discount_claims WHERE checkout_id = ? AND ${guard.sql}`).bind(checkoutId, ...guard.args),
+  ];
 }
 
 async function whyRefused(d1: D1Database, discount: AppliedDiscount): Promise<ClaimFailure> {
@@ -51,13 +65,15 @@ async function whyRefused(d1: D1Database, discount: AppliedDiscount): Promise<Cl
 
 /**
  * Takes one use of every applied discount for the checkout, all or none: answers null when the
- * checkout holds them all, else the first refused one (and holds none).
+ * checkout holds them all, else the first refused one (and holds none). `while` names the states
+ * in which the checkout may give back a partial claim (never once it is an order).
  */
 export async function claimDiscounts(
   d1: D1Database,
   checkout: { id: string; customerId: string },
   applied: AppliedDiscount[],
   now: number,
+  whileIn: string[],
 ): Promise<ClaimFailure | null> {
   if (applied.length === 0) return null;
   const statements = applied.flatMap((d) => claimStatements(d1, checkout.id, checkout.customerId, d.discountId, now));
@@ -66,6 +82,6 @@ export async function claimDiscounts(
   const holding = new Set(results.at(-1)!.results.map((r) => r.discountId));
   const refused = applied.find((d) => !holding.has(d.discountId));
   if (!refused) return null;
-  await releaseDiscounts(d1, checkout.id, now);
+  await d1.batch(releaseClaimStatements(d1, checkout.id, now, checkoutIn(checkout.id, whileIn)));
   return whyRefused(d1, refused);
 }

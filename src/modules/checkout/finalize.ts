@@ -1,29 +1,55 @@
 /**
  * Finalize: commit each reservation, write the order and everything around it in one D1 batch,
  * publish order.placed. Idempotent and resumable from any step (the cron sweep calls it again).
+ *
+ * A paid checkout ends in exactly one of two facts: an order (ORDER_CREATED → COMPLETED), or a
+ * refund the provider confirmed (REFUND_PENDING → REFUNDED). Each is written in the same batch as
+ * the state that records it.
  */
 import { createLogger } from "../../http/logger";
-import { commitLines, releaseLines, restockLines, stockLinesOf } from "../inventory/service";
-import { orderIdFor, placementStatements } from "../orders/placement";
-import { refundPayment } from "../payments/refunds";
-import { findPayment } from "../payments/repo";
-import { claimDiscounts, releaseDiscounts } from "./discount-claims";
-import * as repo from "./repo";
+import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
+import { closeLines, commitLines, stockLinesOf } from "../inventory/service";
+import { orderIdFor, placementStatements } from "../orders/placement";
+import { attemptRefund } from "../payments/refunds";
+import * as payments from "../payments/repo";
+import { checkoutIn, claimDiscounts, releaseClaimStatements } from "./discount-claims";
+import * as repo from "./repo";
+
+const variantIdsOf = (row: repo.CheckoutRow) => stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId);
 
 /**
- * Paid, but the order cannot be made (stock lapsed and was sold, or — for a payment confirmed by
- * webhook without the claim step — a discount's limit was reached): the checkout fails, its stock
- * and discount uses go back, and the money is refunded.
+ * Paid, but the order cannot be made (stock lapsed and was sold, or a discount's limit was
+ * reached after a late payment). One batch moves the checkout to REFUND_PENDING, gives back its
+ * discount uses and writes the refund; then its stock goes back for good and the refund is tried.
+ * A refund that fails stays pending for the sweep — the money is never forgotten.
  */
-async function failAfterPayment(env: Env, row: repo.CheckoutRow, reason: string, stock: "restock" | "release", now: number) {
-  if (!(await repo.transition(env.DB, row.id, ["PAYMENT_CONFIRMED"], "FAILED", now, { failureReason: reason }))) return;
-  writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
-  await releaseDiscounts(env.DB, row.id, now);
-  const variantIds = stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId);
-  await (stock === "restock" ? restockLines(env, row.id, variantIds) : releaseLines(env, row.id, variantIds));
-  await refundPayment(env, await findPayment(env.DB, row.payment_id), now);
-  createLogger().error("checkout_failed_after_payment", { checkoutId: row.id, reason });
+async function failAfterPayment(env: Env, row: repo.CheckoutRow, reason: string, now: number) {
+  const [moved] = await env.DB.batch([
+    repo.transitionStatement(env.DB, row.id, ["PAYMENT_CONFIRMED"], "REFUND_PENDING", now, { failureReason: reason }),
+    ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["REFUND_PENDING"])),
+    payments.refundCheckoutPaymentStatement(env.DB, newId("rfd", now), row.id, reason, now),
+  ]);
+  if (moved!.meta.changes === 1) {
+    writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
+    createLogger().error("checkout_failed_after_payment", { checkoutId: row.id, reason });
+  }
+  return settleRefundPendingCheckout(env, row.id, now);
+}
+
+/**
+ * A REFUND_PENDING checkout: its holds are closed (stock back, and no late finalize can sell to
+ * it), its refund is tried when due, and it becomes REFUNDED once the provider confirmed. Safe to
+ * run any number of times, from the request, the webhook or the sweep.
+ */
+export async function settleRefundPendingCheckout(env: Env, checkoutId: string, now = Date.now()): Promise<repo.CheckoutRow | null> {
+  const row = await repo.findCheckout(env.DB, checkoutId);
+  if (row?.state !== "REFUND_PENDING") return row;
+  await closeLines(env, row.id, variantIdsOf(row));
+  const refund = await payments.refundOfPayment(env.DB, row.payment_id);
+  if (refund?.status === "pending") await attemptRefund(env, refund.id, now);
+  if (await repo.closeRefundedCheckout(env.DB, row.id, now)) return { ...row, state: "REFUNDED" };
+  return repo.findCheckout(env.DB, checkoutId);
 }
 
 /** Publishes order.placed, then completes the checkout (at least once: consumers dedupe on orderId). */
@@ -34,27 +60,25 @@ async function publish(env: Env, row: repo.CheckoutRow, requestId: string | null
   return done ? { ...row, state: "COMPLETED", order_id: orderId } : ((await repo.findCheckout(env.DB, row.id)) ?? row);
 }
 
-/** Drives a paid checkout to COMPLETED and answers its latest row; checkouts in other states are left as they are. */
+/** Drives a paid checkout to COMPLETED (or a refund) and answers its latest row; checkouts in other states are left as they are. */
 export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requestId: string | null }, now = Date.now()): Promise<repo.CheckoutRow | null> {
   let row = await repo.findCheckout(env.DB, checkoutId);
   if (!row) return null;
   if (row.state === "PAYMENT_CONFIRMED") {
     const snapshot = repo.snapshotOf(row);
-    // Normally a no-op: the payment step claimed the uses before charging.
-    const refused = await claimDiscounts(env.DB, { id: row.id, customerId: row.customer_id }, snapshot.discounts, now);
-    if (refused) {
-      await failAfterPayment(env, row, refused.reason, "release", now);
-      return repo.findCheckout(env.DB, checkoutId);
-    }
+    // Normally a no-op: the payment step claimed the uses before charging. A late payment for an
+    // expired checkout claims them here, and a use taken meanwhile by someone else refuses it.
+    const refused = await claimDiscounts(env.DB, { id: row.id, customerId: row.customer_id }, snapshot.discounts, now, ["PAYMENT_CONFIRMED"]);
+    if (refused) return failAfterPayment(env, row, refused.reason, now);
     const failed = await commitLines(env, row.id, stockLinesOf(snapshot.lines));
-    if (failed.length > 0) {
-      await failAfterPayment(env, row, "stock_lost_after_payment", "restock", now);
-      return repo.findCheckout(env.DB, checkoutId);
-    }
+    if (failed.length > 0) return failAfterPayment(env, row, "stock_lost_after_payment", now);
     const results = await env.DB.batch(placementStatements(env.DB, row, await repo.customerEmail(env.DB, row.customer_id), ctx.requestId, now));
     // The batch's last statement is the conditional move to ORDER_CREATED; if another run won, read what it did.
     const moved = results.at(-1)?.meta.changes === 1;
     row = moved ? { ...row, state: "ORDER_CREATED", order_id: orderIdFor(row.id) } : (await repo.findCheckout(env.DB, checkoutId))!;
   }
-  return row.state === "ORDER_CREATED" ? publish(env, row, ctx.requestId, now) : row;
+  if (row.state === "ORDER_CREATED") return publish(env, row, ctx.requestId, now);
+  // Another run decided the checkout cannot be an order: make sure nothing this run sold stays sold.
+  if (row.state === "REFUND_PENDING") return settleRefundPendingCheckout(env, row.id, now);
+  return row;
 }

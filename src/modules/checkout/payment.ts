@@ -1,31 +1,46 @@
 /**
- * Paying a checkout: LOCKED → PAYMENT_PENDING → charge → PAYMENT_CONFIRMED → finalize. A decline
- * returns the checkout to LOCKED with its stock still held, so the shopper can retry.
+ * Paying a checkout: LOCKED → PAYMENT_PENDING → start the payment with the configured provider →
+ * either PAYMENT_CONFIRMED at once (test provider) and finalize, or an answer with the provider's
+ * client secret while the customer confirms (Stripe-compatible), completed by the signed webhook.
+ * A decline or a provider fault returns the checkout to LOCKED with its stock still held and its
+ * discount uses given back in the same batch, so the shopper can retry.
  */
-import { AppError, conflict, invalidState, notFound } from "../../http/errors";
+import { AppError, conflict, invalidState, notFound, validationError } from "../../http/errors";
 import { createLogger } from "../../http/logger";
+import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { newId } from "../../lib/ids";
-import { getProvider } from "../payments/provider";
+import { writeBusinessEvent } from "../analytics/events";
 import { releaseLines, stockLinesOf } from "../inventory/service";
-import { claimDiscounts, releaseDiscounts, type ClaimFailure } from "./discount-claims";
+import { outboundBreakers } from "../outbound/breakers";
+import { configuredProvider, PaymentConfigError, type PaymentProvider, type StartResult } from "../payments/provider";
+import { attemptRefund } from "../payments/refunds";
+import * as payments from "../payments/repo";
+import { checkoutIn, claimDiscounts, releaseClaimStatements, type ClaimFailure } from "./discount-claims";
 import { finalizeCheckout } from "./finalize";
 import * as repo from "./repo";
-import type { Checkout, PaymentBody } from "./schemas";
+import type { Checkout, PaymentAnswer, PaymentBody } from "./schemas";
 import { codeNoLongerApplies, expireCheckout, toCheckout } from "./service";
-import { writeBusinessEvent } from "../analytics/events";
-import { BreakerOpenError } from "../../lib/circuit-breaker";
-import { outboundBreakers } from "../outbound/breakers";
 
 export type Confirmation = { provider: string; ref: string; amount: number; currency: string };
 
-/** Records a captured payment and moves the checkout to PAYMENT_CONFIRMED (from LOCKED or PAYMENT_PENDING). */
-export async function confirmPayment(env: Env, checkoutId: string, payment: Confirmation, now = Date.now()): Promise<boolean> {
-  const id = newId("pay", now);
-  const [, moved] = await env.DB.batch([
-    repo.insertPaymentStatement(env.DB, { id, checkoutId, ...payment, status: "succeeded", now }),
-    repo.transitionStatement(env.DB, checkoutId, ["LOCKED", "PAYMENT_PENDING", "EXPIRED"], "PAYMENT_CONFIRMED", now, { paymentId: id }),
+/**
+ * Records a captured payment in one batch: the payment row, the checkout's move to
+ * PAYMENT_CONFIRMED when it may still count it, and otherwise a refund of it. Answers whether the
+ * checkout counts it now and the refund written, if any.
+ */
+export async function recordCapturedPayment(env: Env, checkoutId: string, payment: Confirmation, now = Date.now()) {
+  const refundId = newId("rfd", now);
+  const [, moved, refunded] = await env.DB.batch([
+    payments.capturedPaymentStatement(env.DB, { id: newId("pay", now), checkoutId, ...payment, now }),
+    repo.confirmStatement(env.DB, checkoutId, payment.provider, payment.ref, now),
+    payments.refundUnownedPaymentStatement(env.DB, refundId, payment.provider, payment.ref, now),
   ]);
-  return moved!.meta.changes === 1;
+  return { confirmed: moved!.meta.changes === 1, refundId: refunded!.meta.changes === 1 ? refundId : null };
+}
+
+/** A payment nobody's order will keep goes back now if the provider answers; else the sweep retries it. */
+export async function refundNow(env: Env, refundId: string | null, now = Date.now()) {
+  if (refundId) await attemptRefund(env, refundId, now);
 }
 
 /** Runs finalize now; if it fails the cron sweep resumes it, so the answer is the current state. */
@@ -48,6 +63,14 @@ function providerUnavailable(err: unknown): AppError {
   });
 }
 
+/** PAYMENT_PENDING → LOCKED, giving back the discount uses in the same batch (only if the move happened). */
+function backToLockedStatements(env: Env, id: string, now: number) {
+  return [
+    repo.transitionStatement(env.DB, id, ["PAYMENT_PENDING"], "LOCKED", now),
+    ...releaseClaimStatements(env.DB, id, now, checkoutIn(id, ["LOCKED"])),
+  ];
+}
+
 /** A discount's limit was reached after the cart was priced: the checkout fails, its stock goes back, nothing is charged. */
 async function failForDiscount(env: Env, id: string, variantIds: string[], refused: ClaimFailure, now: number): Promise<never> {
   await repo.transition(env.DB, id, ["PAYMENT_PENDING"], "FAILED", now, { failureReason: refused.reason });
@@ -55,48 +78,71 @@ async function failForDiscount(env: Env, id: string, variantIds: string[], refus
   throw codeNoLongerApplies(refused.code, refused.reason);
 }
 
-/** Charges a PAYMENT_PENDING checkout; a decline or a provider fault gives its discount uses back and returns it to LOCKED. */
-async function charge(env: Env, row: repo.CheckoutRow, input: PaymentBody, now: number): Promise<void> {
+/** Asks the provider to take the money; answers what the customer sees next. */
+async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentProvider, token: string | undefined, requestId: string | null, now: number): Promise<PaymentAnswer> {
   const { id, currency } = row;
   const amount = repo.snapshotOf(row).totals.total;
-  const provider = getProvider(env, input.provider);
-  let result;
+  let result: StartResult;
   try {
-    // The breaker stops hammering a failing provider: while open, charges fail fast and the shopper retries later.
-    result = await outboundBreakers.run(`payment:${provider.name}`, () => provider.charge({ checkoutId: id, amount, currency, token: input.token }));
+    // The breaker stops hammering a failing provider: while open, payments fail fast and the shopper retries later.
+    result = await outboundBreakers.run(`payment:${provider.name}`, () => provider.start({ checkoutId: id, amount, currency, token }));
   } catch (err) {
-    // Uses are given back while the checkout is still PAYMENT_PENDING, so no retry can slip in between.
-    await releaseDiscounts(env.DB, id, now);
-    await repo.transition(env.DB, id, ["PAYMENT_PENDING"], "LOCKED", now);
-    createLogger().warn("payment_provider_failed", { checkoutId: id, provider: provider.name, name: err instanceof Error ? err.name : "unknown" });
+    await env.DB.batch(backToLockedStatements(env, id, now));
+    createLogger({ requestId }).warn("payment_provider_failed", { checkoutId: id, provider: provider.name, name: err instanceof Error ? err.name : "unknown" });
     throw providerUnavailable(err);
   }
-  if (!result.ok) {
-    await releaseDiscounts(env.DB, id, now);
+  if (result.status === "declined") {
     await env.DB.batch([
-      repo.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "failed", now }),
-      repo.transitionStatement(env.DB, id, ["PAYMENT_PENDING"], "LOCKED", now),
+      payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "failed", now }),
+      ...backToLockedStatements(env, id, now),
     ]);
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "payment_declined", subjectId: id });
     throw new AppError("PAYMENT_FAILED", "The payment was declined", 402, { reason: result.reason });
   }
-  await confirmPayment(env, id, { provider: provider.name, ref: result.ref, amount, currency }, now);
+  if (result.status === "requires_confirmation") {
+    await payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "pending", now }).run();
+    return { ...toCheckout({ ...row, state: "PAYMENT_PENDING" }), payment: { clientSecret: result.clientSecret } };
+  }
+  const recorded = await recordCapturedPayment(env, id, { provider: provider.name, ref: result.ref, amount, currency }, now);
+  await refundNow(env, recorded.refundId, now);
+  return finalizeOrDefer(env, id, requestId);
+}
+
+/** The configured provider, or a loud failure: a misconfigured shop takes no payment at all. */
+function providerFor(env: Env, requestId: string | null): PaymentProvider {
+  try {
+    return configuredProvider(env);
+  } catch (err) {
+    if (err instanceof PaymentConfigError) createLogger({ requestId }).error("payment_provider_misconfigured", { message: err.message });
+    throw err;
+  }
 }
 
 /** POST /checkouts/:id/payment for the owner of the checkout. */
-export async function payCheckout(env: Env, customerId: string, id: string, input: PaymentBody, requestId: string | null, now = Date.now()): Promise<Checkout> {
+export async function payCheckout(env: Env, customerId: string, id: string, input: PaymentBody, requestId: string | null, now = Date.now()): Promise<PaymentAnswer> {
+  const provider = providerFor(env, requestId);
+  // The client may say which provider it expects, never choose one the server does not use.
+  if (input.provider !== undefined && input.provider !== provider.name) {
+    throw validationError([{ path: "provider", message: `Payment provider ${input.provider} is not available` }]);
+  }
+  const tokenProblem = provider.invalidToken(input.token);
+  if (tokenProblem) throw validationError([{ path: "token", message: tokenProblem }]);
+
   const row = await repo.findCustomerCheckout(env.DB, id, customerId);
   if (!row) throw notFound("Checkout");
   if (row.state === "COMPLETED") return toCheckout(row);
   if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") return finalizeOrDefer(env, id, requestId);
-  if (row.state === "PAYMENT_PENDING") throw conflict("A payment for this checkout is in progress");
+  if (row.state === "PAYMENT_PENDING") {
+    // A payment the customer confirms with the provider: asking again answers the same client secret.
+    if (await payments.pendingPaymentOfCheckout(env.DB, id, provider.name)) return startPayment(env, row, provider, input.token, requestId, now);
+    throw conflict("A payment for this checkout is in progress");
+  }
   if (row.state === "LOCKED" && row.expires_at <= now) await expireCheckout(env, row, now);
   if (row.state !== "LOCKED" || row.expires_at <= now) throw invalidState(`Checkout is ${row.state === "LOCKED" ? "EXPIRED" : row.state}`);
   if (!(await repo.claimForPayment(env.DB, id, now))) throw conflict("Checkout changed; read it again");
 
   const { lines, discounts } = repo.snapshotOf(row);
-  const refused = await claimDiscounts(env.DB, { id, customerId: row.customer_id }, discounts, now);
+  const refused = await claimDiscounts(env.DB, { id, customerId: row.customer_id }, discounts, now, ["PAYMENT_PENDING"]);
   if (refused) return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), refused, now);
-  await charge(env, row, input, now);
-  return finalizeOrDefer(env, id, requestId);
+  return startPayment(env, { ...row, state: "PAYMENT_PENDING" }, provider, input.token, requestId, now);
 }

@@ -38,25 +38,31 @@ export function findCustomerCheckout(d1: D1Database, id: string, customerId: str
 
 /**
  * Creates the checkout in CREATED; a retry under the same key after a crash takes over the row it
- * left in CREATED or FAILED. Answers null when the key already has a checkout that went further.
+ * left in CREATED or FAILED. Answers null when the key already has a checkout that went further;
+ * on a takeover, also the lines the row held before (their holds may need letting go).
  */
 export async function upsertCheckout(
   d1: D1Database,
   row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; expiresAt: number; now: number },
-): Promise<string | null> {
-  const out = await d1
-    .prepare(
-      `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, expires_at, version, created_at, updated_at)
-       VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, 1, ?, ?)
-       ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED',
-         lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
-         version = checkouts.version + 1
-       WHERE checkouts.state IN ('CREATED', 'FAILED')
-       RETURNING id`,
-    )
-    .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), row.expiresAt, row.now, row.now)
-    .first<{ id: string }>();
-  return out?.id ?? null;
+): Promise<{ id: string; previousLines: PricedCartLine[] | null } | null> {
+  const [before, out] = await d1.batch<{ lines?: string; id?: string }>([
+    d1.prepare("SELECT lines FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
+    d1
+      .prepare(
+        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, expires_at, version, created_at, updated_at)
+         VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED',
+           lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+           failure_reason = NULL, version = checkouts.version + 1
+         WHERE checkouts.state IN ('CREATED', 'FAILED')
+         RETURNING id`,
+      )
+      .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), row.expiresAt, row.now, row.now),
+  ]);
+  const id = out!.results[0]?.id;
+  if (!id) return null;
+  const previous = before!.results[0]?.lines;
+  return { id, previousLines: previous ? (JSON.parse(previous) as PricedCartLine[]) : null };
 }
 
 export function findByKey(d1: D1Database, customerId: string, key: string) {
@@ -78,6 +84,43 @@ export async function transition(d1: D1Database, id: string, from: CheckoutState
   return (await transitionStatement(d1, id, from, to, now, extra).run()).meta.changes === 1;
 }
 
+/**
+ * Records a captured payment as the checkout's own and moves it to PAYMENT_CONFIRMED — from
+ * LOCKED, PAYMENT_PENDING or EXPIRED by time (a late payment can still become an order if its
+ * stock and discounts are still there; a checkout superseded by a newer one of the same cart
+ * cannot) — unless the checkout already counts another payment.
+ */
+export function confirmStatement(d1: D1Database, checkoutId: string, provider: string, ref: string, now: number) {
+  return d1
+    .prepare(
+      `UPDATE checkouts SET state = 'PAYMENT_CONFIRMED', updated_at = ?, version = version + 1,
+         payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded')
+       WHERE id = ? AND (state IN ('LOCKED', 'PAYMENT_PENDING') OR (state = 'EXPIRED' AND failure_reason = 'expired'))
+         AND (payment_id IS NULL OR payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ?))
+         AND EXISTS (SELECT 1 FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded' AND checkout_id = ?)`,
+    )
+    .bind(now, provider, ref, checkoutId, provider, ref, provider, ref, checkoutId);
+}
+
+/** Marks a checkout as looked at (the sweeps take the least recently touched first). */
+export async function touch(d1: D1Database, id: string, state: CheckoutState, now: number) {
+  await d1.prepare("UPDATE checkouts SET updated_at = ? WHERE id = ? AND state = ?").bind(now, id, state).run();
+}
+
+/** REFUND_PENDING → REFUNDED, only once the provider confirmed the refund of the checkout's payment (nothing to refund for a zero charge). */
+export async function closeRefundedCheckout(d1: D1Database, id: string, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare(
+      `UPDATE checkouts SET state = 'REFUNDED', updated_at = ?, version = version + 1
+       WHERE id = ? AND state = 'REFUND_PENDING'
+         AND (EXISTS (SELECT 1 FROM refunds WHERE dedupe_key = 'payment:' || checkouts.payment_id AND status = 'succeeded')
+              OR (SELECT amount FROM payments WHERE id = checkouts.payment_id) = 0)`,
+    )
+    .bind(now, id)
+    .run();
+  return result.meta.changes === 1;
+}
+
 /** LOCKED → PAYMENT_PENDING only while the checkout has not expired. */
 export async function claimForPayment(d1: D1Database, id: string, now: number): Promise<boolean> {
   const result = await d1
@@ -85,18 +128,6 @@ export async function claimForPayment(d1: D1Database, id: string, now: number): 
     .bind(now, id, now)
     .run();
   return result.meta.changes === 1;
-}
-
-export function insertPaymentStatement(
-  d1: D1Database,
-  p: { id: string; checkoutId: string; provider: string; ref: string; amount: number; currency: string; status: "succeeded" | "failed" | "pending"; now: number },
-) {
-  return d1
-    .prepare(
-      `INSERT INTO payments (id, checkout_id, provider, provider_ref, amount, currency, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_ref) DO NOTHING`,
-    )
-    .bind(p.id, p.checkoutId, p.provider, p.ref, p.amount, p.currency, p.status, p.now, p.now);
 }
 
 /** Checkouts in `states` last touched before `before`, oldest first. */

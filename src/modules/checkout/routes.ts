@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
 import { bearerSecurity, createRouter, errorResponses, jsonContent } from "../../http/openapi";
 import { payCheckout } from "./payment";
-import { Checkout, CheckoutParam, CreateCheckoutBody, IdempotencyHeaders, PaymentBody } from "./schemas";
+import { Checkout, CheckoutParam, CreateCheckoutBody, IdempotencyHeaders, PaymentAnswer, PaymentBody } from "./schemas";
 import * as checkouts from "./service";
 
 export const checkoutRoutes = createRouter();
@@ -49,11 +49,15 @@ checkoutRoutes.openapi(
     method: "post",
     path: "/checkouts/{id}/payment",
     tags,
-    summary: "Pay a locked checkout; on success the order is placed",
+    summary: "Pay a locked checkout through the server's payment provider; on success the order is placed",
+    description:
+      "With the test provider (development and tests only) the answer is COMPLETED with `orderId`, or 402 for a decline. " +
+      "With a Stripe-compatible provider the answer is PAYMENT_PENDING with `payment.clientSecret`; the signed webhook completes the order. " +
+      "Naming a provider the server does not use is refused with 422 and nothing is charged.",
     middleware: guard,
     security: bearerSecurity,
     request: { params: CheckoutParam, body: { required: true, content: { "application/json": { schema: PaymentBody } } } },
-    responses: { 200: jsonContent(Checkout, "Checkout COMPLETED with orderId"), ...errorResponses(400, 401, 402, 404, 409, 422) },
+    responses: { 200: jsonContent(PaymentAnswer, "Checkout COMPLETED with orderId, or PAYMENT_PENDING with the client secret"), ...errorResponses(400, 401, 402, 404, 409, 422) },
   }),
   async (c) => {
     const userId = currentUserId(c.get("principal"));

@@ -25,9 +25,24 @@ export const IdempotencyHeaders = z.object({
 export const CreateCheckoutBody = z.object({ cartId: z.string().max(64).optional(), note: z.string().max(500).optional() }).strict();
 export type CreateCheckoutBody = z.infer<typeof CreateCheckoutBody>;
 
+/**
+ * The server pays through its configured provider (PAYMENT_PROVIDER). `provider` may name the one
+ * the client expects; naming another is refused (422). The test provider (development and tests
+ * only) takes `tok_success` / `tok_decline`; a Stripe-compatible one needs no token here (the
+ * customer confirms in the browser with the client secret of the answer).
+ */
 export const PaymentBody = z
-  .object({ provider: z.literal("test"), token: z.enum(["tok_success", "tok_decline"]) })
+  .object({
+    provider: z.string().min(1).max(32).optional().openapi({ description: "The provider the client expects; must be the server's", example: "test" }),
+    token: z.string().min(1).max(255).optional().openapi({ description: "Test provider: tok_success or tok_decline", example: "tok_success" }),
+  })
   .strict();
 export type PaymentBody = z.infer<typeof PaymentBody>;
+
+/** A checkout, and for a provider the customer confirms with (Stripe-compatible), its client secret while PAYMENT_PENDING. */
+export const PaymentAnswer = Checkout.extend({
+  payment: z.object({ clientSecret: z.string() }).optional(),
+}).openapi("PaymentAnswer");
+export type PaymentAnswer = z.infer<typeof PaymentAnswer>;
 
 export const CheckoutParam = z.object({ id: z.string().min(1).max(64) });

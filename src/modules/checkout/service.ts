@@ -12,7 +12,7 @@ import { activeCart } from "../cart/service";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
 import { releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
-import { releaseDiscounts } from "./discount-claims";
+import { checkoutIn, releaseClaimStatements } from "./discount-claims";
 import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
 import { writeBusinessEvent } from "../analytics/events";
@@ -60,13 +60,20 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
   const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals, discounts: priced.applied };
   const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
-  const id = await repo.upsertCheckout(env.DB, row);
-  if (!id) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
+  const upserted = await repo.upsertCheckout(env.DB, row);
+  if (!upserted) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
+  const { id, previousLines } = upserted;
   // The newest checkout of a cart wins: older open ones give their stock back instead of holding it twice.
   for (const older of await repo.listOlderOpen(env.DB, customerId, cart.id, id)) await expireCheckout(env, older, now, "superseded");
   const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
   // Quantities are summed per variant across the whole cart, bundle components included.
   const stock = stockLinesOf(priced.lines);
+  // A retry that took over a row a dead request left: variants no longer in the cart let go of
+  // their holds (the rest are re-reserved below at the new quantities).
+  if (previousLines) {
+    const kept = new Set(stock.map((l) => l.variantId));
+    await releaseLines(env, id, stockLinesOf(previousLines).map((l) => l.variantId).filter((v) => !kept.has(v)));
+  }
   const shortages = gone.length > 0 ? gone : await reserveLines(env, id, stock, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
     await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
@@ -125,11 +132,17 @@ export async function getCheckout(env: Env, customerId: string, id: string, now 
   return toCheckout(row);
 }
 
-/** Ends a checkout that ran out of time and gives its stock back. */
+/**
+ * Ends a checkout that ran out of time (or was superseded) and gives its stock back. Its discount
+ * uses go back in the same batch as the move, guarded by it: a payment confirmed first keeps them.
+ */
 export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date.now(), reason = "expired"): Promise<boolean> {
-  if (!(await repo.transition(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: reason }))) return false;
+  const [moved] = await env.DB.batch([
+    repo.transitionStatement(env.DB, row.id, ["CREATED", "LOCKED"], "EXPIRED", now, { failureReason: reason }),
+    ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["EXPIRED"])),
+  ]);
+  if (moved!.meta.changes !== 1) return false;
   writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
-  await releaseDiscounts(env.DB, row.id, now);
   await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
   return true;
 }

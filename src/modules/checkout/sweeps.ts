@@ -1,10 +1,11 @@
 /**
- * Cron tasks for checkouts: expire abandoned ones (their stock comes back) and resume paid ones
- * stuck before COMPLETED, so a paid checkout always becomes an order.
+ * Cron tasks for checkouts: expire abandoned ones (their stock comes back), resume paid ones
+ * stuck before COMPLETED (so a paid checkout always becomes an order or a refund), unstick
+ * payments that never got an answer, and drive REFUND_PENDING checkouts to REFUNDED.
  */
 import { createLogger } from "../../http/logger";
-import { finalizeCheckout } from "./finalize";
-import { releaseDiscounts } from "./discount-claims";
+import { finalizeCheckout, settleRefundPendingCheckout } from "./finalize";
+import { checkoutIn, releaseClaimStatements } from "./discount-claims";
 import * as repo from "./repo";
 import { expireCheckout } from "./service";
 
@@ -13,6 +14,8 @@ const BATCH = 50;
 const RESUME_AFTER_MS = 30_000;
 /** A payment still pending after this never reached the provider's answer; the shopper may retry. */
 const PENDING_TIMEOUT_MS = 5 * 60_000;
+
+const errorName = (err: unknown) => (err instanceof Error ? err.name : "unknown");
 
 /** Expires CREATED/LOCKED checkouts past their expiry and releases their holds. */
 export async function expireAbandonedCheckouts(env: Env, now = Date.now()) {
@@ -32,14 +35,41 @@ export async function resumePaidCheckouts(env: Env, now = Date.now()) {
       resumed += 1;
     } catch (err) {
       failed += 1;
-      logger.error("resume_failed", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
+      logger.error("resume_failed", { checkoutId: row.id, name: errorName(err) });
     }
   }
   let unstuck = 0;
   for (const row of await repo.listStale(env.DB, ["PAYMENT_PENDING"], now - PENDING_TIMEOUT_MS, BATCH)) {
-    // Its discount uses go back first; should the payment still be confirmed, finalize claims them again.
-    await releaseDiscounts(env.DB, row.id, now);
-    if (await repo.transition(env.DB, row.id, ["PAYMENT_PENDING"], "LOCKED", now)) unstuck += 1;
+    // Back to LOCKED and its discount uses given back in one transaction, only if it was still
+    // pending: a payment confirmed meanwhile keeps them. Should the provider still confirm it
+    // later, finalize claims them again (or refunds).
+    const [moved] = await env.DB.batch([
+      repo.transitionStatement(env.DB, row.id, ["PAYMENT_PENDING"], "LOCKED", now),
+      ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["LOCKED"])),
+    ]);
+    if (moved!.meta.changes === 1) unstuck += 1;
   }
   return { resumed, failed, unstuck };
+}
+
+/** Drives REFUND_PENDING checkouts: stock closed, refund tried when due, REFUNDED once the provider confirmed. */
+export async function settleFailedCheckouts(env: Env, now = Date.now()) {
+  const logger = createLogger({ task: "settle_failed_checkouts" });
+  let refunded = 0;
+  let waiting = 0;
+  for (const row of await repo.listStale(env.DB, ["REFUND_PENDING"], now - RESUME_AFTER_MS, BATCH)) {
+    try {
+      const after = await settleRefundPendingCheckout(env, row.id, now);
+      if (after?.state === "REFUNDED") refunded += 1;
+      else {
+        waiting += 1;
+        // To the back of the line: refunds in backoff never starve newer ones out of the batch.
+        await repo.touch(env.DB, row.id, "REFUND_PENDING", now);
+      }
+    } catch (err) {
+      waiting += 1;
+      logger.error("settle_failed_checkout_failed", { checkoutId: row.id, name: errorName(err) });
+    }
+  }
+  return { refunded, waiting };
 }

@@ -10,7 +10,8 @@ export async function insertAdjustment(
   row: { id: string; variantId: string; delta: number; onHandAfter: number; reason: string; actor: string | null; createdAt: number },
 ) {
   await d1
-    .prepare("INSERT INTO inventory_adjustments (id, variant_id, delta, on_hand_after, reason, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    // A retried admin change carries the same id: its history row is written once.
+    .prepare("INSERT INTO inventory_adjustments (id, variant_id, delta, on_hand_after, reason, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
     .bind(row.id, row.variantId, row.delta, row.onHandAfter, row.reason, row.actor, row.createdAt)
     .run();
 }

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
 import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import type { Principal } from "../../http/types";
-import { AdjustInventoryBody, InventoryLevel, SetInventoryBody, VariantParam } from "./schemas";
+import { AdjustInventoryBody, InventoryLevel, SetInventoryBody, StockChangeHeaders, VariantParam } from "./schemas";
 import * as inventory from "./service";
 
 export const inventoryRoutes = createRouter();
@@ -32,12 +32,13 @@ inventoryRoutes.openapi(
     summary: "Add or remove stock with a reason (kept as history)",
     middleware: guard,
     security: adminSecurity,
-    request: { params: VariantParam, body: jsonBody(AdjustInventoryBody) },
+    request: { params: VariantParam, headers: StockChangeHeaders, body: jsonBody(AdjustInventoryBody) },
     responses: { 200: jsonContent(InventoryLevel, "New level"), ...errorResponses(400, 401, 403, 404, 409, 422) },
   }),
   async (c) => {
     const body = c.req.valid("json");
-    const input = { variantId: c.req.valid("param").variantId, ...body, actor: actorOf(c.get("principal")) };
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const input = { variantId: c.req.valid("param").variantId, ...body, actor: actorOf(c.get("principal")), idempotencyKey };
     return c.json(await inventory.adjustLevel(c.env, input), 200);
   },
 );
@@ -50,11 +51,12 @@ inventoryRoutes.openapi(
     summary: "Set on-hand stock (never below what is reserved)",
     middleware: guard,
     security: adminSecurity,
-    request: { params: VariantParam, body: jsonBody(SetInventoryBody) },
+    request: { params: VariantParam, headers: StockChangeHeaders, body: jsonBody(SetInventoryBody) },
     responses: { 200: jsonContent(InventoryLevel, "New level"), ...errorResponses(400, 401, 403, 404, 409, 422) },
   }),
   async (c) => {
-    const input = { variantId: c.req.valid("param").variantId, onHand: c.req.valid("json").onHand, actor: actorOf(c.get("principal")) };
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const input = { variantId: c.req.valid("param").variantId, onHand: c.req.valid("json").onHand, actor: actorOf(c.get("principal")), idempotencyKey };
     return c.json(await inventory.setLevel(c.env, input), 200);
   },
 );

@@ -15,3 +15,13 @@ export type AdjustInventoryBody = z.infer<typeof AdjustInventoryBody>;
 export const SetInventoryBody = z.object({ onHand: z.number().int().min(0).max(1_000_000_000) }).strict();
 
 export const VariantParam = z.object({ variantId: z.string().min(1).max(64) });
+
+/** Optional on admin stock writes: a retry with the same key is applied once (the same key with another body: 422). */
+export const StockChangeHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({ description: "Client-chosen key; a retried request with the same key and body is applied once and answers the first outcome" }),
+});

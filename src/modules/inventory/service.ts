@@ -3,6 +3,7 @@
  * order and rolled back as a whole, admin changes recorded as a history in D1.
  */
 import { AppError, conflict, notFound } from "../../http/errors";
+import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import type { ChangeResult, CommitResult, LevelView, ReserveResult } from "./ledger";
 import * as repo from "./repo";
@@ -13,11 +14,12 @@ export type Shortage = { variantId: string; requested: number; available: number
 /** InventoryDO's RPC surface as plain promises (the generated Rpc types do not narrow unions well). */
 export type StockApi = {
   reserve(variantId: string, checkoutId: string, qty: number, expiresAt: number): Promise<ReserveResult>;
-  commit(variantId: string, checkoutId: string, qty?: number | null): Promise<CommitResult>;
+  commit(variantId: string, checkoutId: string, qty: number): Promise<CommitResult>;
   release(variantId: string, checkoutId: string): Promise<LevelView>;
   restock(variantId: string, checkoutId: string): Promise<LevelView>;
-  adjust(variantId: string, opId: string, delta: number): Promise<ChangeResult>;
-  set(variantId: string, opId: string, onHand: number): Promise<ChangeResult>;
+  close(variantId: string, checkoutId: string): Promise<LevelView>;
+  adjust(variantId: string, opId: string, delta: number, fingerprint?: string): Promise<ChangeResult>;
+  set(variantId: string, opId: string, onHand: number, fingerprint?: string): Promise<ChangeResult>;
   snapshot(variantId: string): Promise<LevelView>;
 };
 
@@ -86,7 +88,7 @@ export async function releaseLines(env: Env, checkoutId: string, variantIds: str
   for (const variantId of variantIds) await withStock(env, variantId, (s) => s.release(variantId, checkoutId));
 }
 
-/** Sells every reserved line; answers the variants that could not be sold (their hold lapsed and the stock is gone). */
+/** Sells exactly each line's quantity; answers the variants that could not be sold (hold lapsed and stock gone, or checkout closed). */
 export async function commitLines(env: Env, checkoutId: string, lines: StockLine[]): Promise<string[]> {
   const failed: string[] = [];
   for (const line of normalizeLines(lines)) {
@@ -99,6 +101,14 @@ export async function commitLines(env: Env, checkoutId: string, lines: StockLine
 /** Puts a sold checkout's units back on hand; idempotent. */
 export async function restockLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
   for (const variantId of [...new Set(variantIds)]) await withStock(env, variantId, (s) => s.restock(variantId, checkoutId));
+}
+
+/**
+ * For a checkout that will never be an order: frees what it holds, returns what it bought, and
+ * leaves a tombstone per variant so that a finalize still running elsewhere cannot sell to it.
+ */
+export async function closeLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
+  for (const variantId of [...new Set(variantIds)].sort()) await withStock(env, variantId, (s) => s.close(variantId, checkoutId));
 }
 
 async function requireVariant(env: Env, variantId: string) {
@@ -114,28 +124,53 @@ export async function getLevel(env: Env, variantId: string): Promise<InventoryLe
   return toLevel(await withStock(env, variantId, (s) => s.snapshot(variantId)));
 }
 
-function settle(result: ChangeResult): LevelView {
-  if (result.ok) return result.level;
+function settle(result: ChangeResult): { level: LevelView; previousOnHand: number } {
+  if (result.ok) return { level: result.level, previousOnHand: result.previousOnHand ?? result.level.onHand };
+  if (result.code === "IDEMPOTENCY_CONFLICT") throw new AppError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was used with another request", 422);
   throw conflict("On-hand stock cannot go below what is reserved", { reserved: result.level.reserved, onHand: result.level.onHand });
 }
 
-/** Adds `delta` units (negative to remove) with a reason kept in the adjustment history. */
-export async function adjustLevel(env: Env, input: { variantId: string; delta: number; reason: string; actor: string | null }, now = Date.now()) {
-  await requireVariant(env, input.variantId);
-  const id = newId("adj", now);
-  const level = settle(await withStock(env, input.variantId, (s) => s.adjust(input.variantId, id, input.delta)));
-  await repo.insertAdjustment(env.DB, { id, variantId: input.variantId, delta: input.delta, onHandAfter: level.onHand, reason: input.reason, actor: input.actor, createdAt: now });
-  return toLevel(level);
+/**
+ * The operation id of an admin stock change: derived from the Idempotency-Key when there is one,
+ * so a retried request is applied once by the object and recorded once in the history.
+ */
+async function operationId(variantId: string, key: string | undefined, now: number): Promise<string> {
+  if (!key) return newId("adj", now);
+  return `adj_k${(await sha256Hex(`inventory:${variantId}:${key}`)).slice(0, 32)}`;
 }
 
-/** Sets on-hand stock; the difference is kept in the adjustment history. */
-export async function setLevel(env: Env, input: { variantId: string; onHand: number; actor: string | null }, now = Date.now()) {
-  await requireVariant(env, input.variantId);
-  const before = await withStock(env, input.variantId, (s) => s.snapshot(input.variantId));
-  const id = newId("adj", now);
-  const level = settle(await withStock(env, input.variantId, (s) => s.set(input.variantId, id, input.onHand)));
-  await repo.insertAdjustment(env.DB, { id, variantId: input.variantId, delta: level.onHand - before.onHand, onHandAfter: level.onHand, reason: "set", actor: input.actor, createdAt: now });
-  return toLevel(level);
+type StockChange = { variantId: string; actor: string | null; idempotencyKey?: string };
+
+async function recordChange(env: Env, input: StockChange, opId: string, outcome: { level: LevelView; previousOnHand: number }, reason: string, now: number) {
+  await repo.insertAdjustment(env.DB, {
+    id: opId,
+    variantId: input.variantId,
+    delta: outcome.level.onHand - outcome.previousOnHand,
+    onHandAfter: outcome.level.onHand,
+    reason,
+    actor: input.actor,
+    createdAt: now,
+  });
+  return toLevel(outcome.level);
 }
 
+/**
+ * Adds `delta` units (negative to remove) with a reason kept in the adjustment history. The
+ * object applies the change before D1 records it; a retry under the same Idempotency-Key gets the
+ * first outcome from the object and writes the history row it may have missed (once).
+ */
+export async function adjustLevel(env: Env, input: StockChange & { delta: number; reason: string }, now = Date.now()) {
+  await requireVariant(env, input.variantId);
+  const opId = await operationId(input.variantId, input.idempotencyKey, now);
+  const fingerprint = `adjust:${input.delta}:${input.reason}`;
+  const outcome = settle(await withStock(env, input.variantId, (s) => s.adjust(input.variantId, opId, input.delta, fingerprint)));
+  return recordChange(env, input, opId, outcome, input.reason, now);
+}
 
+/** Sets on-hand stock; the difference is kept in the adjustment history. Idempotent per key like `adjustLevel`. */
+export async function setLevel(env: Env, input: StockChange & { onHand: number }, now = Date.now()) {
+  await requireVariant(env, input.variantId);
+  const opId = await operationId(input.variantId, input.idempotencyKey, now);
+  const outcome = settle(await withStock(env, input.variantId, (s) => s.set(input.variantId, opId, input.onHand, `set:${input.onHand}`)));
+  return recordChange(env, input, opId, outcome, "set", now);
+}

@@ -1,5 +1,7 @@
 /** D1 access for orders: reads with their lines and events, and versioned status changes. */
-import type { OrderStatus } from "../../db/schema";
+import type { OrderStatus, RefundStatus } from "../../db/schema";
+import { releaseClaimStatements, type ReleaseGuard } from "../checkout/discount-claims";
+import { refundOrderPaymentStatement } from "../payments/repo";
 
 export type OrderRow = {
   email: string;
@@ -40,15 +42,18 @@ export async function listOrders(d1: D1Database, filter: { customerId?: string; 
   return results;
 }
 
-/** Lines and events of up to 100 orders (one bound parameter each). */
+export type OrderRefundRow = { order_id: string; id: string; amount: number; currency: string; status: RefundStatus; reason: string; created_at: number; succeeded_at: number | null };
+
+/** Lines, events and refunds of up to 100 orders (one bound parameter each), in one round trip. */
 export async function linesAndEvents(d1: D1Database, orderIds: string[]) {
-  if (orderIds.length === 0) return { items: [] as ItemRow[], events: [] as EventRow[] };
+  if (orderIds.length === 0) return { items: [] as ItemRow[], events: [] as EventRow[], refunds: [] as OrderRefundRow[] };
   const marks = orderIds.map(() => "?").join(", ");
-  const [items, events] = await d1.batch([
+  const [items, events, refunds] = await d1.batch([
     d1.prepare(`SELECT order_id, variant_id, sku, title, quantity, unit_price, discount, tax, total FROM order_items WHERE order_id IN (${marks}) ORDER BY id`).bind(...orderIds),
     d1.prepare(`SELECT order_id, status, created_at FROM order_events WHERE order_id IN (${marks}) ORDER BY created_at, id`).bind(...orderIds),
+    d1.prepare(`SELECT order_id, id, amount, currency, status, reason, created_at, succeeded_at FROM refunds WHERE order_id IN (${marks}) ORDER BY created_at, id`).bind(...orderIds),
   ]);
-  return { items: items!.results as ItemRow[], events: events!.results as EventRow[] };
+  return { items: items!.results as ItemRow[], events: events!.results as EventRow[], refunds: refunds!.results as OrderRefundRow[] };
 }
 
 export type StatusEmail = { id: string; template: string; payload: Record<string, unknown>; requestId: string | null };
@@ -64,17 +69,29 @@ export async function transitionOrder(
   event: { id: string; actor: string; note: string | null },
   now: number,
   email: StatusEmail | null = null,
-  settle: { restock: boolean } | null = null,
+  settle: { restock: boolean; refundId: string } | null = null,
 ): Promise<boolean> {
+  // Every statement after the UPDATE applies only if the order is now exactly what it wrote.
+  const after = { id: order.id, status: to, version: order.version + 1 };
+  const moved: ReleaseGuard = { sql: "EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = ? AND version = ?)", args: [after.id, after.status, after.version] };
   const emailStatement = email
     ? [
         d1
           .prepare(
             `INSERT INTO email_outbox (id, template, to_address, payload, priority, status, attempts, dedupe_key, request_id, created_at, updated_at)
-             SELECT ?, ?, ?, ?, 'critical', 'pending', 0, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = ? AND version = ?)
+             SELECT ?, ?, ?, ?, 'critical', 'pending', 0, ?, ?, ?, ? WHERE ${moved.sql}
              ON CONFLICT DO NOTHING`,
           )
-          .bind(email.id, email.template, order.email, JSON.stringify(email.payload), `${email.template}:${order.id}`, email.requestId, now, now, order.id, to, order.version + 1),
+          .bind(email.id, email.template, order.email, JSON.stringify(email.payload), `${email.template}:${order.id}`, email.requestId, now, now, ...moved.args),
+      ]
+    : [];
+  // A cancel or refund writes, with the status, what it owes: the refund of the payment, and the
+  // discount uses given back (the limit counter, the per-customer claim, the redemption).
+  const settleStatements = settle
+    ? [
+        refundOrderPaymentStatement(d1, settle.refundId, after, `order_${to}`, now),
+        ...releaseClaimStatements(d1, order.checkout_id, now, moved),
+        d1.prepare(`UPDATE discount_redemptions SET reversed_at = ? WHERE order_id = ? AND reversed_at IS NULL AND ${moved.sql}`).bind(now, order.id, ...moved.args),
       ]
     : [];
   const [update] = await d1.batch([
@@ -88,12 +105,10 @@ export async function transitionOrder(
           .prepare("UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ? AND version = ?")
           .bind(to, now, order.id, order.status, order.version),
     d1
-      .prepare(
-        `INSERT INTO order_events (id, order_id, status, actor, note, created_at)
-         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = ? AND version = ?)`,
-      )
-      .bind(event.id, order.id, to, event.actor, event.note, now, order.id, to, order.version + 1),
+      .prepare(`INSERT INTO order_events (id, order_id, status, actor, note, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE ${moved.sql}`)
+      .bind(event.id, order.id, to, event.actor, event.note, now, ...moved.args),
     ...emailStatement,
+    ...settleStatements,
   ]);
   return update!.meta.changes === 1;
 }
@@ -126,6 +141,28 @@ export async function listUnsettled(d1: D1Database, olderThan: number, limit: nu
   return rows.results;
 }
 
-export async function markSettled(d1: D1Database, orderId: string, now: number) {
-  await d1.prepare("UPDATE orders SET settled_at = ? WHERE id = ? AND settled_at IS NULL").bind(now, orderId).run();
+/** Puts an unsettled order at the back of the sweep's line (its refund is waiting for a retry). */
+export async function touchUnsettled(d1: D1Database, orderId: string, now: number) {
+  await d1.prepare("UPDATE orders SET updated_at = ? WHERE id = ? AND settled_at IS NULL").bind(now, orderId).run();
+}
+
+/** Settled: stock returned (when asked) and every refund of the order confirmed by the provider. */
+export async function markSettled(d1: D1Database, orderId: string, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare(
+      `UPDATE orders SET settled_at = ? WHERE id = ? AND settled_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM refunds WHERE order_id = ? AND status <> 'succeeded')`,
+    )
+    .bind(now, orderId, orderId)
+    .run();
+  return result.meta.changes === 1;
+}
+
+/** The refunds of an order not yet confirmed. */
+export async function openRefundsOfOrder(d1: D1Database, orderId: string) {
+  const { results } = await d1
+    .prepare("SELECT id, status FROM refunds WHERE order_id = ? AND status <> 'succeeded'")
+    .bind(orderId)
+    .all<{ id: string; status: RefundStatus }>();
+  return results;
 }

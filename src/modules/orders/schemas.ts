@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ORDER_STATUSES } from "../../db/schema";
+import { ORDER_STATUSES, REFUND_STATUSES } from "../../db/schema";
 import { MoneySchema, PageQuery } from "../../http/openapi";
 import { TotalsSchema } from "../cart/schemas";
 
@@ -16,6 +16,19 @@ export const Order = z
     totals: TotalsSchema,
     createdAt: z.string(),
     events: z.array(z.object({ status: z.string(), at: z.string() })),
+    /** Money given back for this order; `succeeded` only once the provider confirmed it. */
+    refunds: z.array(
+      z
+        .object({
+          id: z.string(),
+          amount: MoneySchema,
+          status: z.enum(REFUND_STATUSES),
+          reason: z.string(),
+          createdAt: z.string(),
+          succeededAt: z.string().nullable(),
+        })
+        .openapi("OrderRefund"),
+    ),
   })
   .openapi("Order");
 export type Order = z.infer<typeof Order>;

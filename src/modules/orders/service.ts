@@ -10,13 +10,12 @@ import { toIso } from "../../lib/time";
 import { toTotals } from "../cart/pricing";
 import { restockLines, stockLinesOf } from "../inventory/service";
 import { enqueuePendingEmail } from "../notifications/service";
-import { refundPayment } from "../payments/refunds";
-import { succeededPaymentOfOrder } from "../payments/repo";
+import { attemptRefund } from "../payments/refunds";
 import * as repo from "./repo";
 import type { Order } from "./schemas";
 import { canTransition } from "./state-machine";
 
-function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRow[]): Order {
+function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRow[], refunds: repo.OrderRefundRow[]): Order {
   const c = row.currency;
   return {
     id: row.id,
@@ -35,12 +34,21 @@ function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRo
     totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, tax: row.tax_total, total: row.total }, c),
     createdAt: toIso(row.created_at),
     events: events.map((e) => ({ status: e.status, at: toIso(e.created_at) })),
+    refunds: refunds.map((r) => ({
+      id: r.id,
+      amount: money(r.amount, r.currency),
+      status: r.status,
+      reason: r.reason,
+      createdAt: toIso(r.created_at),
+      succeededAt: r.succeeded_at ? toIso(r.succeeded_at) : null,
+    })),
   };
 }
 
 async function hydrate(d1: D1Database, rows: repo.OrderRow[]): Promise<Order[]> {
-  const { items, events } = await repo.linesAndEvents(d1, rows.map((r) => r.id));
-  return rows.map((r) => toOrder(r, items.filter((i) => i.order_id === r.id), events.filter((e) => e.order_id === r.id)));
+  const { items, events, refunds } = await repo.linesAndEvents(d1, rows.map((r) => r.id));
+  const of = <T extends { order_id: string }>(list: T[], id: string) => list.filter((x) => x.order_id === id);
+  return rows.map((r) => toOrder(r, of(items, r.id), of(events, r.id), of(refunds, r.id)));
 }
 
 function decodeCursor(cursor: string | undefined): repo.Cursor {
@@ -89,7 +97,7 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
     ? { id: newId("eml", now), template, payload: { orderId: row.id, orderNumber: row.order_number }, requestId: change.requestId }
     : null;
   const ending = change.status === "cancelled" || change.status === "refunded";
-  const settle = ending ? { restock: change.status === "cancelled" || change.restock === true } : null;
+  const settle = ending ? { restock: change.status === "cancelled" || change.restock === true, refundId: newId("rfd", now) } : null;
   if (!(await repo.transitionOrder(env.DB, row, change.status, event, now, email, settle))) throw invalidState("The order changed meanwhile; read it again");
   if (template) await enqueuePendingEmail(env, `${template}:${row.id}`);
   if (ending) await settleOrder(env, row.id, now);
@@ -98,8 +106,10 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
 }
 
 /**
- * Returns a cancelled or refunded order's stock (when asked) and money, then marks it settled.
- * Every step is idempotent, so the cron sweep can finish a settlement a crash interrupted.
+ * Settles a cancelled or refunded order: its stock goes back (when asked), its refund — written
+ * with the status change — is tried when due, and the order is marked settled only once every
+ * refund of it is confirmed by the provider. Every step is idempotent, so the cron sweep finishes
+ * a settlement a crash or a failing provider interrupted. Answers whether it is settled now.
  */
 export async function settleOrder(env: Env, orderId: string, now = Date.now()): Promise<boolean> {
   const order = await repo.findUnsettled(env.DB, orderId);
@@ -110,15 +120,19 @@ export async function settleOrder(env: Env, orderId: string, now = Date.now()): 
     const variantIds = lines ? stockLinesOf(lines).map((l) => l.variantId) : (await repo.linesAndEvents(env.DB, [order.id])).items.map((i) => i.variant_id);
     await restockLines(env, order.checkout_id, variantIds);
   }
-  await refundPayment(env, await succeededPaymentOfOrder(env.DB, order.id), now);
-  await repo.markSettled(env.DB, order.id, now);
-  return true;
+  for (const refund of await repo.openRefundsOfOrder(env.DB, order.id)) {
+    if (refund.status === "pending") await attemptRefund(env, refund.id, now);
+  }
+  return repo.markSettled(env.DB, order.id, now);
 }
 
-/** Cron: finishes settlements interrupted more than a minute ago. */
+/** Cron: finishes settlements interrupted more than a minute ago (a refund in backoff waits for its turn). */
 export async function settleInterruptedOrders(env: Env, now = Date.now()) {
   const pending = await repo.listUnsettled(env.DB, now - 60_000, 50);
   let settled = 0;
-  for (const order of pending) if (await settleOrder(env, order.id, now)) settled += 1;
-  return { settled };
+  for (const order of pending) {
+    if (await settleOrder(env, order.id, now)) settled += 1;
+    else await repo.touchUnsettled(env.DB, order.id, now);
+  }
+  return { settled, waiting: pending.length - settled };
 }

@@ -1,37 +1,76 @@
 /**
- * Payment providers behind one interface. `test` is the local default (tokens tok_success /
- * tok_decline); a real provider is an adapter whose confirmations also arrive by signed webhook.
+ * Payment providers behind one interface, chosen by the server from its configuration
+ * (PAYMENT_PROVIDER), never by the client. `test` is a deterministic provider for development and
+ * tests only; `stripe` is a Stripe-compatible adapter whose payments complete by signed webhook.
  */
-import { getConfig } from "../../env";
-import { randomToken } from "../../lib/crypto";
+import { getConfig, type Config } from "../../env";
 import { stripeProvider } from "./stripe";
+import { testProvider } from "./test-provider";
 
-export type ChargeInput = { checkoutId: string; amount: number; currency: string; token: string };
-export type ChargeResult = { ok: true; ref: string } | { ok: false; ref: string; reason: string };
+export type ProviderName = "test" | "stripe";
+
+export type StartInput = { checkoutId: string; amount: number; currency: string; token: string | undefined };
+/**
+ * A started payment either settled at once (test provider), was declined, or waits for the
+ * customer to confirm it with the provider (client secret) and completes by webhook.
+ */
+export type StartResult =
+  | { status: "succeeded"; ref: string }
+  | { status: "declined"; ref: string; reason: string }
+  | { status: "requires_confirmation"; ref: string; clientSecret: string };
+
+export type RefundInput = { refundId: string; paymentRef: string; amount: number; currency: string; providerRefundRef: string | null };
+/**
+ * `succeeded` is the provider's confirmation; `pending` means accepted but not final yet (asked
+ * again later, by reference); a failure says whether trying again could help.
+ */
+export type RefundResult =
+  | { status: "succeeded"; ref: string }
+  | { status: "pending"; ref: string }
+  | { status: "failed"; reason: string; retryable: boolean };
 
 export interface PaymentProvider {
-  readonly name: string;
-  /** Charges the amount once per checkout id; a decline is a value, not an exception. */
-  charge(input: ChargeInput): Promise<ChargeResult>;
-  /** Gives the money of a captured charge back. */
-  refund(ref: string, amount: number): Promise<{ ok: boolean }>;
+  readonly name: ProviderName;
+  /** Starts the payment of a checkout; idempotent per checkout. Throws when the outcome is unknown (network). */
+  start(input: StartInput): Promise<StartResult>;
+  /** Gives captured money back; idempotent per refundId. Throws when the outcome is unknown (network). */
+  refund(input: RefundInput): Promise<RefundResult>;
+  /** Checks a token's shape before anything is reserved or charged; null when acceptable. */
+  invalidToken(token: string | undefined): string | null;
 }
 
-/** Deterministic provider for development and tests: tok_success pays, anything else declines. */
-export const testProvider: PaymentProvider = {
-  name: "test",
-  async charge(input) {
-    const ref = `test_${input.checkoutId}_${randomToken(6)}`;
-    return input.token === "tok_success" ? { ok: true, ref } : { ok: false, ref, reason: "card_declined" };
-  },
-  async refund() {
-    return { ok: true };
-  },
-};
+/** Thrown when the configured provider may not run here: payments fail loudly (500, logged, reported), nothing is charged. */
+export class PaymentConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PaymentConfigError";
+  }
+}
 
-/** The provider named by a payment request or a stored payment row. */
-export function getProvider(env: Env, name: string): PaymentProvider {
-  if (name === "test") return testProvider;
-  if (name === "stripe") return stripeProvider(getConfig(env));
-  throw new Error(`unknown payment provider ${name}`);
+/** The test provider exists only where configuration says it may: development and tests. */
+export const TEST_PROVIDER_ENVIRONMENTS = new Set(["development", "test"]);
+
+function providerFrom(config: Config, name: string): PaymentProvider {
+  if (name === "test") {
+    if (!TEST_PROVIDER_ENVIRONMENTS.has(config.ENVIRONMENT)) {
+      throw new PaymentConfigError(`the test payment provider is not allowed when ENVIRONMENT=${config.ENVIRONMENT}`);
+    }
+    return testProvider;
+  }
+  if (name === "stripe") {
+    if (!config.PAYMENT_API_KEY) throw new PaymentConfigError("PAYMENT_PROVIDER=stripe needs PAYMENT_API_KEY");
+    return stripeProvider(config);
+  }
+  throw new PaymentConfigError(`unknown payment provider ${name}`);
+}
+
+/** The provider new payments go through. */
+export function configuredProvider(env: Env): PaymentProvider {
+  const config = getConfig(env);
+  return providerFrom(config, config.PAYMENT_PROVIDER);
+}
+
+/** The provider that took a stored payment (refunds go back through it). */
+export function providerOfPayment(env: Env, name: string): PaymentProvider {
+  return providerFrom(getConfig(env), name);
 }

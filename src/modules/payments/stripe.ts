@@ -1,44 +1,76 @@
 /**
- * Stripe-compatible adapter: a charge confirms a PaymentIntent through the provider's HTTP API;
- * the authoritative "succeeded" also arrives by the signed webhook (webhook.ts).
+ * Stripe-compatible adapter. Paying creates (once per checkout) a PaymentIntent that the customer
+ * confirms in the browser with its client secret; the signed `payment_intent.succeeded` webhook
+ * completes the order (webhook.ts). Refunds are created once per refund id and, while the
+ * provider reports them pending, looked up again by reference until they succeed or fail.
  */
 import type { Config } from "../../env";
-import type { PaymentProvider } from "./provider";
+import type { PaymentProvider, RefundResult, StartResult } from "./provider";
 
-const API = "https://api.stripe.com/v1";
+const DEFAULT_API = "https://api.stripe.com/v1";
+const TIMEOUT_MS = 10_000;
 
-async function post(key: string, path: string, form: Record<string, string>, idempotencyKey: string) {
-  const response = await fetch(`${API}${path}`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": idempotencyKey },
-    body: new URLSearchParams(form),
-  });
-  return { status: response.status, json: (await response.json()) as { id?: string; status?: string; error?: { code?: string } } };
+type StripeObject = { id?: string; status?: string; client_secret?: string; error?: { code?: string; type?: string } };
+
+/** A provider answer we cannot act on (5xx, 429): the outcome is unknown or transient. */
+export class StripeUnavailableError extends Error {
+  constructor(readonly httpStatus: number) {
+    super(`payment provider answered ${httpStatus}`);
+    this.name = "StripeUnavailableError";
+  }
 }
 
 export function stripeProvider(config: Config): PaymentProvider {
   const key = config.PAYMENT_API_KEY ?? "";
+  const api = config.PAYMENT_API_URL ?? DEFAULT_API;
+
+  async function call(method: "GET" | "POST", path: string, form: Record<string, string> | null, idempotencyKey: string | null) {
+    const headers: Record<string, string> = { Authorization: `Bearer ${key}` };
+    if (form) headers["Content-Type"] = "application/x-www-form-urlencoded";
+    if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers,
+      body: form ? new URLSearchParams(form) : undefined,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    const json = (await response.json().catch(() => ({}))) as StripeObject;
+    return { status: response.status, json };
+  }
+
   return {
     name: "stripe",
-    async charge(input) {
-      const { json } = await post(
-        key,
-        "/payment_intents",
-        {
-          amount: String(input.amount),
-          currency: input.currency.toLowerCase(),
-          payment_method: input.token,
-          confirm: "true",
-          "metadata[checkoutId]": input.checkoutId,
-        },
-        `charge:${input.checkoutId}`,
-      );
-      const ref = json.id ?? `pi_unknown_${input.checkoutId}`;
-      return json.status === "succeeded" ? { ok: true, ref } : { ok: false, ref, reason: json.error?.code ?? json.status ?? "failed" };
+    invalidToken: (token) => (token === undefined || /^[A-Za-z0-9_]{1,255}$/.test(token) ? null : "token must be a payment method id"),
+    async start(input): Promise<StartResult> {
+      const form: Record<string, string> = {
+        amount: String(input.amount),
+        currency: input.currency.toLowerCase(),
+        "metadata[checkoutId]": input.checkoutId,
+        "automatic_payment_methods[enabled]": "true",
+      };
+      if (input.token) form.payment_method = input.token;
+      // One intent per checkout: a retried payment gets the same intent (and client secret) back.
+      const { status, json } = await call("POST", "/payment_intents", form, `pi:${input.checkoutId}`);
+      if (status >= 500 || status === 429) throw new StripeUnavailableError(status);
+      if (status >= 400 || !json.id) return { status: "declined", ref: json.id ?? `pi_refused_${input.checkoutId}`, reason: json.error?.code ?? "invalid_request" };
+      if (json.status === "succeeded") return { status: "succeeded", ref: json.id };
+      if (json.status === "canceled") return { status: "declined", ref: json.id, reason: "canceled" };
+      return { status: "requires_confirmation", ref: json.id, clientSecret: json.client_secret ?? "" };
     },
-    async refund(ref, amount) {
-      const { status } = await post(key, "/refunds", { payment_intent: ref, amount: String(amount) }, `refund:${ref}`);
-      return { ok: status < 300 };
+    async refund(input): Promise<RefundResult> {
+      const { status, json } = input.providerRefundRef
+        ? await call("GET", `/refunds/${encodeURIComponent(input.providerRefundRef)}`, null, null)
+        : await call(
+            "POST",
+            "/refunds",
+            { payment_intent: input.paymentRef, amount: String(input.amount), "metadata[refundId]": input.refundId },
+            `refund:${input.refundId}`,
+          );
+      if (status >= 500 || status === 429) return { status: "failed", reason: `provider_${status}`, retryable: true };
+      if (status >= 400 || !json.id) return { status: "failed", reason: json.error?.code ?? `provider_${status}`, retryable: false };
+      if (json.status === "succeeded") return { status: "succeeded", ref: json.id };
+      if (json.status === "failed" || json.status === "canceled") return { status: "failed", reason: `refund_${json.status}`, retryable: false };
+      return { status: "pending", ref: json.id };
     },
   };
 }

@@ -1,37 +1,35 @@
 /**
- * Signed payment webhooks (Stripe-compatible events). A succeeded PaymentIntent confirms the
- * checkout named in its metadata and finalizes it; a failed one lets the shopper pay again.
+ * Signed payment webhooks (Stripe-compatible events). A succeeded PaymentIntent is recorded and
+ * either confirms the checkout named in its metadata (then finalize makes the order or a refund)
+ * or, when the checkout cannot count it, is refunded; a failed one lets the shopper pay again; an
+ * updated refund is checked again at once. The answer is 200 only once the outcome is recorded
+ * (a refund still to be confirmed is recorded: the sweep retries it), so the provider redelivers
+ * anything we did not take.
  */
 import { z } from "zod";
 import { getConfig } from "../../env";
 import { AppError } from "../../http/errors";
 import { createLogger } from "../../http/logger";
-import { confirmPayment, finalizeOrDefer } from "../checkout/payment";
+import { newId } from "../../lib/ids";
+import { checkoutIn, releaseClaimStatements } from "../checkout/discount-claims";
+import { finalizeOrDefer, recordCapturedPayment, refundNow } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
-import { refundPayment } from "./refunds";
 import * as payments from "./repo";
 import { verifySignature } from "./signature";
 
-const PaymentIntentEvent = z.object({
+const Event = z.object({ id: z.string(), type: z.string(), data: z.object({ object: z.unknown() }) });
+const PaymentIntent = z.object({
   id: z.string(),
-  type: z.string(),
-  data: z.object({
-    object: z.object({
-      id: z.string(),
-      amount: z.number().int(),
-      currency: z.string(),
-      metadata: z.object({ checkoutId: z.string() }).partial().optional(),
-    }),
-  }),
+  amount: z.number().int(),
+  currency: z.string(),
+  metadata: z.object({ checkoutId: z.string() }).partial().optional(),
 });
+const Refund = z.object({ id: z.string(), status: z.string().optional(), metadata: z.object({ refundId: z.string() }).partial().optional() });
 
-/** Money for a checkout that failed, or a second payment for one already paid, goes back. */
-async function refundIfNotTheCheckoutsPayment(env: Env, checkoutId: string, ref: string, now: number) {
-  const payment = await payments.paymentByRef(env.DB, "stripe", ref, checkoutId);
-  if (payment && payment.is_checkouts !== 1) await refundPayment(env, payment, now);
-}
-
+const PROVIDER = "stripe";
 const refused = (message: string) => new AppError("VALIDATION_ERROR", message, 400);
+const ignored = { received: true, handled: false } as const;
+const handled = { received: true, handled: true } as const;
 
 /** Verifies and applies one webhook delivery; redelivery of the same event has no further effect. */
 export async function handlePaymentWebhook(env: Env, signature: string | undefined, rawBody: string, requestId: string | null, now = Date.now()) {
@@ -45,28 +43,59 @@ export async function handlePaymentWebhook(env: Env, signature: string | undefin
   } catch {
     throw refused("Webhook body is not JSON");
   }
-  const event = PaymentIntentEvent.safeParse(json);
-  if (!event.success) return { received: true, handled: false };
-  const intent = event.data.data.object;
-  const checkoutId = intent.metadata?.checkoutId;
+  const event = Event.safeParse(json);
+  if (!event.success) return ignored;
+  const logger = createLogger({ requestId, eventId: event.data.id.slice(0, 64) });
+  if (event.data.type === "refund.updated") return refundUpdated(env, event.data.data.object, now);
+  const intent = PaymentIntent.safeParse(event.data.data.object);
+  if (!intent.success) return ignored;
+  const checkoutId = intent.data.metadata?.checkoutId;
   const row = checkoutId ? await checkouts.findCheckout(env.DB, checkoutId) : null;
-  if (!row) return { received: true, handled: false };
-  const logger = createLogger({ requestId });
-  if (event.data.type === "payment_intent.succeeded") {
-    const { totals } = checkouts.snapshotOf(row);
-    if (intent.amount !== totals.total || intent.currency.toUpperCase() !== row.currency) {
-      logger.error("webhook_amount_mismatch", { checkoutId: row.id, eventId: event.data.id });
-      return { received: true, handled: false };
-    }
-    if (!(await confirmPayment(env, row.id, { provider: "stripe", ref: intent.id, amount: intent.amount, currency: row.currency }, now))) {
-      await refundIfNotTheCheckoutsPayment(env, row.id, intent.id, now);
-    }
-    await finalizeOrDefer(env, row.id, requestId);
-    return { received: true, handled: true };
+  if (!row) {
+    if (event.data.type === "payment_intent.succeeded") logger.error("webhook_payment_without_checkout", { intentId: intent.data.id });
+    return ignored;
   }
+  if (event.data.type === "payment_intent.succeeded") return paymentSucceeded(env, row, intent.data, requestId, now);
   if (event.data.type === "payment_intent.payment_failed") {
-    await checkouts.transition(env.DB, row.id, ["PAYMENT_PENDING"], "LOCKED", now);
-    return { received: true, handled: true };
+    // The attempt failed; the customer may try again. Uses go back with the move, only if it happened.
+    await env.DB.batch([
+      payments.failedPaymentStatement(env.DB, PROVIDER, intent.data.id, now),
+      checkouts.transitionStatement(env.DB, row.id, ["PAYMENT_PENDING"], "LOCKED", now),
+      ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["LOCKED"])),
+    ]);
+    return handled;
   }
-  return { received: true, handled: false };
+  return ignored;
+}
+
+async function paymentSucceeded(env: Env, row: checkouts.CheckoutRow, intent: z.infer<typeof PaymentIntent>, requestId: string | null, now: number) {
+  const { totals } = checkouts.snapshotOf(row);
+  const confirmation = { provider: PROVIDER, ref: intent.id, amount: intent.amount, currency: intent.currency.toUpperCase() };
+  if (intent.amount !== totals.total || confirmation.currency !== row.currency) {
+    // Money was taken, but not the amount this checkout charges: it cannot pay for the order, so it goes back.
+    createLogger({ requestId }).error("webhook_amount_mismatch", { checkoutId: row.id, intentId: intent.id });
+    const refundId = newId("rfd", now);
+    const [, refund] = await env.DB.batch([
+      payments.capturedPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: row.id, ...confirmation, now }),
+      payments.refundUnownedPaymentStatement(env.DB, refundId, PROVIDER, intent.id, now),
+    ]);
+    await refundNow(env, refund!.meta.changes === 1 ? refundId : null, now);
+    return handled;
+  }
+  const recorded = await recordCapturedPayment(env, row.id, confirmation, now);
+  await refundNow(env, recorded.refundId, now);
+  await finalizeOrDefer(env, row.id, requestId);
+  return handled;
+}
+
+/** The provider changed a refund (e.g. an asynchronous one succeeded): ask about it now instead of at its next retry. */
+async function refundUpdated(env: Env, object: unknown, now: number) {
+  const refund = Refund.safeParse(object);
+  const refundId = refund.success ? refund.data.metadata?.refundId : undefined;
+  if (!refundId) return ignored;
+  const row = await payments.findRefund(env.DB, refundId);
+  if (row?.status !== "pending") return ignored;
+  await payments.rescheduleRefund(env.DB, row.id, { nextAttemptAt: now, lastError: null, providerRef: refund.data!.id }, now);
+  await refundNow(env, row.id, now);
+  return handled;
 }

@@ -67,7 +67,7 @@ function discountStatements({ d1, codes }: Statements, customerId: string) {
     ).bind(...codes),
     d1.prepare(
       `SELECT discount_id AS discountId, COUNT(*) AS n FROM discount_redemptions
-       WHERE customer_id = ? AND discount_id IN (SELECT id FROM discounts WHERE (is_automatic = 1 AND status = 'active') ${coded})
+       WHERE customer_id = ? AND reversed_at IS NULL AND discount_id IN (SELECT id FROM discounts WHERE (is_automatic = 1 AND status = 'active') ${coded})
        GROUP BY discount_id`,
     ).bind(customerId, ...codes),
   ];

@@ -1,0 +1,27 @@
+CREATE TABLE `refunds` (
+	`id` text PRIMARY KEY NOT NULL,
+	`payment_id` text NOT NULL,
+	`checkout_id` text NOT NULL,
+	`order_id` text,
+	`amount` integer NOT NULL,
+	`currency` text NOT NULL,
+	`reason` text NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`last_error` text,
+	`provider_refund_ref` text,
+	`dedupe_key` text NOT NULL,
+	`succeeded_at` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`payment_id`) REFERENCES `payments`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `refunds_dedupe_key_unique` ON `refunds` (`dedupe_key`);--> statement-breakpoint
+CREATE INDEX `refunds_due_idx` ON `refunds` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `refunds_status_updated_idx` ON `refunds` (`status`,`updated_at`);--> statement-breakpoint
+CREATE INDEX `refunds_payment_idx` ON `refunds` (`payment_id`);--> statement-breakpoint
+CREATE INDEX `refunds_order_idx` ON `refunds` (`order_id`);--> statement-breakpoint
+CREATE INDEX `refunds_checkout_idx` ON `refunds` (`checkout_id`);--> statement-breakpoint
+ALTER TABLE `discount_redemptions` ADD `reversed_at` integer;

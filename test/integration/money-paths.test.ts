@@ -1,0 +1,375 @@
+/**
+ * Regression tests for the defects of issue 11 ("money paths that cannot lose money"), one named
+ * test (or more) per item. Each drives the real Worker (SELF, or its fetch handler with another
+ * configuration) and, where the defect needed an interleaving or a fault, injects it.
+ */
+import { createScheduledController, createExecutionContext, env, runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { expireAbandonedCheckouts } from "../../src/modules/checkout/sweeps";
+import { createCheckout, expireCheckout } from "../../src/modules/checkout/service";
+import * as checkoutRepo from "../../src/modules/checkout/repo";
+import { outboundBreakers } from "../../src/modules/outbound/breakers";
+import { testPaymentFaults, testPaymentLedger } from "../../src/modules/payments/test-provider";
+import { runScheduled } from "../../src/scheduled";
+import { FakeStripe } from "../fakes/stripe";
+import { addToCart, clearInventoryAlarms, createVariant, inventoryStub, pay, placeOrder, startCheckout } from "../factories/commerce";
+import { createDiscount, enterCode } from "../factories/pricing";
+import { faultyEnv, InjectedFault, latch } from "../faults";
+import { call, callWith, createAdmin, expectErrorEnvelope, registerCustomer } from "../helpers";
+
+const HOUR = 3600_000;
+const stripeEnv = (extra: Partial<Record<string, string>> = {}) => ({ ...env, PAYMENT_PROVIDER: "stripe", PAYMENT_API_KEY: "sk_test_edgeshop", ...extra }) as Env;
+
+beforeEach(() => {
+  testPaymentFaults.start.length = 0;
+  testPaymentFaults.refund.length = 0;
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  outboundBreakers.reset();
+  await clearInventoryAlarms();
+});
+
+const one = async <T>(sql: string, ...args: unknown[]) => (await env.DB.prepare(sql).bind(...args).first<T>())!;
+const checkoutState = (id: string) => one<{ state: string }>("SELECT state FROM checkouts WHERE id = ?", id).then((r) => r.state);
+
+/** Every cron task, as the scheduler runs them, at a moment `ahead` ms from now. */
+async function runCron(ahead = 0) {
+  const controller = createScheduledController({ scheduledTime: Date.now() + ahead, cron: "*/5 * * * *" });
+  await runScheduled(controller, env, createExecutionContext()).catch(() => undefined);
+}
+
+async function lockedCheckout(stock: number, quantity: number, price = 1500) {
+  const shopper = await registerCustomer();
+  const v = await createVariant(stock, price);
+  await addToCart(shopper.token, v.id, quantity);
+  const res = await startCheckout(shopper.token);
+  expect(res.status).toBe(201);
+  return { shopper, v, checkout: res.json };
+}
+
+describe("item 1: the server picks the payment provider; nobody gets an order without paying", () => {
+  it("item 1: with PAYMENT_PROVIDER=stripe in production, a payment naming the test provider is refused with 422; nothing is charged or ordered", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    const fetchSpy = stripe.install();
+    const production = stripeEnv({ ENVIRONMENT: "production" });
+    const { shopper, checkout } = await lockedCheckout(5, 1);
+    const res = await callWith(production, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { provider: "test", token: "tok_success" } });
+    expect(res.status).toBe(422);
+    expectErrorEnvelope(res, "VALIDATION_ERROR");
+    expect(res.json.error.details.issues[0].path).toBe("provider");
+    expect(await checkoutState(checkout.id)).toBe("LOCKED");
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toEqual({ n: 0 });
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM email_outbox WHERE payload LIKE ?", `%${checkout.id.slice(4)}%`)).toEqual({ n: 0 });
+    expect(fetchSpy).not.toHaveBeenCalled();
+  });
+
+  it("item 1: a production config that enables the test provider fails every payment loudly (500, logged) and charges nothing", async () => {
+    const errors = vi.spyOn(console, "error");
+    const misconfigured = { ...env, ENVIRONMENT: "production", PAYMENT_PROVIDER: "test" } as Env;
+    const { shopper, checkout } = await lockedCheckout(5, 1);
+    const charges = testPaymentLedger.charges.length;
+    const res = await callWith(misconfigured, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(res.status).toBe(500);
+    expectErrorEnvelope(res, "INTERNAL");
+    expect(res.text).not.toMatch(/test payment provider/);
+    expect(errors.mock.calls.map((c) => String(c[0])).some((line) => line.includes("payment_provider_misconfigured"))).toBe(true);
+    expect(testPaymentLedger.charges.length).toBe(charges);
+    expect(await checkoutState(checkout.id)).toBe("LOCKED");
+  });
+
+  it("item 1: with a Stripe-compatible provider, payment answers PAYMENT_PENDING with the client secret and only the signed webhook completes the order", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const { shopper, checkout } = await lockedCheckout(5, 2);
+    const paid = await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    expect(paid.status).toBe(200);
+    expect(paid.json).toMatchObject({ state: "PAYMENT_PENDING", orderId: null, payment: { clientSecret: expect.stringMatching(/_secret_/) } });
+    // Asking again answers the same intent, not a second one.
+    const again = await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    expect(again.json.payment.clientSecret).toBe(paid.json.payment.clientSecret);
+    expect(stripe.intents.size).toBe(1);
+    const [intent] = [...stripe.intents.values()];
+    expect(intent!.amount).toBe(3000);
+
+    const delivery = await stripe.signed(stripe.confirm(intent!.id));
+    const hook = await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", delivery);
+    expect(hook.json).toEqual({ received: true, handled: true });
+    const after = await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token: shopper.token });
+    expect(after.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+  });
+});
+
+describe("item 2: a paid checkout that lost its stock ends in a confirmed refund", () => {
+  it("item 2: a late succeeded webhook for an expired checkout whose last unit was sold, while refunds fail, ends REFUNDED once the provider recovers", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const a = await lockedCheckout(1, 1);
+    const paying = await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${a.checkout.id}/payment`, { token: a.shopper.token, body: {} });
+    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === a.checkout.id)!.id;
+    expect(paying.json.state).toBe("PAYMENT_PENDING");
+    // A's hold lapses: the sweeps return it to LOCKED, expire it, and its object lets the unit go.
+    await runCron(10 * 60_000);
+    await runCron(HOUR);
+    expect(await checkoutState(a.checkout.id)).toBe("EXPIRED");
+    // B buys the last unit.
+    const b = await registerCustomer();
+    await addToCart(b.token, a.v.id, 1);
+    const bCheckout = await startCheckout(b.token);
+    const bPaid = await pay(b.token, bCheckout.json.id);
+    expect(bPaid.json.state).toBe("COMPLETED");
+
+    // A's late payment arrives while the provider's refunds fail (network, then 500).
+    stripe.faults.refunds.push("network_before", "http_500");
+    const hook = await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(intentId)));
+    expect(hook.status).toBe(200);
+    expect(await checkoutState(a.checkout.id)).toBe("REFUND_PENDING");
+    const refund = await one<{ status: string; reason: string; attempts: number }>("SELECT status, reason, attempts FROM refunds WHERE checkout_id = ?", a.checkout.id);
+    expect(refund).toMatchObject({ status: "pending", reason: "stock_lost_after_payment", attempts: 1 });
+    expect(stripe.capturedNet(intentId)).toBe(1500);
+
+    // Every cron task, later and later: the second attempt meets the 500, the third succeeds.
+    for (const ahead of [2 * HOUR, 4 * HOUR, 8 * HOUR]) await runCron(ahead);
+    expect(stripe.capturedNet(intentId)).toBe(0);
+    expect(stripe.refundedOf(intentId)).toBe(1500);
+    expect(await checkoutState(a.checkout.id)).toBe("REFUNDED");
+    expect(await one("SELECT status FROM payments WHERE provider_ref = ?", intentId)).toEqual({ status: "refunded" });
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", a.checkout.id)).toEqual({ n: 0 });
+    expect(await inventoryStub(a.v.id).snapshot(a.v.id)).toMatchObject({ onHand: 0, reserved: 0 });
+  });
+
+  it("item 2: a refund the provider refuses outright is handed to admins: listed, logged, never marked refunded", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const a = await lockedCheckout(1, 1);
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${a.checkout.id}/payment`, { token: a.shopper.token, body: {} });
+    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === a.checkout.id)!.id;
+    // The stock is gone before the payment lands (an admin sold it elsewhere).
+    await env.DB.prepare("UPDATE checkouts SET state = 'EXPIRED', failure_reason = 'expired' WHERE id = ?").bind(a.checkout.id).run();
+    await inventoryStub(a.v.id).release(a.v.id, a.checkout.id);
+    const admin = await createAdmin();
+    await call("PUT", `/api/v1/admin/inventory/${a.v.id}`, { token: admin.token, body: { onHand: 0 } });
+
+    const errors = vi.spyOn(console, "error");
+    stripe.faults.refunds.push("http_400");
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(intentId)));
+    expect(await checkoutState(a.checkout.id)).toBe("REFUND_PENDING");
+    const listed = await call("GET", "/api/v1/admin/refunds?status=needs_attention", { token: admin.token });
+    const mine = listed.json.data.find((r: { checkoutId: string }) => r.checkoutId === a.checkout.id);
+    expect(mine).toMatchObject({ status: "needs_attention", amount: { amount: 1500, currency: "USD" }, lastError: "charge_disputed" });
+    expect(errors.mock.calls.some((c) => String(c[0]).includes("refund_needs_attention"))).toBe(true);
+    await runCron(HOUR);
+    expect(stripe.capturedNet(intentId)).toBe(1500);
+    expect(await one("SELECT status FROM payments WHERE provider_ref = ?", intentId)).toEqual({ status: "succeeded" });
+
+    // The admin sorts it out with the provider and retries: confirmed, the checkout closes.
+    const retried = await call("POST", `/api/v1/admin/refunds/${mine.id}/retry`, { token: admin.token });
+    expect(retried.json.status).toBe("succeeded");
+    expect(stripe.capturedNet(intentId)).toBe(0);
+    expect(await checkoutState(a.checkout.id)).toBe("REFUNDED");
+  });
+});
+
+describe("item 3: a cancel or refund is settled only once the provider confirmed the refund", () => {
+  it("item 3: a cancel whose provider refund fails is not settled; the sweep retries it and settles once the provider answers", async () => {
+    const v = await createVariant(5, 1200);
+    const { customer, orderId } = await placeOrder(v.id, 2);
+    testPaymentFaults.refund.push("provider_error");
+    const cancelled = await call("POST", `/api/v1/store/orders/${orderId}/cancel`, { token: customer.token });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json.status).toBe("cancelled");
+    expect(cancelled.json.refunds).toEqual([expect.objectContaining({ status: "pending", amount: { amount: 2400, currency: "USD" } })]);
+    const order = () => one<{ settled_at: number | null }>("SELECT settled_at FROM orders WHERE id = ?", orderId);
+    expect((await order()).settled_at).toBeNull();
+    expect(await one("SELECT status FROM payments WHERE order_id = ?", orderId)).toEqual({ status: "succeeded" });
+    expect((await inventoryStub(v.id).snapshot(v.id)).onHand).toBe(5);
+
+    await runCron(HOUR);
+    expect((await order()).settled_at).not.toBeNull();
+    expect(await one("SELECT status FROM payments WHERE order_id = ?", orderId)).toEqual({ status: "refunded" });
+    const seen = await call("GET", `/api/v1/store/orders/${orderId}`, { token: customer.token });
+    expect(seen.json.refunds).toEqual([expect.objectContaining({ status: "succeeded", succeededAt: expect.any(String) })]);
+    // The provider applied it once, whatever the retries.
+    const ref = (await one<{ provider_ref: string }>("SELECT provider_ref FROM payments WHERE order_id = ?", orderId)).provider_ref;
+    expect(testPaymentLedger.refunds.filter((r) => r.paymentRef === ref)).toHaveLength(1);
+  });
+
+  it("item 3: a refund whose answer was lost (the provider did it) is not done twice on retry", async () => {
+    const v = await createVariant(5, 800);
+    const { orderId } = await placeOrder(v.id, 1);
+    const admin = await createAdmin();
+    testPaymentFaults.refund.push("network_after");
+    const refunded = await call("POST", `/api/v1/admin/orders/${orderId}/refund`, { token: admin.token, body: {} });
+    expect(refunded.json.refunds[0].status).toBe("pending");
+    await runCron(HOUR);
+    const ref = (await one<{ provider_ref: string }>("SELECT provider_ref FROM payments WHERE order_id = ?", orderId)).provider_ref;
+    expect(testPaymentLedger.refunds.filter((r) => r.paymentRef === ref)).toHaveLength(1);
+    expect(await one("SELECT status FROM refunds WHERE order_id = ?", orderId)).toEqual({ status: "succeeded" });
+  });
+});
+
+describe("item 4: a checkout retried after a failed lock reserves and sells what it orders", () => {
+  it("item 4: hold of 2 left by a lock that died, cart changed to 5, same key: the order for 5 takes 5 units", async () => {
+    const shopper = await registerCustomer();
+    const v = await createVariant(10, 1000);
+    await addToCart(shopper.token, v.id, 2);
+    // The first lock reserves, then its CREATED → LOCKED write fails.
+    const dying = faultyEnv(env, {
+      d1: ({ sql }) => {
+        if (sql.some((s) => s.startsWith("UPDATE checkouts SET state = ?")) && sql.length === 1) throw new InjectedFault("D1 unavailable");
+      },
+    });
+    await expect(createCheckout(dying, shopper.userId, "retry-key", {})).rejects.toThrow();
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2 });
+
+    const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
+    await call("PATCH", `/api/v1/store/cart/items/${cart.json.items[0].id}`, { token: shopper.token, body: { quantity: 5 } });
+    const retry = await startCheckout(shopper.token, "retry-key");
+    expect(retry.status).toBe(201);
+    expect(retry.json.lines[0].quantity).toBe(5);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 10, reserved: 5, available: 5 });
+    const paid = await pay(shopper.token, retry.json.id);
+    expect(paid.json.state).toBe("COMPLETED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 5, reserved: 0 });
+  });
+
+  it("item 4: the retry extends the hold to the new checkout's expiry, and lets go of variants no longer in the cart", async () => {
+    const shopper = await registerCustomer();
+    const kept = await createVariant(10);
+    const dropped = await createVariant(10);
+    await addToCart(shopper.token, kept.id, 1);
+    await addToCart(shopper.token, dropped.id, 1);
+    const dying = faultyEnv(env, { d1: ({ sql }) => { if (sql.length === 1 && sql[0]!.startsWith("UPDATE checkouts SET state = ?")) throw new InjectedFault(); } });
+    await expect(createCheckout(dying, shopper.userId, "k2", {}, Date.now() - 5 * 60_000)).rejects.toThrow();
+    const holdOf = (variantId: string) =>
+      runInDurableObject(inventoryStub(variantId), (_o, state) => state.storage.sql.exec<{ status: string; expires_at: number }>("SELECT status, expires_at FROM holds").toArray()[0]);
+    const before = (await holdOf(kept.id))!.expires_at;
+
+    const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
+    const item = cart.json.items.find((i: { variantId: string }) => i.variantId === dropped.id);
+    await call("DELETE", `/api/v1/store/cart/items/${item.id}`, { token: shopper.token });
+    expect((await startCheckout(shopper.token, "k2")).status).toBe(201);
+    expect((await holdOf(kept.id))!.expires_at).toBeGreaterThan(before);
+    expect((await holdOf(dropped.id))!.status).toBe("released");
+    expect(await inventoryStub(dropped.id).snapshot(dropped.id)).toMatchObject({ reserved: 0 });
+  });
+});
+
+describe("item 5: a sweep racing a payment never gives back a use an order holds", () => {
+  it("item 5: expiry sweep and a late payment of a single-use code: one redemption, and the next shopper is refused", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const v = await createVariant(10, 2000);
+    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
+    const a = await registerCustomer();
+    await addToCart(a.token, v.id, 1);
+    await enterCode(a.token, code.code!);
+    const checkout = (await startCheckout(a.token)).json;
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
+    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    // Unstuck (uses back) then due to expire.
+    await runCron(10 * 60_000);
+    expect(await checkoutState(checkout.id)).toBe("LOCKED");
+
+    // The expiry sweep is held right after its first write, while the late payment lands and
+    // finalizes (claiming the use afresh); then the sweep goes on.
+    const held = latch();
+    const paused = latch();
+    let sweepCalls = 0;
+    const pauseAtSecondCall = async () => {
+      sweepCalls += 1;
+      if (sweepCalls !== 2) return;
+      paused.open();
+      await held.opened;
+    };
+    const sweepEnv = faultyEnv(env, { d1: pauseAtSecondCall, stock: pauseAtSecondCall });
+    const row = (await checkoutRepo.findCheckout(env.DB, checkout.id))!;
+    const sweeping = expireCheckout(sweepEnv, row, Date.now() + HOUR);
+    await paused.opened;
+    expect(await checkoutState(checkout.id)).toBe("EXPIRED");
+    const hook = await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(intentId)));
+    expect(hook.status).toBe(200);
+    expect(await checkoutState(checkout.id)).toBe("COMPLETED");
+    held.open();
+    expect(await sweeping).toBe(true);
+    expect(await one("SELECT usage_count FROM discounts WHERE id = ?", code.id)).toEqual({ usage_count: 1 });
+    expect((await inventoryStub(v.id).snapshot(v.id))).toMatchObject({ onHand: 9, reserved: 0 });
+
+    // The order keeps the single use: the next shopper is refused.
+    const b = await registerCustomer();
+    await addToCart(b.token, v.id, 1);
+    const entered = await enterCode(b.token, code.code!);
+    expect(entered.status).toBe(422);
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM discount_redemptions WHERE discount_id = ? AND reversed_at IS NULL", code.id)).toEqual({ n: 1 });
+  });
+
+  it("item 5: the expiry wins the race: the late payment claims the use again, or is refunded when someone else took it", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const v = await createVariant(10, 2000);
+    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
+    const a = await registerCustomer();
+    await addToCart(a.token, v.id, 1);
+    await enterCode(a.token, code.code!);
+    const checkout = (await startCheckout(a.token)).json;
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
+    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    await runCron(10 * 60_000);
+    await expireAbandonedCheckouts(env, Date.now() + HOUR);
+    expect(await checkoutState(checkout.id)).toBe("EXPIRED");
+    expect(await one("SELECT usage_count FROM discounts WHERE id = ?", code.id)).toEqual({ usage_count: 0 });
+    // B takes the single use and pays (test provider, synchronous).
+    const b = await registerCustomer();
+    await addToCart(b.token, v.id, 1);
+    expect((await enterCode(b.token, code.code!)).status).toBe(200);
+    expect((await pay(b.token, (await startCheckout(b.token)).json.id)).json.state).toBe("COMPLETED");
+    // A's late payment: the use is gone, so A is refunded rather than given a second redemption.
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(intentId)));
+    expect(await checkoutState(checkout.id)).toBe("REFUNDED");
+    expect(stripe.capturedNet(intentId)).toBe(0);
+    expect(await one("SELECT usage_count FROM discounts WHERE id = ?", code.id)).toEqual({ usage_count: 1 });
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM discount_redemptions WHERE discount_id = ?", code.id)).toEqual({ n: 1 });
+  });
+});
+
+describe("item 7: admin stock writes take Idempotency-Key", () => {
+  it("item 7: retrying an adjustment with the same key applies it once and records it once; another body with the key is 422", async () => {
+    const v = await createVariant(10);
+    const admin = await createAdmin();
+    const adjust = (delta: number) =>
+      call("POST", `/api/v1/admin/inventory/${v.id}/adjust`, { token: admin.token, headers: { "Idempotency-Key": "adj-1" }, body: { delta, reason: "recount" } });
+    expect((await adjust(5)).json.onHand).toBe(15);
+    expect((await adjust(5)).json.onHand).toBe(15);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 15 });
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM inventory_adjustments WHERE variant_id = ?", v.id)).toEqual({ n: 1 });
+    const other = await adjust(7);
+    expect(other.status).toBe(422);
+    expectErrorEnvelope(other, "IDEMPOTENCY_CONFLICT");
+  });
+
+  it("item 7: the object applied the change but D1 failed to record it; the retry records it once and does not apply it again", async () => {
+    const v = await createVariant(10);
+    const admin = await createAdmin();
+    const broken = faultyEnv(env, { d1: ({ sql }) => { if (sql[0]?.startsWith("INSERT INTO inventory_adjustments")) throw new InjectedFault(); } });
+    const first = await callWith(broken, "POST", `/api/v1/admin/inventory/${v.id}/adjust`, { token: admin.token, headers: { "Idempotency-Key": "adj-2" }, body: { delta: -3, reason: "damaged" } });
+    expect(first.status).toBe(500);
+    const retry = await call("POST", `/api/v1/admin/inventory/${v.id}/adjust`, { token: admin.token, headers: { "Idempotency-Key": "adj-2" }, body: { delta: -3, reason: "damaged" } });
+    expect(retry.json.onHand).toBe(7);
+    expect(await one("SELECT delta, on_hand_after FROM inventory_adjustments WHERE variant_id = ?", v.id)).toEqual({ delta: -3, on_hand_after: 7 });
+  });
+
+  it("item 7: a retried set with the same key records the change it made, not a zero", async () => {
+    const v = await createVariant(10);
+    const admin = await createAdmin();
+    const set = () => call("PUT", `/api/v1/admin/inventory/${v.id}`, { token: admin.token, headers: { "Idempotency-Key": "set-1" }, body: { onHand: 4 } });
+    expect((await set()).json.onHand).toBe(4);
+    expect((await set()).json.onHand).toBe(4);
+    expect(await one("SELECT delta, on_hand_after FROM inventory_adjustments WHERE variant_id = ?", v.id)).toEqual({ delta: -6, on_hand_after: 4 });
+  });
+});
