@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 
 // Unit and integration tests run inside workerd with the real wrangler.toml bindings; storage
 // is isolated per test file. The black-box suite (test/e2e) has its own config and runs in Node.
+/** The shell's environment (this file runs in Node; the project's types are workerd's). */
+const hostEnv = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -19,6 +22,10 @@ export default defineConfig(async () => {
             ENVIRONMENT: "test",
             // Many tests call from one "unknown" IP; rate-limit tests set their own low limits.
             RATE_LIMIT_MULTIPLIER: "1000",
+            // The money model's knobs (npm run test:model); CI uses the defaults of the test.
+            ...Object.fromEntries(
+              ["MODEL_RUNS", "MODEL_SEED", "MODEL_PATH", "MODEL_SHRINK", "MODEL_VERBOSE"].flatMap((k) => (hostEnv[k] ? [[k, hostEnv[k]]] : [])),
+            ),
           },
         },
       }),

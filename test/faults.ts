@@ -21,6 +21,8 @@ export type FaultHooks = {
   dieAfter?: number | null;
   /** Keep queue messages here instead of sending them (the test delivers them itself). */
   captureQueues?: boolean;
+  /** Told when a real D1 or InventoryDO call starts and ends (after the hooks let it through). */
+  track?: { start(): void; end(): void };
 };
 
 export class InjectedFault extends Error {
@@ -49,12 +51,21 @@ export function faultyEnv(base: Env, hooks: FaultHooks = {}): FaultyEnv {
     const limit = state.faults.dieAfter;
     if (limit != null && state.calls > limit) throw new RequestDied();
   };
+  const tracked = async <T>(real: () => Promise<T>): Promise<T> => {
+    const track = state.faults.track;
+    track?.start();
+    try {
+      return await real();
+    } finally {
+      track?.end();
+    }
+  };
 
   function wrapStatement(real: D1PreparedStatement, sql: string): AnyStatement {
     const run = (kind: D1Call["kind"], fn: () => Promise<unknown>) => async () => {
       await gate();
       await state.faults.d1?.({ kind, sql: [sql] });
-      return fn();
+      return tracked(fn);
     };
     const statement = {
       __real: real,
@@ -74,7 +85,7 @@ export function faultyEnv(base: Env, hooks: FaultHooks = {}): FaultyEnv {
     batch: async (statements: AnyStatement[]) => {
       await gate();
       await state.faults.d1?.({ kind: "batch", sql: statements.map((s) => s.__sql ?? "?") });
-      return realDb.batch(statements.map((s) => s.__real ?? s));
+      return tracked(() => realDb.batch(statements.map((s) => s.__real ?? s)));
     },
     exec: (query: string) => realDb.exec(query),
     dump: () => realDb.dump(),
@@ -96,7 +107,7 @@ export function faultyEnv(base: Env, hooks: FaultHooks = {}): FaultyEnv {
             return async (...args: unknown[]) => {
               await gate();
               await state.faults.stock?.({ method, variantId: String(args[0]) });
-              return stub[method]!(...args);
+              return tracked(() => stub[method]!(...args));
             };
           },
         },

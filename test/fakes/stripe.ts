@@ -103,13 +103,19 @@ export class FakeStripe {
     const remembered = key ? this.idempotent.get(`${kind}:${key}`) : undefined;
     let answer: { status: number; body: unknown };
     if (remembered) answer = remembered;
-    else if (method === "GET" && kind === "refunds") {
+    else if (method === "GET" && kind === "intents") {
+      const intent = this.intents.get(url.pathname.split("/").pop()!);
+      answer = intent
+        ? { status: 200, body: { id: intent.id, object: "payment_intent", status: intent.status, client_secret: intent.clientSecret, amount: intent.amount } }
+        : { status: 404, body: { error: { code: "resource_missing" } } };
+    } else if (method === "GET" && kind === "refunds") {
       const refund = this.refunds.get(url.pathname.split("/").pop()!);
       answer = refund ? { status: 200, body: this.refundBody(refund) } : { status: 404, body: { error: { code: "resource_missing" } } };
     } else if (kind === "intents") answer = this.createIntent(form);
     else answer = this.createRefund(form, fault === "refund_pending");
     if (key && !remembered && answer.status < 500) this.idempotent.set(`${kind}:${key}`, answer);
     if (fault === "network_after") throw new TypeError("fetch failed: connection reset after the request (fake)");
+    if (method === "POST" && kind === "intents" && answer.status === 200 && !form.get("metadata[checkoutId]")) throw new Error("fake Stripe: an intent without a checkout");
     return Response.json(answer.body, { status: answer.status });
   }
 

@@ -23,6 +23,9 @@ import { codeNoLongerApplies, expireCheckout, toCheckout } from "./service";
 
 export type Confirmation = { provider: string; ref: string; amount: number; currency: string };
 
+/** An attempt untouched this long has lost its request; asking the provider about it is safe. */
+const QUIET_ATTEMPT_MS = 30_000;
+
 /**
  * Records a captured payment in one batch: the payment row, the checkout's move to
  * PAYMENT_CONFIRMED when it may still count it, and otherwise a refund of it. Answers whether the
@@ -63,12 +66,44 @@ function providerUnavailable(err: unknown): AppError {
   });
 }
 
-/** PAYMENT_PENDING → LOCKED, giving back the discount uses in the same batch (only if the move happened). */
-function backToLockedStatements(env: Env, id: string, now: number) {
-  return [
-    repo.transitionStatement(env.DB, id, ["PAYMENT_PENDING"], "LOCKED", now),
-    ...releaseClaimStatements(env.DB, id, now, checkoutIn(id, ["LOCKED"])),
-  ];
+/** PAYMENT_PENDING → LOCKED for this attempt, giving back the discount uses in the same batch (only if the move happened). */
+function backToLockedStatements(env: Env, id: string, version: number, now: number) {
+  return [repo.unlockAttemptStatement(env.DB, id, version, now), ...releaseClaimStatements(env.DB, id, now, checkoutIn(id, ["LOCKED"]))];
+}
+
+const startInputOf = (row: repo.CheckoutRow, token: string | undefined) => ({
+  checkoutId: row.id,
+  attemptKey: repo.attemptKeyOf(row.id, row.version),
+  amount: repo.snapshotOf(row).totals.total,
+  currency: row.currency,
+  token,
+});
+
+/**
+ * A PAYMENT_PENDING attempt whose answer the shop never recorded (its request died after the
+ * charge, or the customer has not confirmed with the provider yet): the provider is asked what
+ * became of it. Paid: recorded and finalized. Not paid: back to LOCKED, uses given back, so the
+ * shopper can pay again. The provider cannot say: left as it is for the next try.
+ */
+export async function recoverPendingPayment(env: Env, row: repo.CheckoutRow, requestId: string | null, now = Date.now()): Promise<"confirmed" | "unlocked" | "unknown"> {
+  const provider = configuredProvider(env);
+  let found: StartResult | null;
+  try {
+    // Not through the breaker: a lookup is rare, and its success says nothing about charging.
+    found = await provider.lookup(startInputOf(row, undefined));
+  } catch (err) {
+    createLogger({ requestId }).warn("payment_lookup_failed", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
+    return "unknown";
+  }
+  if (found?.status === "succeeded") {
+    const { totals } = repo.snapshotOf(row);
+    const recorded = await recordCapturedPayment(env, row.id, { provider: provider.name, ref: found.ref, amount: totals.total, currency: row.currency }, now);
+    await refundNow(env, recorded.refundId, now);
+    await finalizeOrDefer(env, row.id, requestId);
+    return "confirmed";
+  }
+  await env.DB.batch(backToLockedStatements(env, row.id, row.version, now));
+  return "unlocked";
 }
 
 /** A discount's limit was reached after the cart was priced: the checkout fails, its stock goes back, nothing is charged. */
@@ -85,16 +120,23 @@ async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentPr
   let result: StartResult;
   try {
     // The breaker stops hammering a failing provider: while open, payments fail fast and the shopper retries later.
-    result = await outboundBreakers.run(`payment:${provider.name}`, () => provider.start({ checkoutId: id, amount, currency, token }));
+    result = await outboundBreakers.run(`payment:${provider.name}`, () => provider.start(startInputOf(row, token)));
   } catch (err) {
-    await env.DB.batch(backToLockedStatements(env, id, now));
+    // The outcome is unknown (the provider may have charged): the attempt stays PAYMENT_PENDING and
+    // the sweep asks the provider about it; the shopper sees a failure to retry later.
+    if (!(err instanceof BreakerOpenError)) {
+      createLogger({ requestId }).warn("payment_provider_failed", { checkoutId: id, provider: provider.name, name: err instanceof Error ? err.name : "unknown" });
+      if ((await recoverPendingPayment(env, row, requestId, now)) === "confirmed") return toCheckout((await repo.findCheckout(env.DB, id))!);
+      throw providerUnavailable(err);
+    }
+    await env.DB.batch(backToLockedStatements(env, id, row.version, now));
     createLogger({ requestId }).warn("payment_provider_failed", { checkoutId: id, provider: provider.name, name: err instanceof Error ? err.name : "unknown" });
     throw providerUnavailable(err);
   }
   if (result.status === "declined") {
     await env.DB.batch([
       payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "failed", now }),
-      ...backToLockedStatements(env, id, now),
+      ...backToLockedStatements(env, id, row.version, now),
     ]);
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "payment_declined", subjectId: id });
     throw new AppError("PAYMENT_FAILED", "The payment was declined", 402, { reason: result.reason });
@@ -135,14 +177,19 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
   if (row.state === "PAYMENT_PENDING") {
     // A payment the customer confirms with the provider: asking again answers the same client secret.
     if (await payments.pendingPaymentOfCheckout(env.DB, id, provider.name)) return startPayment(env, row, provider, input.token, requestId, now);
+    // An attempt whose request went quiet: ask the provider rather than keep the shopper waiting.
+    if (row.updated_at < now - QUIET_ATTEMPT_MS && (await recoverPendingPayment(env, row, requestId, now)) === "confirmed") {
+      return toCheckout((await repo.findCheckout(env.DB, id))!);
+    }
     throw conflict("A payment for this checkout is in progress");
   }
   if (row.state === "LOCKED" && row.expires_at <= now) await expireCheckout(env, row, now);
   if (row.state !== "LOCKED" || row.expires_at <= now) throw invalidState(`Checkout is ${row.state === "LOCKED" ? "EXPIRED" : row.state}`);
-  if (!(await repo.claimForPayment(env.DB, id, now))) throw conflict("Checkout changed; read it again");
+  const version = await repo.claimForPayment(env.DB, id, now);
+  if (version === null) throw conflict("Checkout changed; read it again");
 
   const { lines, discounts } = repo.snapshotOf(row);
   const refused = await claimDiscounts(env.DB, { id, customerId: row.customer_id }, discounts, now, ["PAYMENT_PENDING"]);
   if (refused) return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), refused, now);
-  return startPayment(env, { ...row, state: "PAYMENT_PENDING" }, provider, input.token, requestId, now);
+  return startPayment(env, { ...row, state: "PAYMENT_PENDING", version, updated_at: now }, provider, input.token, requestId, now);
 }

@@ -16,17 +16,18 @@ export type CheckoutRow = {
   order_id: string | null;
   payment_id: string | null;
   updated_at: number;
+  version: number;
 };
 /** The priced cart as the checkout locked it: what the payment charges and the order records. */
 export type Snapshot = { lines: PricedCartLine[]; totals: Totals; discounts: AppliedDiscount[] };
 
-export const snapshotOf = (row: CheckoutRow): Snapshot => ({
+export const snapshotOf = (row: Pick<CheckoutRow, "lines" | "totals" | "discounts">): Snapshot => ({
   lines: JSON.parse(row.lines) as PricedCartLine[],
   totals: JSON.parse(row.totals) as Totals,
   discounts: JSON.parse(row.discounts || "[]") as AppliedDiscount[],
 });
 
-const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, expires_at, order_id, payment_id, updated_at";
+const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, expires_at, order_id, payment_id, updated_at, version";
 
 export function findCheckout(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
@@ -121,14 +122,28 @@ export async function closeRefundedCheckout(d1: D1Database, id: string, now: num
   return result.meta.changes === 1;
 }
 
-/** LOCKED → PAYMENT_PENDING only while the checkout has not expired. */
-export async function claimForPayment(d1: D1Database, id: string, now: number): Promise<boolean> {
-  const result = await d1
-    .prepare("UPDATE checkouts SET state = 'PAYMENT_PENDING', updated_at = ?, version = version + 1 WHERE id = ? AND state = 'LOCKED' AND expires_at > ?")
+/**
+ * LOCKED → PAYMENT_PENDING only while the checkout has not expired. Answers the row's new version
+ * (it names this payment attempt: the provider is asked about it by that name if the request dies),
+ * or null when the checkout was not LOCKED.
+ */
+export async function claimForPayment(d1: D1Database, id: string, now: number): Promise<number | null> {
+  const row = await d1
+    .prepare("UPDATE checkouts SET state = 'PAYMENT_PENDING', updated_at = ?, version = version + 1 WHERE id = ? AND state = 'LOCKED' AND expires_at > ? RETURNING version")
     .bind(now, id, now)
-    .run();
-  return result.meta.changes === 1;
+    .first<{ version: number }>();
+  return row?.version ?? null;
 }
+
+/** PAYMENT_PENDING → LOCKED for one attempt only (a newer attempt of the same checkout is left alone). */
+export function unlockAttemptStatement(d1: D1Database, id: string, version: number, now: number) {
+  return d1
+    .prepare("UPDATE checkouts SET state = 'LOCKED', updated_at = ?, version = version + 1 WHERE id = ? AND state = 'PAYMENT_PENDING' AND version = ?")
+    .bind(now, id, version);
+}
+
+/** The name of a payment attempt: the checkout and its version while PAYMENT_PENDING. */
+export const attemptKeyOf = (checkoutId: string, version: number) => `${checkoutId}.v${version}`;
 
 /** Checkouts in `states` last touched before `before`, oldest first. */
 export async function listStale(d1: D1Database, states: CheckoutState[], before: number, limit: number): Promise<CheckoutRow[]> {

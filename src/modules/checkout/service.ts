@@ -23,7 +23,7 @@ const ABANDONED_CLAIM_MS = 60_000;
 /** Holds outlive the checkout a little, so a payment taken at the last second can still commit. */
 const HOLD_GRACE_MS = 60_000;
 
-export function toCheckout(row: repo.CheckoutRow): Checkout {
+export function toCheckout(row: Omit<repo.CheckoutRow, "version">): Checkout {
   const { lines, totals, discounts } = repo.snapshotOf(row);
   return {
     id: row.id,

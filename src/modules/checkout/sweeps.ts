@@ -5,7 +5,7 @@
  */
 import { createLogger } from "../../http/logger";
 import { finalizeCheckout, settleRefundPendingCheckout } from "./finalize";
-import { checkoutIn, releaseClaimStatements } from "./discount-claims";
+import { recoverPendingPayment } from "./payment";
 import * as repo from "./repo";
 import { expireCheckout } from "./service";
 
@@ -38,18 +38,19 @@ export async function resumePaidCheckouts(env: Env, now = Date.now()) {
       logger.error("resume_failed", { checkoutId: row.id, name: errorName(err) });
     }
   }
-  let unstuck = 0;
+  const recovered = { confirmed: 0, unlocked: 0, unknown: 0 };
   for (const row of await repo.listStale(env.DB, ["PAYMENT_PENDING"], now - PENDING_TIMEOUT_MS, BATCH)) {
-    // Back to LOCKED and its discount uses given back in one transaction, only if it was still
-    // pending: a payment confirmed meanwhile keeps them. Should the provider still confirm it
-    // later, finalize claims them again (or refunds).
-    const [moved] = await env.DB.batch([
-      repo.transitionStatement(env.DB, row.id, ["PAYMENT_PENDING"], "LOCKED", now),
-      ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["LOCKED"])),
-    ]);
-    if (moved!.meta.changes === 1) unstuck += 1;
+    // The provider says what became of the attempt: paid → the order; not paid → LOCKED again
+    // with its discount uses given back in the same batch (a payment confirmed meanwhile keeps
+    // them; one confirmed later claims them again, or is refunded).
+    try {
+      recovered[await recoverPendingPayment(env, row, null, now)] += 1;
+    } catch (err) {
+      recovered.unknown += 1;
+      logger.error("recover_payment_failed", { checkoutId: row.id, name: errorName(err) });
+    }
   }
-  return { resumed, failed, unstuck };
+  return { resumed, failed, ...recovered };
 }
 
 /** Drives REFUND_PENDING checkouts: stock closed, refund tried when due, REFUNDED once the provider confirmed. */

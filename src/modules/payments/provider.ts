@@ -9,7 +9,8 @@ import { testProvider } from "./test-provider";
 
 export type ProviderName = "test" | "stripe";
 
-export type StartInput = { checkoutId: string; amount: number; currency: string; token: string | undefined };
+/** `attemptKey` names one payment attempt of the checkout: starting it twice charges at most once. */
+export type StartInput = { checkoutId: string; attemptKey: string; amount: number; currency: string; token: string | undefined };
 /**
  * A started payment either settled at once (test provider), was declined, or waits for the
  * customer to confirm it with the provider (client secret) and completes by webhook.
@@ -31,8 +32,13 @@ export type RefundResult =
 
 export interface PaymentProvider {
   readonly name: ProviderName;
-  /** Starts the payment of a checkout; idempotent per checkout. Throws when the outcome is unknown (network). */
+  /** Starts the payment of a checkout; idempotent per attempt. Throws when the outcome is unknown (network). */
   start(input: StartInput): Promise<StartResult>;
+  /**
+   * What became of an attempt whose request died before the shop recorded the answer: its
+   * current outcome, or null when the provider never saw it. Throws when the provider cannot say.
+   */
+  lookup(input: StartInput): Promise<StartResult | null>;
   /** Gives captured money back; idempotent per refundId. Throws when the outcome is unknown (network). */
   refund(input: RefundInput): Promise<RefundResult>;
   /** Checks a token's shape before anything is reserved or charged; null when acceptable. */

@@ -38,7 +38,7 @@ export function stripeProvider(config: Config): PaymentProvider {
     return { status: response.status, json };
   }
 
-  return {
+  const provider: PaymentProvider = {
     name: "stripe",
     invalidToken: (token) => (token === undefined || /^[A-Za-z0-9_]{1,255}$/.test(token) ? null : "token must be a payment method id"),
     async start(input): Promise<StartResult> {
@@ -57,6 +57,16 @@ export function stripeProvider(config: Config): PaymentProvider {
       if (json.status === "canceled") return { status: "declined", ref: json.id, reason: "canceled" };
       return { status: "requires_confirmation", ref: json.id, clientSecret: json.client_secret ?? "" };
     },
+    async lookup(input): Promise<StartResult | null> {
+      // The idempotent create answers the intent's id (as first created); its current state is a GET away.
+      const created = await provider.start(input);
+      const { status, json } = await call("GET", `/payment_intents/${encodeURIComponent(created.ref)}`, null, null);
+      if (status >= 500 || status === 429) throw new StripeUnavailableError(status);
+      if (status === 404) return null;
+      if (json.status === "succeeded") return { status: "succeeded", ref: created.ref };
+      if (json.status === "canceled") return { status: "declined", ref: created.ref, reason: "canceled" };
+      return { status: "requires_confirmation", ref: created.ref, clientSecret: json.client_secret ?? "" };
+    },
     async refund(input): Promise<RefundResult> {
       const { status, json } = input.providerRefundRef
         ? await call("GET", `/refunds/${encodeURIComponent(input.providerRefundRef)}`, null, null)
@@ -73,4 +83,5 @@ export function stripeProvider(config: Config): PaymentProvider {
       return { status: "pending", ref: json.id };
     },
   };
+  return provider;
 }

@@ -9,15 +9,15 @@ import type { PaymentProvider, RefundResult } from "./provider";
 
 export const TEST_TOKENS = ["tok_success", "tok_decline"] as const;
 
-/** A planned fault for the next call: fails before reaching the "provider", after it acted, or as a refusal. */
+/** A planned fault for the next call: fails before reaching the "provider", after it acted (the answer is lost), or as a refusal. */
 export type TestFault = "network_before" | "network_after" | "provider_error" | "rejected";
 
 export const testPaymentFaults: { start: TestFault[]; refund: TestFault[] } = { start: [], refund: [] };
 
-type Charge = { ref: string; checkoutId: string; amount: number; currency: string };
+type Charge = { ref: string; checkoutId: string; attemptKey: string; amount: number; currency: string };
 type Refund = { refundId: string; paymentRef: string; amount: number };
 const LEDGER_LIMIT = 10_000;
-export const testPaymentLedger: { charges: Charge[]; refunds: Refund[] } = { charges: [], refunds: [] };
+export const testPaymentLedger: { charges: Charge[]; refunds: Refund[]; declines: Map<string, string> } = { charges: [], refunds: [], declines: new Map() };
 
 export class TestProviderNetworkError extends Error {
   constructor() {
@@ -38,12 +38,26 @@ export const testProvider: PaymentProvider = {
   },
   async start(input) {
     const fault = testPaymentFaults.start.shift();
-    if (fault === "network_before" || fault === "network_after") throw new TestProviderNetworkError();
+    if (fault === "network_before") throw new TestProviderNetworkError();
+    // Idempotent per attempt, as a real provider is per idempotency key.
+    const known = await testProvider.lookup(input);
+    if (known) return known;
     const ref = `test_${input.checkoutId}_${randomToken(6)}`;
-    if (fault === "provider_error" || fault === "rejected") return { status: "declined", ref, reason: "processing_error" };
-    if (input.token !== "tok_success") return { status: "declined", ref, reason: "card_declined" };
-    remember(testPaymentLedger.charges, { ref, checkoutId: input.checkoutId, amount: input.amount, currency: input.currency });
+    if (fault === "provider_error" || fault === "rejected" || input.token !== "tok_success") {
+      const reason = fault ? "processing_error" : "card_declined";
+      testPaymentLedger.declines.set(input.attemptKey, reason);
+      return { status: "declined", ref, reason };
+    }
+    remember(testPaymentLedger.charges, { ref, checkoutId: input.checkoutId, attemptKey: input.attemptKey, amount: input.amount, currency: input.currency });
+    // The money moved, but the answer is lost on the way back.
+    if (fault === "network_after") throw new TestProviderNetworkError();
     return { status: "succeeded", ref };
+  },
+  async lookup(input) {
+    const charge = testPaymentLedger.charges.find((c) => c.attemptKey === input.attemptKey);
+    if (charge) return { status: "succeeded", ref: charge.ref };
+    const declined = testPaymentLedger.declines.get(input.attemptKey);
+    return declined ? { status: "declined", ref: `test_${input.attemptKey}`, reason: declined } : null;
   },
   async refund(input): Promise<RefundResult> {
     const fault = testPaymentFaults.refund.shift();

@@ -1,0 +1,571 @@
+/**
+ * The money model: seeded, model-based runs of the real Worker (its fetch handler, cron tasks and
+ * queue consumer) in workerd, where shoppers, the payment provider, webhooks, sweeps and admins act
+ * in interleavings chosen by a seeded scheduler (./scheduler.ts), with faults injected (provider network errors
+ * and refusals, a D1 batch failing at finalize, an overloaded InventoryDO, a request dying between
+ * steps). After each run the world is driven to quiescence (webhooks delivered, sweeps run, admin
+ * retries) and the invariants of docs/checkout.md are checked against the provider's own ledger.
+ */
+import { env } from "cloudflare:test";
+import fc from "fast-check";
+import { expect } from "vitest";
+import { newId } from "../../src/lib/ids";
+import { signAccessToken } from "../../src/modules/auth/tokens";
+import { deliverOutboxEmail } from "../../src/modules/notifications/service";
+import { retryRefund } from "../../src/modules/refunds/service";
+import { testPaymentFaults, testPaymentLedger } from "../../src/modules/payments/test-provider";
+import { processOrderEvent } from "../../src/queues/order-events";
+import { scheduledTasks } from "../../src/scheduled";
+import { createProduct, inventoryStub } from "../factories/commerce";
+import { createDiscount } from "../factories/pricing";
+import { FakeStripe } from "../fakes/stripe";
+import { SeededScheduler } from "./scheduler";
+import { faultyEnv, InjectedFault, RequestDied, type FaultHooks, type QueueCall } from "../faults";
+import { callWith } from "../helpers";
+
+// ── What a run is made of ────────────────────────────────────────────────────
+
+export type Fault =
+  | { kind: "none" }
+  | { kind: "die"; after: number }
+  | { kind: "dieAfterStock"; calls: number }
+  | { kind: "finalizeBatch" }
+  | { kind: "stateWriteFails" }
+  | { kind: "overloaded" }
+  | { kind: "providerNetwork"; after: boolean }
+  | { kind: "providerError" }
+  | { kind: "providerRefuses" };
+
+export type Op =
+  | { t: "journey"; c: number; v: number; qty: number; key: number; ok: boolean; confirm: boolean; code: boolean }
+  | { t: "latePayment"; c: number; other: number; v: number; code: boolean; race: boolean }
+  | { t: "add"; c: number; v: number; qty: number }
+  | { t: "setQty"; c: number; v: number; qty: number }
+  | { t: "code"; c: number }
+  | { t: "checkout"; c: number; key: number }
+  | { t: "pay"; c: number; pick: number; ok: boolean }
+  | { t: "confirm"; pick: number; ok: boolean }
+  | { t: "webhook"; pick: number }
+  | { t: "sweep"; task: number; ahead: number }
+  | { t: "clock"; ahead: number }
+  | { t: "cancel"; c: number; pick: number }
+  | { t: "refund"; pick: number; restock: boolean }
+  | { t: "adjust"; v: number; delta: number; key: number }
+  | { t: "set"; v: number; onHand: number; key: number }
+  | { t: "orderEvents" };
+
+export type Step = { op: Op; fault: Fault }[];
+export type Scenario = { mode: "test" | "stripe"; stock: number[]; codeLimit: number; steps: Step[]; schedule: number[] };
+
+const CUSTOMERS = 3;
+const VARIANTS = 2;
+const AHEAD_MS = [0, 6 * 60_000, 20 * 60_000, 3 * 3600_000];
+
+const customer = fc.nat(CUSTOMERS - 1);
+const variant = fc.nat(VARIANTS - 1);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  // A whole purchase (each request of it interleaved with everything else): add, lock, pay, and
+  // with a Stripe-like provider the customer confirming in the browser.
+  { weight: 10, arbitrary: fc.record({ t: fc.constant("journey" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }), key: fc.nat(2), ok: fc.nat(4).map((n) => n > 0), confirm: fc.boolean(), code: fc.nat(2).map((n) => n === 0) }) },
+  // The race behind most lost money: a payment confirmed after its checkout lapsed and its stock went to someone else.
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("latePayment" as const), c: customer, other: customer, v: variant, code: fc.boolean(), race: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("add" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("setQty" as const), c: customer, v: variant, qty: fc.integer({ min: 0, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("code" as const), c: customer }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("checkout" as const), c: customer, key: fc.nat(2) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("pay" as const), c: customer, pick: fc.nat(2), ok: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("confirm" as const), pick: fc.nat(3), ok: fc.nat(3).map((n) => n > 0) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("webhook" as const), pick: fc.nat(7) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("sweep" as const), task: fc.nat(scheduledTasks.length - 1), ahead: fc.nat(AHEAD_MS.length - 1) }) },
+  // Time passes for checkouts: pending payments come unstuck, lapsed ones expire and free their stock.
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("clock" as const), ahead: fc.integer({ min: 1, max: AHEAD_MS.length - 1 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("cancel" as const), c: customer, pick: fc.nat(1) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("refund" as const), pick: fc.nat(3), restock: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("adjust" as const), v: variant, delta: fc.integer({ min: -2, max: 3 }).filter((d) => d !== 0), key: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("set" as const), v: variant, onHand: fc.nat(4), key: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.constant({ t: "orderEvents" as const }) },
+);
+const faultArb: fc.Arbitrary<Fault> = fc.oneof(
+  { weight: 20, arbitrary: fc.constant({ kind: "none" as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("die" as const), after: fc.integer({ min: 1, max: 10 }) }) },
+  // Dies right after talking to the stock objects: holds taken (or sold), the D1 write after them never made.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("dieAfterStock" as const), calls: fc.integer({ min: 1, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "finalizeBatch" as const }) },
+  // One conditional state write fails (D1 unavailable for a moment); the request's own clean-up runs.
+  { weight: 1, arbitrary: fc.constant({ kind: "stateWriteFails" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "overloaded" as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("providerNetwork" as const), after: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "providerError" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "providerRefuses" as const }) },
+);
+export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
+  // The Stripe-like flow has more to get wrong (webhooks late, duplicated, out of order): two runs in three.
+  mode: fc.nat(2).map((n) => (n === 0 ? ("test" as const) : ("stripe" as const))),
+  // Scarce stock: shoppers contend for it, and a lapsed checkout's unit is soon someone else's.
+  stock: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: VARIANTS, maxLength: VARIANTS }),
+  codeLimit: fc.integer({ min: 1, max: 2 }),
+  steps: fc.array(fc.array(fc.record({ op: opArb, fault: faultArb }), { minLength: 1, maxLength: 3 }), { minLength: 8, maxLength: 20 }),
+  /** One scheduler seed per step: which operation runs, and where it is preempted. */
+  schedule: fc.array(fc.integer(), { minLength: 20, maxLength: 20 }),
+});
+
+// ── The world of one run ─────────────────────────────────────────────────────
+
+type Shopper = { id: string; token: string; checkouts: string[]; codeEntered: boolean };
+type AdminOp = { variantId: string; key: string; path: string; method: "POST" | "PUT"; body: unknown; settled: boolean };
+
+class World {
+  shoppers: Shopper[] = [];
+  adminToken = "";
+  variants: { id: string; initial: number }[] = [];
+  discount!: { id: string; code: string };
+  readonly stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+  readonly inbox: string[] = [];
+  readonly delivered = new Set<number>();
+  readonly queued: QueueCall[] = [];
+  readonly adminOps = new Map<string, AdminOp>();
+  readonly log: string[] = [];
+  inFlight = 0;
+  scheduler: SeededScheduler | null = null;
+  private keys = 100;
+  /** An Idempotency-Key no earlier checkout of the run used. */
+  freshKey() {
+    this.keys += 1;
+    return this.keys;
+  }
+  readonly runId = crypto.randomUUID().slice(0, 8);
+
+  constructor(readonly scenario: Scenario) {}
+
+  /** The Worker's configuration in this run: the provider, rate limits off (one address plays every role). */
+  baseEnv(): Env {
+    const vars = this.scenario.mode === "stripe" ? { PAYMENT_PROVIDER: "stripe", PAYMENT_API_KEY: "sk_test_model" } : { PAYMENT_PROVIDER: "test" };
+    return { ...env, ...vars, RATE_LIMIT_ENABLED: "false" } as Env;
+  }
+
+  async setup() {
+    const now = Date.now();
+    const secret = env.JWT_SECRET;
+    for (let i = 0; i < CUSTOMERS; i++) {
+      const id = newId("usr", now);
+      await env.DB.prepare("INSERT INTO users (id, email, password_hash, name, role, marketing_opt_in, created_at, updated_at) VALUES (?, ?, 'x', 'Model Shopper', 'CUSTOMER', 0, ?, ?)")
+        .bind(id, `model-${this.runId}-${i}@example.test`, now, now)
+        .run();
+      this.shoppers.push({ id, token: await signAccessToken(secret, { userId: id, role: "CUSTOMER" }, 3600), checkouts: [], codeEntered: false });
+    }
+    const adminId = newId("usr", now);
+    await env.DB.prepare("INSERT INTO users (id, email, password_hash, name, role, marketing_opt_in, created_at, updated_at) VALUES (?, ?, 'x', 'Model Admin', 'ADMIN', 0, ?, ?)")
+      .bind(adminId, `model-admin-${this.runId}@example.test`, now, now)
+      .run();
+    this.adminToken = await signAccessToken(secret, { userId: adminId, role: "ADMIN" }, 3600);
+    const { variants } = await createProduct({ variants: this.scenario.stock.map((stock, i) => ({ price: 1000 + i * 250, stock })) });
+    this.variants = variants.map((v, i) => ({ id: v.id, initial: this.scenario.stock[i]! }));
+    const discount = await createDiscount({ kind: "cart_fixed", value: 300, usageLimit: this.scenario.codeLimit });
+    this.discount = { id: discount.id, code: discount.code! };
+  }
+
+  /** An env for one operation: its own faults, its I/O parked at the scheduler, its queue messages kept. */
+  opEnv(s: SeededScheduler | null, fault: Fault, label: string) {
+    let stockCalls = 0;
+    let stateWriteFailed = false;
+    const thread = s?.thread(label);
+    const park = async (what: string, isWrite = true) => {
+      if (s && thread) await s.park(thread, what, isWrite);
+      if (fault.kind === "dieAfterStock" && stockCalls >= fault.calls) throw new RequestDied();
+    };
+    const hooks: FaultHooks = {
+      captureQueues: true,
+      track: { start: () => (this.inFlight += 1), end: () => (this.inFlight -= 1) },
+      queue: (call) => void this.queued.push(call),
+      dieAfter: fault.kind === "die" ? fault.after : null,
+      d1: async (call) => {
+        await park(`d1 ${call.kind} ${call.sql[0]!.slice(0, 40)}`, call.kind === "batch" || call.kind === "run");
+        if (fault.kind === "finalizeBatch" && call.kind === "batch" && call.sql.some((q) => q.startsWith("INSERT INTO orders"))) {
+          throw new InjectedFault("D1 batch failed at finalize");
+        }
+        if (fault.kind === "stateWriteFails" && !stateWriteFailed && call.kind === "run" && call.sql[0]!.startsWith("UPDATE checkouts SET state")) {
+          stateWriteFailed = true;
+          throw new InjectedFault("D1 write failed");
+        }
+      },
+      stock: async (call) => {
+        await park(`stock ${call.method}`);
+        stockCalls += 1;
+        if (fault.kind === "overloaded") throw Object.assign(new Error("Durable Object is overloaded"), { overloaded: true });
+      },
+    };
+    return faultyEnv(this.baseEnv(), hooks);
+  }
+
+  /** Provider faults apply to the provider's next calls while the step runs. */
+  armProvider(fault: Fault) {
+    if (this.scenario.mode === "stripe") {
+      const f = fault.kind === "providerNetwork" ? (fault.after ? "network_after" : "network_before") : fault.kind === "providerError" ? "http_500" : fault.kind === "providerRefuses" ? "http_400" : null;
+      if (f) {
+        this.stripe.faults.refunds.push(f);
+        if (f !== "http_400") this.stripe.faults.intents.push(f === "network_after" ? "network_before" : f);
+      }
+    } else {
+      const f = fault.kind === "providerNetwork" ? (fault.after ? "network_after" : "network_before") : fault.kind === "providerError" ? "provider_error" : fault.kind === "providerRefuses" ? "rejected" : null;
+      if (f) {
+        testPaymentFaults.refund.push(f);
+        testPaymentFaults.start.push(f === "rejected" ? "provider_error" : "network_before");
+      }
+    }
+  }
+
+  disarmProvider() {
+    this.stripe.faults.refunds.length = 0;
+    this.stripe.faults.intents.length = 0;
+    testPaymentFaults.start.length = 0;
+    testPaymentFaults.refund.length = 0;
+  }
+
+  async orderIdsOf(shopper: Shopper): Promise<string[]> {
+    const { results } = await env.DB.prepare("SELECT id FROM orders WHERE customer_id = ? ORDER BY created_at DESC").bind(shopper.id).all<{ id: string }>();
+    return results.map((r) => r.id);
+  }
+
+  async allOrderIds(): Promise<string[]> {
+    const ids = this.shoppers.map((s) => s.id);
+    const { results } = await env.DB.prepare(`SELECT id FROM orders WHERE customer_id IN (${ids.map(() => "?").join(",")}) ORDER BY id`).bind(...ids).all<{ id: string }>();
+    return results.map((r) => r.id);
+  }
+
+  /** Runs one operation of a step; anything it throws is what a client would have seen as a failed request. */
+  async run(op: Op, e: Env, label: string = op.t, now = Date.now()): Promise<string> {
+    const shopper = "c" in op ? this.shoppers[op.c]! : null;
+    const token = shopper?.token;
+    switch (op.t) {
+      case "journey": {
+        // The step's fault hits the checkout and the payment; adding to the cart goes through.
+        const clean = this.opEnv(this.scheduler, { kind: "none" }, `${label} add`);
+        // A new purchase: the cart holds just this (what an earlier attempt left is taken out).
+        const cart = await callWith(clean, "GET", "/api/v1/store/cart", { token });
+        for (const item of cart.json?.items ?? []) await callWith(clean, "DELETE", `/api/v1/store/cart/items/${item.id}`, { token });
+        const steps = [await this.run({ t: "add", c: op.c, v: op.v, qty: op.qty }, clean)];
+        if (op.code) steps.push(await this.run({ t: "code", c: op.c }, clean));
+        steps.push(await this.run({ t: "checkout", c: op.c, key: op.key }, e));
+        if (/→ 5\d\d/.test(steps.at(-1)!)) {
+          // A client whose request died retries with the same Idempotency-Key — after the
+          // shopper added one more unit meanwhile, the case where holds must follow the cart.
+          const retry = this.opEnv(this.scheduler, { kind: "none" }, `${label} retry`);
+          steps.push(await this.run({ t: "add", c: op.c, v: op.v, qty: 1 }, retry));
+          steps.push(await this.run({ t: "checkout", c: op.c, key: op.key }, retry));
+        }
+        if (!steps.at(-1)!.includes(" 201 ")) return steps.join("; ");
+        steps.push(await this.run({ t: "pay", c: op.c, pick: 0, ok: op.ok }, e));
+        if (/→ 5\d\d/.test(steps.at(-1)!)) steps.push(await this.run({ t: "pay", c: op.c, pick: 0, ok: op.ok }, this.opEnv(this.scheduler, { kind: "none" }, `${label} pay again`)));
+        if (this.scenario.mode === "stripe" && op.confirm) steps.push(await this.run({ t: "confirm", pick: 0, ok: op.ok }, e));
+        return steps.join("; ");
+      }
+      case "latePayment": {
+        // A pays (the customer does not confirm yet) and comes unstuck; then, all at once, time
+        // runs out on A's checkout, the customer confirms and the webhook lands, and B wants the
+        // same unit — the interleavings behind lost money and doubly used codes.
+        const clean = (what: string) => this.opEnv(this.scheduler, { kind: "none" }, `${label} ${what}`);
+        const other = (op.c + 1 + (op.other % (CUSTOMERS - 1))) % CUSTOMERS;
+        const steps = [await this.run({ t: "journey", c: op.c, v: op.v, qty: 1, key: this.freshKey(), ok: true, confirm: false, code: op.code }, clean("A"), label)];
+        const intent = [...this.stripe.intents.values()].at(-1);
+        steps.push(await this.run({ t: "clock", ahead: 1 }, clean("unstick"), label));
+        const parts: (() => Promise<string>)[] = [
+          () => this.run({ t: "clock", ahead: 2 }, clean("expiry"), label),
+          () => this.run({ t: "journey", c: other, v: op.v, qty: 1, key: this.freshKey(), ok: true, confirm: false, code: op.code }, clean("B"), label),
+        ];
+        if (this.scenario.mode === "stripe" && intent && intent.status !== "succeeded") {
+          parts.push(() => {
+            this.inbox.push(this.stripe.confirm(intent.id));
+            return this.run({ t: "webhook", pick: 0 }, e, label);
+          });
+        }
+        // All at once (the scheduler picks the interleaving), or one after the other: A's checkout
+        // lapses, B takes the unit, and only then does A's payment land.
+        if (op.race) steps.push((await Promise.all(parts.map((part) => part()))).join(" & "));
+        else for (const part of parts) steps.push(await part());
+        return steps.join(" | ");
+      }
+      case "add": {
+        const res = await callWith(e, "POST", "/api/v1/store/cart/items", { token, body: { variantId: this.variants[op.v]!.id, quantity: op.qty } });
+        return `add → ${res.status}`;
+      }
+      case "setQty": {
+        const cart = await callWith(e, "GET", "/api/v1/store/cart", { token });
+        const item = cart.json?.items?.find((i: { variantId: string }) => i.variantId === this.variants[op.v]!.id);
+        if (!item) return "setQty → no item";
+        const res = op.qty === 0
+          ? await callWith(e, "DELETE", `/api/v1/store/cart/items/${item.id}`, { token })
+          : await callWith(e, "PATCH", `/api/v1/store/cart/items/${item.id}`, { token, body: { quantity: op.qty } });
+        return `setQty → ${res.status}`;
+      }
+      case "code": {
+        const res = await callWith(e, "POST", "/api/v1/store/cart/discounts", { token, body: { code: this.discount.code } });
+        return `code → ${res.status}`;
+      }
+      case "checkout": {
+        const res = await callWith(e, "POST", "/api/v1/store/checkouts", { token, headers: { "Idempotency-Key": `model-${this.runId}-${op.c}-${op.key}` } });
+        if (res.status === 201 && !shopper!.checkouts.includes(res.json.id)) shopper!.checkouts.unshift(res.json.id);
+        return `checkout → ${res.status}${res.json?.id ? ` ${res.json.id}` : ""}`;
+      }
+      case "pay": {
+        const checkoutId = shopper!.checkouts[Math.min(op.pick, shopper!.checkouts.length - 1)];
+        if (!checkoutId) return "pay → no checkout";
+        const body = this.scenario.mode === "test" ? { token: op.ok ? "tok_success" : "tok_decline" } : {};
+        const res = await callWith(e, "POST", `/api/v1/store/checkouts/${checkoutId}/payment`, { token, body });
+        return `pay ${checkoutId} → ${res.status} ${res.json?.state ?? res.json?.error?.code ?? ""}`;
+      }
+      case "confirm": {
+        // The newest intents are the likeliest to be confirmed, as customers do right after paying.
+        const intents = [...this.stripe.intents.values()].reverse();
+        const intent = intents[op.pick % Math.max(1, intents.length)];
+        if (!intent || intent.status === "succeeded") return "confirm → nothing";
+        this.inbox.push(op.ok ? this.stripe.confirm(intent.id) : this.stripe.decline(intent.id));
+        return `confirm ${intent.id} ${op.ok ? "paid" : "declined"}`;
+      }
+      case "webhook": {
+        if (this.inbox.length === 0) return "webhook → none";
+        // Mostly the newest events, sometimes an old one again (duplicates, out of order).
+        const index = this.inbox.length - 1 - (op.pick % this.inbox.length);
+        const res = await callWith(e, "POST", "/api/v1/webhooks/payments", await this.stripe.signed(this.inbox[index]!));
+        if (res.status === 200) this.delivered.add(index);
+        return `webhook #${index} → ${res.status}`;
+      }
+      case "sweep": {
+        const task = scheduledTasks[op.task]!;
+        await task.run(e, now + AHEAD_MS[op.ahead]!);
+        return `sweep ${task.name} +${AHEAD_MS[op.ahead]! / 60_000}min`;
+      }
+      case "cancel": {
+        const orderId = (await this.orderIdsOf(shopper!))[op.pick];
+        if (!orderId) return "cancel → no order";
+        const res = await callWith(e, "POST", `/api/v1/store/orders/${orderId}/cancel`, { token });
+        return `cancel ${orderId} → ${res.status}`;
+      }
+      case "refund": {
+        const orderId = (await this.allOrderIds())[op.pick];
+        if (!orderId) return "refund → no order";
+        const res = await callWith(e, "POST", `/api/v1/admin/orders/${orderId}/refund`, { token: this.adminToken, body: { restock: op.restock } });
+        return `refund ${orderId} → ${res.status}`;
+      }
+      case "adjust":
+      case "set": {
+        const variantId = this.variants[op.v]!.id;
+        const key = `model-${this.runId}-${op.t}-${op.v}-${op.key}`;
+        // A key is used with one body only, as a careful client would.
+        const known = this.adminOps.get(key);
+        const adminOp: AdminOp = known ?? (op.t === "adjust"
+          ? { variantId, key, method: "POST", path: `/api/v1/admin/inventory/${variantId}/adjust`, body: { delta: op.delta, reason: "model" }, settled: false }
+          : { variantId, key, method: "PUT", path: `/api/v1/admin/inventory/${variantId}`, body: { onHand: op.onHand }, settled: false });
+        this.adminOps.set(key, adminOp);
+        return this.sendAdminOp(e, adminOp);
+      }
+      case "clock": {
+        const at = now + AHEAD_MS[op.ahead]!;
+        for (const name of ["resume_paid_checkouts", "expire_abandoned_checkouts"]) await scheduledTasks.find((t) => t.name === name)!.run(e, at);
+        return `clock +${AHEAD_MS[op.ahead]! / 60_000}min`;
+      }
+      case "orderEvents": {
+        const messages = this.queued.filter((m) => m.queue === "order-events");
+        for (const m of messages) await processOrderEvent(e, m.body);
+        return `order events × ${messages.length}`;
+      }
+    }
+  }
+
+  async sendAdminOp(e: Env, op: AdminOp) {
+    const res = await callWith(e, op.method, op.path, { token: this.adminToken, headers: { "Idempotency-Key": op.key }, body: op.body });
+    if (res.status === 200 || res.status === 409) op.settled = true;
+    return `${op.method} ${op.path.split("/").pop()} ${JSON.stringify(op.body)} → ${res.status}`;
+  }
+}
+
+// ── Running a scenario ───────────────────────────────────────────────────────
+
+/** Lets every released operation run until it parks at the scheduler again (or ends). */
+async function settleIo(world: World) {
+  for (let quiet = 0; quiet < 3; ) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    quiet = world.inFlight === 0 ? quiet + 1 : 0;
+  }
+}
+
+async function runSteps(world: World) {
+  for (const [i, step] of world.scenario.steps.entries()) {
+    const s = new SeededScheduler(world.scenario.schedule[i % world.scenario.schedule.length]!);
+    world.scheduler = s;
+    for (const { fault } of step) world.armProvider(fault);
+    const running = step.map(({ op, fault }, j) => {
+      const label = `${i}.${j} ${op.t}`;
+      return world.run(op, world.opEnv(s, fault, label), label).then(
+        (what) => world.log.push(`${label} [${fault.kind}] ${what}`),
+        (err: unknown) => world.log.push(`${label} [${fault.kind}] threw ${err instanceof Error ? err.name : String(err)}`),
+      );
+    });
+    await s.run(Promise.all(running), () => settleIo(world));
+    world.disarmProvider();
+  }
+}
+
+/** No more faults; the provider delivers every webhook, admins retry what died, sweeps run until nothing is left to do. */
+async function quiesce(world: World) {
+  world.disarmProvider();
+  const e = world.opEnv(null, { kind: "none" }, "quiesce");
+  world.scheduler = null;
+  for (const [index, body] of world.inbox.entries()) {
+    if (world.delivered.has(index)) continue;
+    const res = await callWith(e, "POST", "/api/v1/webhooks/payments", await world.stripe.signed(body));
+    expect(res.status, `webhook #${index} at quiescence`).toBe(200);
+  }
+  for (const op of world.adminOps.values()) if (!op.settled) await world.sendAdminOp(e, op);
+  const base = Date.now();
+  for (let round = 1; round <= 4; round++) {
+    for (const task of scheduledTasks) await task.run(e, base + round * 24 * 3600_000);
+    if (round === 3) {
+      const ids = await runRefundIds(world, "needs_attention");
+      for (const id of ids) await retryRefund(e, id, base + round * 24 * 3600_000);
+    }
+  }
+  for (const m of world.queued.filter((q) => q.queue === "order-events")) await processOrderEvent(e, m.body);
+  for (const orderId of await world.allOrderIds()) {
+    const row = await env.DB.prepare("SELECT id FROM email_outbox WHERE dedupe_key = ?").bind(`order_confirmation:${orderId}`).first<{ id: string }>();
+    if (row) await deliverOutboxEmail(e, row.id);
+  }
+}
+
+async function runRefundIds(world: World, status: string) {
+  const ids = world.shoppers.map((s) => s.id);
+  const { results } = await env.DB.prepare(
+    `SELECT r.id FROM refunds r JOIN checkouts c ON c.id = r.checkout_id WHERE r.status = ? AND c.customer_id IN (${ids.map(() => "?").join(",")})`,
+  ).bind(status, ...ids).all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+// ── The invariants ───────────────────────────────────────────────────────────
+
+type PaymentFacts = { id: string; checkout_id: string; provider_ref: string; amount: number; status: string; order_id: string | null };
+
+async function checkInvariants(world: World) {
+  const customerIds = world.shoppers.map((s) => s.id);
+  const marks = customerIds.map(() => "?").join(",");
+  const all = async <T>(sql: string, ...args: unknown[]) => (await env.DB.prepare(sql).bind(...args).all<T>()).results;
+  const checkouts = await all<{ id: string; state: string; payment_id: string | null; order_id: string | null }>(`SELECT id, state, payment_id, order_id FROM checkouts WHERE customer_id IN (${marks})`, ...customerIds);
+  const checkoutIds = new Set(checkouts.map((c) => c.id));
+  const orders = await all<{ id: string; checkout_id: string; status: string; total: number; restock_on_settle: number; settled_at: number | null }>(
+    `SELECT id, checkout_id, status, total, restock_on_settle, settled_at FROM orders WHERE customer_id IN (${marks})`,
+    ...customerIds,
+  );
+  const payments = (await all<PaymentFacts>("SELECT id, checkout_id, provider_ref, amount, status, order_id FROM payments WHERE provider = ?", world.scenario.mode)).filter((p) => checkoutIds.has(p.checkout_id));
+  const refunds = await all<{ payment_id: string; status: string; amount: number }>(`SELECT r.payment_id, r.status, r.amount FROM refunds r JOIN checkouts c ON c.id = r.checkout_id WHERE c.customer_id IN (${marks})`, ...customerIds);
+
+  // Every checkout ended: no money or stock is left in flight.
+  for (const c of checkouts) expect(["COMPLETED", "EXPIRED", "FAILED", "REFUNDED"], `checkout ${c.id} ended`).toContain(c.state);
+
+  // The provider's truth: what it charged and what it gave back.
+  const charges = world.scenario.mode === "stripe"
+    ? [...world.stripe.intents.values()].filter((i) => i.status === "succeeded").map((i) => ({ ref: i.id, amount: i.amount, refunded: world.stripe.refundedOf(i.id), refunds: [...world.stripe.refunds.values()].filter((r) => r.paymentIntent === i.id && r.status === "succeeded").length }))
+    : testPaymentLedger.charges.filter((c) => checkoutIds.has(c.checkoutId)).map((c) => {
+        const mine = testPaymentLedger.refunds.filter((r) => r.paymentRef === c.ref);
+        return { ref: c.ref, amount: c.amount, refunded: mine.reduce((sum, r) => sum + r.amount, 0), refunds: mine.length };
+      });
+
+  const ordersById = new Map(orders.map((o) => [o.id, o]));
+  for (const charge of charges) {
+    const payment = payments.find((p) => p.provider_ref === charge.ref);
+    expect(payment, `the shop recorded charge ${charge.ref}`).toBeDefined();
+    const order = payment!.order_id ? ordersById.get(payment!.order_id) : undefined;
+    const kept = order && order.status !== "cancelled" && order.status !== "refunded";
+    if (kept) {
+      expect(charge.refunded, `charge ${charge.ref} pays for order ${order.id}: nothing refunded`).toBe(0);
+      expect(payment!.status).toBe("succeeded");
+    } else {
+      expect(charge.refunded, `charge ${charge.ref} has no order it pays for: refunded in full`).toBe(charge.amount);
+      expect(charge.refunds, `charge ${charge.ref}: one refund`).toBe(charge.amount > 0 ? 1 : 0);
+      expect(payment!.status).toBe(charge.amount > 0 ? "refunded" : "succeeded");
+      expect(refunds.filter((r) => r.payment_id === payment!.id && r.status === "succeeded")).toHaveLength(charge.amount > 0 ? 1 : 0);
+    }
+  }
+  // No order without a succeeded charge of its amount; cancelled and refunded orders are settled.
+  for (const order of orders) {
+    const payment = payments.find((p) => p.order_id === order.id);
+    expect(payment, `order ${order.id} has a payment`).toBeDefined();
+    const charge = charges.find((c) => c.ref === payment!.provider_ref);
+    expect(charge, `order ${order.id} was charged at the provider`).toBeDefined();
+    expect(charge!.amount).toBe(order.total);
+    if (order.status === "cancelled" || order.status === "refunded") expect(order.settled_at, `order ${order.id} settled`).not.toBeNull();
+  }
+  // Every charge the shop knows of exists at the provider.
+  for (const p of payments.filter((p) => p.status === "succeeded" || p.status === "refunded")) {
+    expect(charges.some((c) => c.ref === p.provider_ref), `payment ${p.id} is a real charge`).toBe(true);
+  }
+
+  // Stock: conserved, never oversold; reserved is exactly the live holds.
+  for (const v of world.variants) {
+    const stub = inventoryStub(v.id);
+    const level = await stub.snapshot(v.id);
+    const holds = await runInObject(v.id);
+    expect(level.reserved, `variant ${v.id}: reserved = live holds`).toBe(holds.filter((h) => h.status === "held").reduce((s, h) => s + h.qty, 0));
+    expect(level.onHand).toBeGreaterThanOrEqual(level.reserved);
+    const adjusted = (await all<{ d: number | null }>("SELECT SUM(delta) AS d FROM inventory_adjustments WHERE variant_id = ?", v.id))[0]!.d ?? 0;
+    const lines = await all<{ quantity: number; status: string; restock: number }>(
+      `SELECT i.quantity, o.status, o.restock_on_settle AS restock FROM order_items i JOIN orders o ON o.id = i.order_id WHERE i.variant_id = ? AND o.customer_id IN (${marks})`,
+      v.id,
+      ...customerIds,
+    );
+    const out = lines.filter((l) => !((l.status === "cancelled" || l.status === "refunded") && l.restock)).reduce((s, l) => s + l.quantity, 0);
+    expect(level.onHand, `variant ${v.id}: on hand = initial ${v.initial} + adjustments ${adjusted} − units out ${out}`).toBe(v.initial + adjusted - out);
+  }
+
+  // The code: uses counted = orders keeping it ≤ its limit; claims and redemptions agree.
+  const usage = (await all<{ usage_count: number }>("SELECT usage_count FROM discounts WHERE id = ?", world.discount.id))[0]!.usage_count;
+  const keeping = (await all<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM discount_redemptions r JOIN orders o ON o.id = r.order_id WHERE r.discount_id = ? AND r.reversed_at IS NULL AND o.status NOT IN ('cancelled', 'refunded')`,
+    world.discount.id,
+  ))[0]!.n;
+  const claims = (await all<{ n: number }>("SELECT COUNT(*) AS n FROM discount_claims WHERE discount_id = ?", world.discount.id))[0]!.n;
+  expect(usage, "uses counted = orders keeping the code").toBe(keeping);
+  expect(claims, "claims held = orders keeping the code").toBe(keeping);
+  expect(keeping).toBeLessThanOrEqual(world.scenario.codeLimit);
+
+  // Every order has one confirmation email, sent or dead.
+  for (const order of orders) {
+    const emails = await all<{ status: string }>("SELECT status FROM email_outbox WHERE dedupe_key = ?", `order_confirmation:${order.id}`);
+    expect(emails, `order ${order.id}: one confirmation email`).toHaveLength(1);
+    expect(["sent", "dead"]).toContain(emails[0]!.status);
+  }
+}
+
+async function runInObject(variantId: string) {
+  const { runInDurableObject } = await import("cloudflare:test");
+  return runInDurableObject(inventoryStub(variantId), (_o, state) =>
+    state.storage.sql.exec<{ qty: number; status: string }>("SELECT qty, status FROM holds").toArray(),
+  );
+}
+
+/** What a run amounted to, for `--verbose`: how many orders, refunds and checkouts of each state. */
+async function summary(world: World) {
+  const ids = world.shoppers.map((s) => s.id);
+  const marks = ids.map(() => "?").join(",");
+  const states = await env.DB.prepare(`SELECT state, COUNT(*) AS n FROM checkouts WHERE customer_id IN (${marks}) GROUP BY state`).bind(...ids).all();
+  const orders = await env.DB.prepare(`SELECT status, COUNT(*) AS n FROM orders WHERE customer_id IN (${marks}) GROUP BY status`).bind(...ids).all();
+  const refunds = await env.DB.prepare(`SELECT r.reason, r.status, COUNT(*) AS n FROM refunds r JOIN checkouts c ON c.id = r.checkout_id WHERE c.customer_id IN (${marks}) GROUP BY r.reason, r.status`).bind(...ids).all();
+  return { mode: world.scenario.mode, checkouts: states.results, orders: orders.results, refunds: refunds.results };
+}
+
+/** One seeded run: set up, interleave the steps under the scheduler, quiesce, check. */
+export async function runScenario(scenario: Scenario): Promise<void> {
+  const world = new World(scenario);
+  const spy = world.stripe.install();
+  try {
+    await world.setup();
+    await runSteps(world);
+    await quiesce(world);
+    await checkInvariants(world);
+    if (env.MODEL_VERBOSE === "true") console.log(JSON.stringify(await summary(world)) + "\n  " + world.log.join("\n  "));
+  } catch (err) {
+    const report = [`mode=${scenario.mode} stock=${scenario.stock} codeLimit=${scenario.codeLimit}`, ...world.log].join("\n  ");
+    if (err instanceof Error) err.message = `${err.message}\n  run log:\n  ${report}`;
+    throw err;
+  } finally {
+    spy.mockRestore();
+    world.disarmProvider();
+  }
+}
