@@ -9,12 +9,13 @@ import { expireAbandonedCheckouts } from "../../src/modules/checkout/sweeps";
 import { createCheckout, expireCheckout } from "../../src/modules/checkout/service";
 import * as checkoutRepo from "../../src/modules/checkout/repo";
 import { outboundBreakers } from "../../src/modules/outbound/breakers";
+import * as testProviderModule from "../../src/modules/payments/test-provider";
 import { testPaymentFaults, testPaymentLedger } from "../../src/modules/payments/test-provider";
 import { runScheduled } from "../../src/scheduled";
 import { FakeStripe } from "../fakes/stripe";
 import { addToCart, clearInventoryAlarms, createVariant, inventoryStub, pay, placeOrder, startCheckout } from "../factories/commerce";
 import { createDiscount, enterCode } from "../factories/pricing";
-import { faultyEnv, InjectedFault, latch } from "../faults";
+import { faultyEnv, InjectedFault, latch, RequestDied as RequestDiedHere } from "../faults";
 import { call, callWith, createAdmin, expectErrorEnvelope, registerCustomer } from "../helpers";
 
 const HOUR = 3600_000;
@@ -335,6 +336,53 @@ describe("item 5: a sweep racing a payment never gives back a use an order holds
     expect(stripe.capturedNet(intentId)).toBe(0);
     expect(await one("SELECT usage_count FROM discounts WHERE id = ?", code.id)).toEqual({ usage_count: 1 });
     expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM discount_redemptions WHERE discount_id = ?", code.id)).toEqual({ n: 1 });
+  });
+});
+
+describe("found by the money model: a charge whose answer was lost", () => {
+  it("model finding: the request dies right after the provider charged; the sweep asks the provider and makes the order (no lost money)", async () => {
+    const { shopper, v, checkout } = await lockedCheckout(3, 1, 900);
+    // Dies at the first write after the charge: the provider has the money, the shop has no record.
+    let charged = false;
+    const dying = faultyEnv(env, {
+      d1: ({ kind }) => {
+        if (charged && kind === "batch") throw new RequestDiedHere();
+      },
+    });
+    const spy = vi.spyOn(testProviderModule.testProvider, "start");
+    spy.mockImplementation(async (input) => {
+      spy.mockRestore();
+      const result = await testProviderModule.testProvider.start(input);
+      charged = true;
+      return result;
+    });
+    const res = await callWith(dying, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(res.status).toBe(500);
+    expect(await checkoutState(checkout.id)).toBe("PAYMENT_PENDING");
+    const charge = testPaymentLedger.charges.find((c) => c.checkoutId === checkout.id);
+    expect(charge).toBeDefined();
+    // The shopper retrying at once is told the payment is in progress; the sweep resolves it.
+    expect((await pay(shopper.token, checkout.id)).status).toBe(409);
+    await runCron(10 * 60_000);
+    const after = await call("GET", `/api/v1/store/checkouts/${checkout.id}`, { token: shopper.token });
+    expect(after.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    expect(await one("SELECT provider_ref, status FROM payments WHERE checkout_id = ?", checkout.id)).toEqual({ provider_ref: charge!.ref, status: "succeeded" });
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+
+  it("model finding: an attempt the provider never saw is unlocked by the sweep, and the shopper pays again", async () => {
+    const { shopper, checkout } = await lockedCheckout(3, 1);
+    // The request dies on its way to the provider: nothing charged, nothing recorded, and it never unlocked.
+    const dying = faultyEnv(env);
+    vi.spyOn(testProviderModule.testProvider, "start").mockImplementationOnce(async () => {
+      dying.faults.dieAfter = dying.calls;
+      throw new RequestDiedHere();
+    });
+    expect((await callWith(dying, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } })).status).toBe(500);
+    expect(await checkoutState(checkout.id)).toBe("PAYMENT_PENDING");
+    await runCron(10 * 60_000);
+    expect(await checkoutState(checkout.id)).toBe("LOCKED");
+    expect((await pay(shopper.token, checkout.id)).json.state).toBe("COMPLETED");
   });
 });
 
