@@ -18,15 +18,15 @@ export const REQUEST_COLUMNS = {
 
 export const EVENT_COLUMNS = {
   blob1: "kind = 'event'",
-  blob2: "event type (order_placed, checkout_failed, rate_limited, email_dead_lettered)",
-  blob3: "detail: currency for order_placed, reason for checkout_failed, policy for rate_limited",
+  blob2: "event type (order_placed, checkout_failed, rate_limited, email_dead_lettered, message_dead_lettered)",
+  blob3: "detail: currency for order_placed, reason for checkout_failed and email_dead_lettered, policy for rate_limited, queue for message_dead_lettered",
   blob4: "subject id (order id, outbox id) — never personal data",
   double1: "value in minor units (order_placed) or 0",
   double2: "count (always 1)",
   index1: "event type",
 } as const;
 
-export type BusinessEventType = "order_placed" | "checkout_failed" | "rate_limited" | "email_dead_lettered";
+export type BusinessEventType = "order_placed" | "checkout_failed" | "rate_limited" | "email_dead_lettered" | "message_dead_lettered";
 
 type Dataset = Pick<AnalyticsEngineDataset, "writeDataPoint"> | undefined;
 
