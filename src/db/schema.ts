@@ -590,7 +590,12 @@ export const deadLetters = sqliteTable(
     createdAt: integer("created_at").notNull(),
     replayedAt: integer("replayed_at"),
   },
-  (t) => [uniqueIndex("dead_letters_message_uq").on(t.queue, t.messageId), index("dead_letters_created_idx").on(t.createdAt, t.id)],
+  (t) => [
+    uniqueIndex("dead_letters_message_uq").on(t.queue, t.messageId),
+    // The admin list, newest first: all queues, or one.
+    index("dead_letters_created_idx").on(t.createdAt, t.id),
+    index("dead_letters_queue_idx").on(t.queue, t.createdAt, t.id),
+  ],
 );
 
 export const idempotencyKeys = sqliteTable(
