@@ -220,7 +220,11 @@ export const inventoryAdjustments = sqliteTable(
     actor: text("actor"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("inventory_adjustments_variant_idx").on(t.variantId, t.createdAt)],
+  (t) => [
+    index("inventory_adjustments_variant_idx").on(t.variantId, t.createdAt),
+    // The stock reconcile sweep: adjustments made since a time.
+    index("inventory_adjustments_created_idx").on(t.createdAt, t.variantId),
+  ],
 );
 
 // ── Pricing and promotions ───────────────────────────────────────────────────

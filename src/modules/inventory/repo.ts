@@ -48,7 +48,7 @@ export const VARIANTS_CHANGED_SINCE_SQL = `SELECT variant_id FROM (
       JOIN checkouts ON checkouts.id = orders.checkout_id, json_tree(checkouts.lines) AS line
      WHERE orders.status IN ('cancelled', 'refunded') AND orders.updated_at >= ?1 AND line.key = 'variantId'
     UNION
-    SELECT variant_id FROM inventory_adjustments WHERE created_at >= ?1
+    SELECT variant_id FROM inventory_adjustments INDEXED BY inventory_adjustments_created_idx WHERE created_at >= ?1
   ) WHERE variant_id IS NOT NULL LIMIT ?2`;
 
 export async function variantsChangedSince(d1: D1Database, since: number, limit: number): Promise<string[]> {
