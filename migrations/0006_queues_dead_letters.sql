@@ -2,7 +2,7 @@ CREATE TABLE `dead_letters` (
 	`id` text PRIMARY KEY NOT NULL,
 	`queue` text NOT NULL,
 	`message_id` text NOT NULL,
-	`body` text NOT NULL,
+	`body` text,
 	`reason` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`replayed_at` integer

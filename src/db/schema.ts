@@ -589,7 +589,8 @@ export const deadLetters = sqliteTable(
     queue: text("queue").notNull(),
     /** The Queues message id: a redelivered dead letter is recorded once. */
     messageId: text("message_id").notNull(),
-    body: text("body", { mode: "json" }).$type<unknown>().notNull(),
+    /** The message body as sent (JSON); null for a message that had none. */
+    body: text("body", { mode: "json" }).$type<unknown>(),
     reason: text("reason").notNull(),
     createdAt: integer("created_at").notNull(),
     replayedAt: integer("replayed_at"),

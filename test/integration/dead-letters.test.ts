@@ -25,7 +25,7 @@ async function deliver(queue: string, bodies: { id: string; body: unknown }[]) {
 function recordingQueues() {
   const sent: { queue: string; body: unknown }[] = [];
   const producer = (queue: string) => ({ send: async (body: unknown) => void sent.push({ queue, body }) });
-  const testEnv = { ...env, EMAIL_BULK: producer("email-bulk"), EMAIL_CRITICAL: producer("email-critical"), ORDER_EVENTS: producer("order-events") } as unknown as Env;
+  const testEnv = { ...env, EMAIL_BULK: producer("email-bulk"), ORDER_EVENTS: producer("order-events") } as unknown as Env;
   return { sent, testEnv };
 }
 
@@ -65,6 +65,16 @@ describe("email-dlq: campaign pages (issue 11, item 9d)", () => {
     const replayedList = await listDeadLetters(admin.token, "?status=replayed");
     expect(replayedList.json.data.map((d: { id: string }) => d.id)).toContain(letter.id);
     expect((await listDeadLetters(admin.token, "?status=open")).json.data.map((d: { id: string }) => d.id)).not.toContain(letter.id);
+  });
+
+  it("item 9d: a message of unknown shape in email-dlq is kept too, but has no queue to be replayed on (409)", async () => {
+    const id = messageId("odd");
+    await deliver("email-dlq", [{ id, body: { something: "else" } }]);
+    const row = await env.DB.prepare("SELECT id, queue FROM dead_letters WHERE message_id = ?").bind(id).first<{ id: string; queue: string }>();
+    expect(row!.queue).toBe("email-dlq");
+    const { sent, testEnv } = recordingQueues();
+    await expect(replayDeadLetter(testEnv, row!.id)).rejects.toMatchObject({ code: "INVALID_STATE", status: 409 });
+    expect(sent).toEqual([]);
   });
 
   it("item 9d: a dead letter delivered twice is kept once", async () => {

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { PageQuery } from "../../http/openapi";
 
 /** Queues whose exhausted messages are kept here; each is also where a replay sends the message. */
-export const DEAD_LETTER_QUEUES = ["email-bulk", "email-critical", "order-events", "email-dlq"] as const;
+export const DEAD_LETTER_QUEUES = ["email-bulk", "order-events", "email-dlq"] as const;
 export type DeadLetterQueue = (typeof DEAD_LETTER_QUEUES)[number];
 
 export const DeadLetterListQuery = PageQuery.extend({

@@ -12,10 +12,12 @@ import { writeBusinessEvent } from "../analytics/events";
 import * as repo from "./repo";
 import type { DeadLetterQueue } from "./schemas";
 
-/** Where a replay sends a message: the queue it failed on. `email-dlq` holds bodies of unknown origin. */
+/**
+ * Where a replay sends a message: the queue it failed on. (Outbox messages of `email-critical` end
+ * in their outbox row instead; `email-dlq` keeps bodies of unknown origin, which cannot be replayed.)
+ */
 const PRODUCERS: Partial<Record<DeadLetterQueue, (env: Env) => Queue>> = {
   "email-bulk": (env) => env.EMAIL_BULK,
-  "email-critical": (env) => env.EMAIL_CRITICAL,
   "order-events": (env) => env.ORDER_EVENTS,
 };
 
