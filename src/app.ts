@@ -21,6 +21,7 @@ import { adminAnalyticsRoutes } from "./modules/analytics/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { accountRoutes, adminEmailRoutes } from "./modules/notifications/routes";
+import { adminDeadLetterRoutes } from "./modules/dead-letters/routes";
 import { adminOrderRoutes } from "./modules/admin-orders/routes";
 import { cartRoutes } from "./modules/cart/routes";
 import { checkoutRoutes } from "./modules/checkout/routes";
@@ -105,6 +106,7 @@ export function createApp() {
   app.route("/api/v1/auth", authRoutes);
   app.route("/api/v1/admin", apiKeyRoutes);
   app.route("/api/v1/admin", adminEmailRoutes);
+  app.route("/api/v1/admin", adminDeadLetterRoutes);
   app.route("/api/v1/admin", adminAnalyticsRoutes);
   app.route("/api/v1/store", accountRoutes);
   app.route("/api/v1/admin", inventoryRoutes);

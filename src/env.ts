@@ -32,6 +32,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_CART: policy.default({ limit: 120, windowSeconds: 60 }),
   RATE_LIMIT_CHECKOUT: policy.default({ limit: 30, windowSeconds: 60 }),
   RATE_LIMIT_ADMIN: policy.default({ limit: 600, windowSeconds: 60 }),
+  /** Signed provider webhooks (few sender addresses, bursts during a sale): high on purpose. */
+  RATE_LIMIT_WEBHOOK: policy.default({ limit: 3000, windowSeconds: 60 }),
   RATE_LIMIT_DEFAULT: policy.default({ limit: 100, windowSeconds: 60 }),
   CHECKOUT_TTL_SECONDS: positiveInt.default(900),
   /** "true": catalog prices, price lists and fixed discounts already hold the tax (tax-inclusive). */

@@ -220,7 +220,11 @@ export const inventoryAdjustments = sqliteTable(
     actor: text("actor"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("inventory_adjustments_variant_idx").on(t.variantId, t.createdAt)],
+  (t) => [
+    index("inventory_adjustments_variant_idx").on(t.variantId, t.createdAt),
+    // The stock reconcile sweep: adjustments made since a time.
+    index("inventory_adjustments_created_idx").on(t.createdAt, t.variantId),
+  ],
 );
 
 // ── Pricing and promotions ───────────────────────────────────────────────────
@@ -501,6 +505,8 @@ export const orders = sqliteTable(
   (t) => [
     // The cron sweep finds cancellations whose stock or refund was interrupted, without a scan.
     index("orders_unsettled_idx").on(t.updatedAt).where(sql`settled_at IS NULL AND status IN ('cancelled', 'refunded')`),
+    // The stock reconcile sweep finds variants restocked by recent cancellations and refunds.
+    index("orders_ended_idx").on(t.updatedAt).where(sql`status IN ('cancelled', 'refunded')`),
     index("orders_customer_idx").on(t.customerId, t.createdAt),
     index("orders_status_idx").on(t.status, t.createdAt),
     index("orders_created_idx").on(t.createdAt),
@@ -601,9 +607,45 @@ export const emailOutbox = sqliteTable(
     dedupeKey: text("dedupe_key").unique(),
     requestId: text("request_id"),
     sentAt: integer("sent_at"),
+    /**
+     * When the queue will deliver this row's retry (set when a send fails and is retried with a
+     * delay; null while its first message is in flight). The stuck-outbox sweep waits for it.
+     */
+    nextAttemptAt: integer("next_attempt_at"),
     ...timestamps,
   },
-  (t) => [index("email_outbox_status_idx").on(t.status, t.updatedAt)],
+  (t) => [
+    index("email_outbox_status_idx").on(t.status, t.updatedAt),
+    // The stuck-outbox sweep: pending rows whose first message is overdue, and retries overdue.
+    index("email_outbox_first_send_idx").on(t.updatedAt).where(sql`status = 'pending' AND next_attempt_at IS NULL`),
+    index("email_outbox_retry_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending' AND next_attempt_at IS NOT NULL`),
+  ],
+);
+
+/**
+ * Queue messages that exhausted their retries and have no row of their own to end in (campaign
+ * pages, order events): kept so nothing is lost, listed for admins and replayable onto `queue`.
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    /** The queue the message failed on, and the one a replay sends it to. */
+    queue: text("queue").notNull(),
+    /** The Queues message id: a redelivered dead letter is recorded once. */
+    messageId: text("message_id").notNull(),
+    /** The message body as sent (JSON); null for a message that had none. */
+    body: text("body", { mode: "json" }).$type<unknown>(),
+    reason: text("reason").notNull(),
+    createdAt: integer("created_at").notNull(),
+    replayedAt: integer("replayed_at"),
+  },
+  (t) => [
+    uniqueIndex("dead_letters_message_uq").on(t.queue, t.messageId),
+    // The admin list, newest first: all queues, or one.
+    index("dead_letters_created_idx").on(t.createdAt, t.id),
+    index("dead_letters_queue_idx").on(t.queue, t.createdAt, t.id),
+  ],
 );
 
 export const idempotencyKeys = sqliteTable(

@@ -3,6 +3,7 @@
  * acks or retries it itself; a queue without a consumer here retries, so nothing is dropped.
  */
 import { createLogger } from "../http/logger";
+import { consumeOrderEventDeadLetters } from "./dead-letters";
 import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
 import { inventorySyncConsumer } from "./inventory-sync";
 import { consumeOrderEvents } from "./order-events";
@@ -16,6 +17,7 @@ export const consumers: Record<string, QueueConsumer> = {
   "email-dlq": consumeEmailDeadLetters,
   "inventory-sync": inventorySyncConsumer,
   "order-events": consumeOrderEvents,
+  "order-events-dlq": consumeOrderEventDeadLetters,
 };
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -1,12 +1,15 @@
 /**
  * Consumer of `order-events`. On `order.placed` it records co-purchase scores, then runs the
- * `onOrderPlaced` hooks. Every step is idempotent, so a retried or redelivered message has one effect.
+ * `onOrderPlaced` hooks; on `order.status_changed` to cancelled or refunded it withdraws the
+ * order's co-purchase scores. Every step is idempotent and order-independent, so a retried,
+ * redelivered or overtaken message has one effect. After max_retries a message goes to
+ * `order-events-dlq` and is kept in the dead-letter store.
  */
 import { z } from "zod";
 import { createLogger } from "../http/logger";
 import { recordOrderPlacedMetric } from "../modules/analytics/order-metrics";
 import { enqueueOrderConfirmation } from "../modules/notifications/service";
-import { recordCoPurchases } from "../modules/recommendations/service";
+import { recordCoPurchases, withdrawCoPurchases } from "../modules/recommendations/service";
 import { retryDelaySeconds } from "./backoff";
 
 export type OrderPlacedHook = (env: Env, orderId: string, requestId: string | undefined) => Promise<void>;
@@ -17,20 +20,32 @@ export const onOrderPlaced: OrderPlacedHook[] = [
   (env, orderId) => recordOrderPlacedMetric(env, orderId),
 ];
 
-const OrderEvent = z.object({ type: z.string(), orderId: z.string().min(1).max(64).optional(), requestId: z.string().max(128).optional() });
+const OrderEvent = z.object({
+  type: z.string(),
+  orderId: z.string().min(1).max(64).optional(),
+  status: z.string().max(32).optional(),
+  requestId: z.string().max(128).nullish(),
+});
+
+/** Statuses that end an order: what it added to the co-purchase scores is taken back. */
+const ENDED = new Set(["cancelled", "refunded"]);
 
 /** Applies one order event; throws on a failure worth retrying. Returns what it did. */
 export async function processOrderEvent(env: Env, body: unknown): Promise<"applied" | "ignored"> {
   const parsed = OrderEvent.safeParse(body);
-  const log = createLogger({ consumer: "order-events" });
-  if (!parsed.success || parsed.data.type !== "order.placed" || !parsed.data.orderId) {
-    log.warn("order_event_ignored", { type: parsed.success ? parsed.data.type.slice(0, 64) : "invalid" });
-    return "ignored";
+  const event = parsed.success && parsed.data.orderId ? { ...parsed.data, orderId: parsed.data.orderId } : null;
+  if (event?.type === "order.placed") {
+    await recordCoPurchases(env, event.orderId);
+    for (const hook of onOrderPlaced) await hook(env, event.orderId, event.requestId ?? undefined);
+    return "applied";
   }
-  const { orderId, requestId } = parsed.data;
-  await recordCoPurchases(env, orderId);
-  for (const hook of onOrderPlaced) await hook(env, orderId, requestId);
-  return "applied";
+  if (event?.type === "order.status_changed") {
+    if (!ENDED.has(event.status ?? "")) return "ignored";
+    await withdrawCoPurchases(env, event.orderId);
+    return "applied";
+  }
+  createLogger({ consumer: "order-events" }).warn("order_event_ignored", { type: parsed.success ? parsed.data.type.slice(0, 64) : "invalid" });
+  return "ignored";
 }
 
 export async function consumeOrderEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {

@@ -4,11 +4,12 @@
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { newId } from "../../src/lib/ids";
-import { emailProviderOverride, localOutbox, type EmailProvider, type OutgoingEmail } from "../../src/modules/notifications/providers";
+import { emailProviderOverride, localOutbox, ProviderError, type EmailProvider, type OutgoingEmail } from "../../src/modules/notifications/providers";
 import { outboundBreakers } from "../../src/modules/outbound/breakers";
+import { STUCK_QUERIES } from "../../src/modules/notifications/repo";
 import { sweepStuckOutbox } from "../../src/modules/notifications/service";
 import { processEmailMessage } from "../../src/queues/email";
 import { call, createAdmin, registerCustomer } from "../helpers";
@@ -18,6 +19,7 @@ const MAX_RETRIES = 8; // wrangler.toml: email-critical max_retries
 afterEach(() => {
   emailProviderOverride.provider = null;
   outboundBreakers.reset();
+  vi.restoreAllMocks();
 });
 
 async function insertOrderEmail(label: string) {
@@ -226,5 +228,136 @@ describe("retry backoff", () => {
       }),
     );
     expect(retryDelaySeconds(5, () => 0)).toBeGreaterThan(retryDelaySeconds(1, () => 0));
+  });
+});
+
+describe("outbox and email queues (issue 11, item 9)", () => {
+  /** An env whose analytics and email queues are recorded (nothing reaches the real queues). */
+  function recordingEnv() {
+    const points: AnalyticsEngineDataPoint[] = [];
+    const enqueued: { body: { outboxId: string } }[] = [];
+    const queue = { sendBatch: async (batch: { body: { outboxId: string } }[]) => void enqueued.push(...batch) };
+    const testEnv = {
+      ...env,
+      ANALYTICS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) },
+      EMAIL_CRITICAL: queue,
+      EMAIL_BULK: queue,
+    } as unknown as Env;
+    return { points, enqueued, testEnv };
+  }
+  const sweptIds = (enqueued: { body: { outboxId: string } }[]) => enqueued.map((m) => m.body.outboxId);
+
+  it("item 9a: the DLQ does not mark dead a row another copy of its message is sending; that send ends it sent", async () => {
+    let startSending!: () => void;
+    let finishSending!: () => void;
+    const sending = new Promise<void>((resolve) => (startSending = resolve));
+    const gate = new Promise<void>((resolve) => (finishSending = resolve));
+    const sends: string[] = [];
+    emailProviderOverride.provider = {
+      name: "slow",
+      async send(email) {
+        startSending();
+        await gate;
+        sends.push(email.idempotencyKey);
+        return { providerMessageId: email.idempotencyKey };
+      },
+    };
+    const id = await insertOrderEmail("live-lease");
+    const live = deliver("email-critical", [{ id: "copy-live", body: { outboxId: id } }]);
+    await sending; // the live copy holds the row (status sending, fresh lease)
+    await deliver("email-dlq", [{ id: "copy-exhausted", body: { outboxId: id } }]);
+    expect((await rowOf(id))!.status).toBe("sending");
+    finishSending();
+    expect((await live).explicitAcks).toEqual(["copy-live"]);
+    expect((await rowOf(id))!.status).toBe("sent");
+    expect(sends).toEqual([id]);
+  });
+
+  it("item 9a: the DLQ does mark dead a pending row, and a sending row whose sender went silent past the lease", async () => {
+    const pending = await insertOrderEmail("dlq-pending");
+    const abandoned = await insertOrderEmail("dlq-abandoned");
+    await env.DB.prepare("UPDATE email_outbox SET status = 'sending', updated_at = ? WHERE id = ?").bind(Date.now() - 6 * 60_000, abandoned).run();
+    await deliver("email-dlq", [{ id: "d1", body: { outboxId: pending } }, { id: "d2", body: { outboxId: abandoned } }]);
+    expect((await rowOf(pending))!.status).toBe("dead");
+    expect((await rowOf(abandoned))!.status).toBe("dead");
+  });
+
+  it("item 9b: a failed send records when its retry is due; the sweep leaves the row alone until that time has passed by a margin", async () => {
+    emailProviderOverride.provider = recordingProvider(1, 1);
+    const id = await insertOrderEmail("backoff");
+    // The 8th delivery of a message: the queue's backoff is 7.5–15 minutes now.
+    const retries: { delaySeconds: number }[] = [];
+    const message = { id: "late", attempts: 8, body: { outboxId: id }, ack: () => {}, retry: (o: { delaySeconds: number }) => retries.push(o) };
+    const failedAt = Date.now();
+    await processEmailMessage(env, message as unknown as Message<unknown>);
+    expect(retries).toHaveLength(1);
+    const delayMs = retries[0]!.delaySeconds * 1000;
+    expect(delayMs).toBeGreaterThanOrEqual(450_000);
+
+    const { enqueued, testEnv } = recordingEnv();
+    // Three minutes later the retry is still waiting in the queue: no duplicate.
+    await sweepStuckOutbox(testEnv, failedAt + 3 * 60_000);
+    await sweepStuckOutbox(testEnv, failedAt + delayMs);
+    expect(sweptIds(enqueued)).not.toContain(id);
+    // Well past its due time the retry was evidently lost: the sweep sends it again, once.
+    const overdue = Date.now() + delayMs + 2 * 60_000 + 1000;
+    await sweepStuckOutbox(testEnv, overdue);
+    expect(sweptIds(enqueued).filter((x) => x === id)).toHaveLength(1);
+    await sweepStuckOutbox(testEnv, overdue + 1000);
+    expect(sweptIds(enqueued).filter((x) => x === id)).toHaveLength(1);
+  });
+
+  it("item 9b: the sweep's queries search an index in due order (no scan of the outbox, no sort)", async () => {
+    for (const sql of Object.values(STUCK_QUERIES)) {
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(0, 200).all<{ detail: string }>();
+      const plan = results.map((r) => r.detail).join(" | ");
+      expect(plan).toMatch(/(SEARCH|SCAN) email_outbox USING INDEX email_outbox_(first_send|retry_due|status)_idx/);
+      expect(plan).not.toMatch(/SCAN email_outbox(?! USING)/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+
+  it("item 9c: a 4xx from the email provider is not retried: the row ends dead at once with last_error, logged and counted", async () => {
+    let calls = 0;
+    emailProviderOverride.provider = {
+      name: "refusing",
+      async send() {
+        calls += 1;
+        throw new ProviderError("provider answered 422", false);
+      },
+    };
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { points, testEnv } = recordingEnv();
+    const id = await insertOrderEmail("refused");
+    const message = { id: "m", attempts: 1, body: { outboxId: id }, acked: false, retried: false, ack() { this.acked = true; }, retry() { this.retried = true; } };
+    await processEmailMessage(testEnv, message as unknown as Message<unknown>);
+    expect({ acked: message.acked, retried: message.retried }).toEqual({ acked: true, retried: false });
+    expect(await rowOf(id)).toMatchObject({ status: "dead", attempts: 1, last_error: expect.stringContaining("422") });
+    expect(errors.mock.calls.map((args) => String(args[0])).join("\n")).toMatch(/"event":"email_dead".*"cause":"provider_refused"/);
+    const dead = points.filter((p) => p.blobs?.[1] === "email_dead_lettered");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.blobs!.slice(2, 4)).toEqual(["provider_refused", id]);
+    // A redelivered copy finds the row dead and never calls the provider again.
+    await deliver("email-critical", [{ id: "again", body: { outboxId: id } }]);
+    expect(calls).toBe(1);
+  });
+
+  it("item 9c: refusals do not open the provider's circuit for the other emails", async () => {
+    let refuse = true;
+    emailProviderOverride.provider = {
+      name: "picky",
+      async send(email) {
+        if (refuse) throw new ProviderError("provider answered 400", false);
+        return { providerMessageId: email.idempotencyKey };
+      },
+    };
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const refused = await Promise.all(Array.from({ length: 6 }, (_, i) => insertOrderEmail(`picky-${i}`)));
+    await deliver("email-critical", refused.map((id, i) => ({ id: `r${i}`, body: { outboxId: id } })));
+    refuse = false;
+    const good = await insertOrderEmail("picky-good");
+    const result = await deliver("email-critical", [{ id: "good", body: { outboxId: good } }]);
+    expect(result.explicitAcks).toEqual(["good"]);
+    expect((await rowOf(good))!.status).toBe("sent");
   });
 });

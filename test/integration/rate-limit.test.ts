@@ -1,6 +1,7 @@
 import { createExecutionContext, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
+import { signPayload } from "../../src/modules/payments/signature";
 import { BASE, expectErrorEnvelope, registerCustomer, uniqueEmail } from "../helpers";
 
 const app = createApp();
@@ -156,6 +157,66 @@ describe("rate limiting middleware", () => {
       const res = await send({ RATE_LIMIT_DEFAULT: "1/60", RATE_LIMIT_ENABLED: "false" }, "GET", "/elsewhere", { ip });
       expect(res.status).toBe(404);
     }
+  });
+});
+
+describe("rate limiting of signed payment webhooks (issue 11, item 6)", () => {
+  /** A signed event the shop does not act on: answered 200 without touching any checkout. */
+  async function webhook(vars: Record<string, unknown>, ip: string, n: number) {
+    const body = JSON.stringify({ id: `evt_rl_${n}`, type: "customer.created", data: { object: { id: `cus_${n}` } } });
+    const t = Math.floor(Date.now() / 1000);
+    const v1 = await signPayload(env.PAYMENT_WEBHOOK_SECRET, t, body);
+    return send(vars, "POST", "/api/v1/webhooks/payments", { ip, body: JSON.parse(body), headers: { "Stripe-Signature": `t=${t},v1=${v1}` } });
+  }
+
+  it("item 6: 150 signed webhook calls from one provider IP within a minute are never 429", async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 150; i++) statuses.push((await webhook({}, ip, i)).status);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(0);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    // Their own policy, not the anonymous default that the rest of this IP's traffic uses.
+    const last = await webhook({}, ip, 150);
+    expect(last.headers.get("RateLimit-Policy")).toBe('"webhook";q=3000;w=60');
+    const other = await send({}, "GET", "/not-a-webhook", { ip });
+    expect(other.headers.get("RateLimit")).toMatch(/^"default";r=99;/);
+  });
+
+  it("item 6: the webhook policy is a config var like the others, scaled by RATE_LIMIT_MULTIPLIER", async () => {
+    const ip = freshIp();
+    const vars = { RATE_LIMIT_WEBHOOK: "2/60", RATE_LIMIT_MULTIPLIER: "1" };
+    expect((await webhook(vars, ip, 1)).status).toBe(200);
+    expect((await webhook(vars, ip, 2)).status).toBe(200);
+    const limited = await webhook(vars, ip, 3);
+    expect(limited.status).toBe(429);
+    expect(limited.json.error.details.policy).toBe("webhook");
+    expect((await webhook({ RATE_LIMIT_WEBHOOK: "2/60", RATE_LIMIT_MULTIPLIER: "2" }, freshIp(), 4)).headers.get("RateLimit-Policy")).toBe('"webhook";q=4;w=60');
+  });
+});
+
+describe("rate limiting of IPv6 clients (issue 11, item 8)", () => {
+  let net = 0;
+  /** A fresh /64 per test, written as its members would send it. */
+  const fresh64 = () => `2001:db8:${(++net).toString(16)}:42`;
+
+  it("item 8: two addresses of one IPv6 /64 share the auth limit; another /64 has its own", async () => {
+    const prefix = fresh64();
+    const vars = { RATE_LIMIT_AUTH: "2/60" };
+    const register = (ip: string) => send(vars, "POST", "/api/v1/auth/register", { ip, body: {} });
+    expect((await register(`${prefix}::1`)).status).toBe(422);
+    expect((await register(`${prefix.toUpperCase()}:0:0:0:2`)).status).toBe(422);
+    const third = await register(`${prefix}:dead:beef:cafe:f00d`);
+    expect(third.status).toBe(429);
+    expect(third.json.error.details.policy).toBe("auth");
+    expect((await register(`${fresh64()}::1`)).status).toBe(422);
+  });
+
+  it("item 8: an IPv4-mapped IPv6 address shares the limit of the IPv4 address it carries", async () => {
+    const ip = freshIp();
+    const vars = { RATE_LIMIT_AUTH: "1/60" };
+    expect((await send(vars, "POST", "/api/v1/auth/password/forgot", { ip, body: {} })).status).toBe(422);
+    const mapped = await send(vars, "POST", "/api/v1/auth/password/forgot", { ip: `::ffff:${ip}`, body: {} });
+    expect(mapped.status).toBe(429);
   });
 });
 

@@ -170,3 +170,63 @@ describe("GET /api/v1/store/products/:id/recommendations", () => {
     expect(details.filter((d) => d.startsWith("SCAN"))).toEqual([]);
   });
 });
+
+describe("order-events consumer: cancelled and refunded orders (issue 11, item 9g)", () => {
+  const statusChanged = (orderId: string, status: string) => ({ type: "order.status_changed", orderId, status, requestId: null });
+  const placed = (orderId: string) => ({ type: "order.placed", orderId, requestId: "req-g" });
+
+  it("item 9g: placed → scores up; cancelled → back; the cancel delivered twice subtracts once", async () => {
+    const [a, b, c] = await Promise.all([createProduct(), createProduct(), createProduct()]);
+    const buyer = await createUser();
+    // Another order keeps a+b at 1: a cancellation takes back only its own order's share.
+    const kept = await createOrder(buyer, [line(a!), line(b!)], { status: "pending" });
+    const cancelled = await createOrder(buyer, [line(a!), line(b!), line(c!)], { status: "pending" });
+    await deliver([{ id: "p1", body: placed(kept) }, { id: "p2", body: placed(cancelled) }]);
+    expect([await scoreOf(a!.id, b!.id), await scoreOf(b!.id, a!.id), await scoreOf(a!.id, c!.id), await scoreOf(c!.id, b!.id)]).toEqual([2, 2, 1, 1]);
+
+    const result = await deliver([{ id: "c1", body: statusChanged(cancelled, "cancelled") }, { id: "c2", body: statusChanged(cancelled, "cancelled") }]);
+    expect(result.explicitAcks.sort()).toEqual(["c1", "c2"]);
+    await deliver([{ id: "c3", body: statusChanged(cancelled, "cancelled") }]);
+    expect([await scoreOf(a!.id, b!.id), await scoreOf(b!.id, a!.id), await scoreOf(a!.id, c!.id), await scoreOf(c!.id, b!.id)]).toEqual([1, 1, 0, 0]);
+    // A pair no order holds any more is gone, so it is never recommended with score 0.
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM product_affinity WHERE product_id = ? OR related_product_id = ?").bind(c!.id, c!.id).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+    // The order's placed event delivered again (a late duplicate) does not add it back.
+    await deliver([{ id: "p3", body: placed(cancelled) }]);
+    expect(await scoreOf(a!.id, c!.id)).toBe(0);
+  });
+
+  it("item 9g: a cancel event processed before the placed one (out of order) leaves the scores at zero", async () => {
+    const [a, b] = await Promise.all([createProduct(), createProduct()]);
+    const orderId = await createOrder(await createUser(), [line(a!), line(b!)], { status: "cancelled" });
+    await deliver([{ id: "early-cancel", body: statusChanged(orderId, "cancelled") }]);
+    expect(await scoreOf(a!.id, b!.id)).toBe(0);
+    await deliver([{ id: "late-placed", body: placed(orderId) }, { id: "late-placed-dup", body: placed(orderId) }]);
+    await deliver([{ id: "cancel-again", body: statusChanged(orderId, "cancelled") }]);
+    expect(await scoreOf(a!.id, b!.id)).toBe(0);
+    expect(await scoreOf(b!.id, a!.id)).toBe(0);
+  });
+
+  it("item 9g: a refund gives the scores back too, and never takes a score below zero", async () => {
+    const [a, b] = await Promise.all([createProduct(), createProduct()]);
+    const orderId = await createOrder(await createUser(), [line(a!), line(b!)], { status: "delivered" });
+    await deliver([{ id: "rp", body: placed(orderId) }]);
+    expect(await scoreOf(a!.id, b!.id)).toBe(1);
+    // Scores changed under the order meanwhile (e.g. trimmed by hand): the withdrawal stops at zero.
+    await env.DB.prepare("UPDATE product_affinity SET score = 0 WHERE product_id = ? AND related_product_id = ?").bind(a!.id, b!.id).run();
+    await deliver([{ id: "rr", body: statusChanged(orderId, "refunded") }]);
+    expect(await scoreOf(a!.id, b!.id)).toBe(0);
+    expect(await scoreOf(b!.id, a!.id)).toBe(0);
+    const negative = await env.DB.prepare("SELECT COUNT(*) AS n FROM product_affinity WHERE score < 0").first<{ n: number }>();
+    expect(negative!.n).toBe(0);
+  });
+
+  it("item 9g: other status changes leave the scores alone", async () => {
+    const [a, b] = await Promise.all([createProduct(), createProduct()]);
+    const orderId = await createOrder(await createUser(), [line(a!), line(b!)], { status: "shipped" });
+    await deliver([{ id: "sp", body: placed(orderId) }]);
+    const result = await deliver([{ id: "ss", body: statusChanged(orderId, "shipped") }]);
+    expect(result.explicitAcks).toEqual(["ss"]);
+    expect(await scoreOf(a!.id, b!.id)).toBe(1);
+  });
+});

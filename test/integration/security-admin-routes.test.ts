@@ -26,6 +26,7 @@ const AREA_BY_SEGMENT: Record<string, ScopeArea> = {
   "circuit-breakers": "emails",
   analytics: "analytics",
   "api-keys": "api-keys",
+  "dead-letters": "queues",
 };
 
 const ADMIN_PREFIX = "/api/v1/admin/";

@@ -24,7 +24,8 @@ describe("rate-limit policies", () => {
     expect(routeGroup("POST", "/api/v1/auth/login")).toEqual({ policy: "auth", keyBy: "ip" });
     expect(routeGroup("GET", "/api/v1/auth/me")).toEqual({ policy: "default", keyBy: "ip" });
     expect(routeGroup("DELETE", "/api/v1/admin/api-keys/x")).toEqual({ policy: "admin", keyBy: "ip" });
-    expect(routeGroup("POST", "/api/v1/webhooks/payments")).toEqual({ policy: "default", keyBy: "ip" });
+    // Issue 11, item 6: provider webhooks have their own (high) policy, not the anonymous default.
+    expect(routeGroup("POST", "/api/v1/webhooks/payments")).toEqual({ policy: "webhook", keyBy: "ip" });
     for (const path of ["/healthz", "/openapi.json", "/docs"]) expect(routeGroup("GET", path)).toBeNull();
     expect(routeGroup("OPTIONS", "/api/v1/auth/login")).toBeNull();
   });

@@ -11,19 +11,19 @@ import { sha256Hex } from "../../lib/crypto";
 import { verifyAccessToken } from "../../modules/auth/tokens";
 import { RateLimitedError, limitField, policyField } from "../../modules/rate-limit/headers";
 import { policyFor, routeGroup, type PolicyName } from "../../modules/rate-limit/policies";
+import { addressBucket } from "../../modules/rate-limit/client-ip";
 import { consume, type LimitOutcome } from "../../modules/rate-limit/service";
 import type { AppEnv } from "../types";
 import { writeBusinessEvent } from "../../modules/analytics/events";
 
-const IP = /^[0-9A-Fa-f:.]{2,45}$/;
-
 /**
- * The client IP as Cloudflare's edge saw it. X-Forwarded-For is set by the client and never
- * trusted; without CF-Connecting-IP (local tests) every caller shares the "unknown" key.
+ * The client IP as Cloudflare's edge saw it, bucketed: an IPv4 address, or an IPv6 address's /64
+ * (one host can cycle through its whole /64; see client-ip.ts). X-Forwarded-For is set by the
+ * client and never trusted; without a valid CF-Connecting-IP (local tests) every caller shares
+ * the "unknown" key.
  */
 function ipKey(c: Context<AppEnv>): string {
-  const ip = c.req.header("CF-Connecting-IP");
-  return `ip:${ip && IP.test(ip) ? ip : "unknown"}`;
+  return `ip:${addressBucket(c.req.header("CF-Connecting-IP")) ?? "unknown"}`;
 }
 
 /** The signed-in user's key from a valid access token; anything else falls back to the IP. */

@@ -18,8 +18,8 @@ export const REQUEST_COLUMNS = {
 
 export const EVENT_COLUMNS = {
   blob1: "kind = 'event'",
-  blob2: "event type (order_placed, checkout_failed, rate_limited, email_dead_lettered, refund_succeeded, refund_needs_attention)",
-  blob3: "detail: currency for order_placed, reason for checkout_failed and refunds, policy for rate_limited",
+  blob2: "event type (order_placed, checkout_failed, rate_limited, email_dead_lettered, message_dead_lettered, refund_succeeded, refund_needs_attention)",
+  blob3: "detail: currency for order_placed, reason for checkout_failed, email_dead_lettered and refunds, policy for rate_limited, queue for message_dead_lettered",
   blob4: "subject id (order id, outbox id, refund id) — never personal data",
   double1: "value in minor units (order_placed, refunds) or 0",
   double2: "count (always 1)",
@@ -31,6 +31,7 @@ export type BusinessEventType =
   | "checkout_failed"
   | "rate_limited"
   | "email_dead_lettered"
+  | "message_dead_lettered"
   | "refund_succeeded"
   | "refund_needs_attention";
 

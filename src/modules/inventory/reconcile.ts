@@ -1,6 +1,7 @@
 /**
  * Cron: compares InventoryDO (authoritative) with the D1 read model for variants that changed
- * recently — those in recent checkouts or admin adjustments — and repairs the read model when a
+ * recently — those in recent checkouts, recently cancelled or refunded orders (restocked), or
+ * admin adjustments — and repairs the read model when a
  * sync message was lost, logging each drift. Bounded per run; a lost message is healed within one
  * sweep, and the versioned write never overwrites newer data.
  */

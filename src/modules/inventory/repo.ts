@@ -33,20 +33,27 @@ export async function upsertLevelIfNewer(d1: D1Database, m: SyncMessage, now: nu
   return result.meta.changes > 0;
 }
 
-/** Variants touched by checkouts created, or admin adjustments made, since `since` (bounded). */
+/**
+ * Variants whose stock moved since `since` (bounded): those in checkouts created since (reserved,
+ * sold or released), those in orders cancelled or refunded since (restocked at settlement, maybe
+ * long after their checkout), and those adjusted by admins. A line's variants are every
+ * `variantId` in it, so a bundle's components are included. Each part walks an index by time.
+ */
+export const VARIANTS_CHANGED_SINCE_SQL = `SELECT variant_id FROM (
+    SELECT line.value AS variant_id
+      FROM checkouts INDEXED BY checkouts_created_idx, json_tree(checkouts.lines) AS line
+     WHERE checkouts.created_at >= ?1 AND line.key = 'variantId'
+    UNION
+    SELECT line.value
+      FROM orders INDEXED BY orders_ended_idx
+      JOIN checkouts ON checkouts.id = orders.checkout_id, json_tree(checkouts.lines) AS line
+     WHERE orders.status IN ('cancelled', 'refunded') AND orders.updated_at >= ?1 AND line.key = 'variantId'
+    UNION
+    SELECT variant_id FROM inventory_adjustments INDEXED BY inventory_adjustments_created_idx WHERE created_at >= ?1
+  ) WHERE variant_id IS NOT NULL LIMIT ?2`;
+
 export async function variantsChangedSince(d1: D1Database, since: number, limit: number): Promise<string[]> {
-  const rows = await d1
-    .prepare(
-      `SELECT variant_id FROM (
-         SELECT json_extract(line.value, '$.variantId') AS variant_id
-           FROM checkouts INDEXED BY checkouts_created_idx, json_each(checkouts.lines) AS line
-          WHERE checkouts.created_at >= ?1
-         UNION
-         SELECT variant_id FROM inventory_adjustments WHERE created_at >= ?1
-       ) WHERE variant_id IS NOT NULL LIMIT ?2`,
-    )
-    .bind(since, limit)
-    .all<{ variant_id: string }>();
+  const rows = await d1.prepare(VARIANTS_CHANGED_SINCE_SQL).bind(since, limit).all<{ variant_id: string }>();
   return rows.results.map((r) => r.variant_id);
 }
 

@@ -30,12 +30,15 @@ export class ProviderError extends Error {
   }
 }
 
+const RETRYABLE_STATUS = new Set([401, 403, 408, 429]);
+
 export function httpEmailProvider(config: Pick<Config, "EMAIL_API_URL" | "EMAIL_API_KEY">): EmailProvider {
   const url = config.EMAIL_API_URL ?? "https://api.resend.com/emails";
   return {
     name: "http",
     async send(email) {
-      if (!config.EMAIL_API_KEY) throw new ProviderError("EMAIL_API_KEY is not set", false);
+      // Our configuration, not this email, is at fault: retry, so mail flows once it is fixed.
+      if (!config.EMAIL_API_KEY) throw new ProviderError("EMAIL_API_KEY is not set", true);
       const response = await fetch(url, {
         method: "POST",
         headers: {
@@ -47,8 +50,10 @@ export function httpEmailProvider(config: Pick<Config, "EMAIL_API_URL" | "EMAIL_
         signal: AbortSignal.timeout(10_000),
       });
       if (!response.ok) {
-        // 4xx other than 429 will not get better by retrying; everything else might.
-        const retryable = response.status === 429 || response.status >= 500;
+        // A refusal of this email (400, 404, 422 …) will not get better by retrying: the outbox
+        // ends it dead at once. Throttling (429), timeouts (408), server errors and our own
+        // credentials (401, 403: a key being rotated) are about the moment, not the email.
+        const retryable = RETRYABLE_STATUS.has(response.status) || response.status >= 500;
         throw new ProviderError(`provider answered ${response.status}`, retryable);
       }
       const body = (await response.json().catch(() => ({}))) as { id?: string };

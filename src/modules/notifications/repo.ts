@@ -1,5 +1,5 @@
 /** D1 access for the email outbox. Every status change is conditional on the current status. */
-import { and, desc, eq, inArray, lt, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { emailOutbox, orderItems, orders, users } from "../../db/schema";
 
@@ -40,20 +40,44 @@ export async function markSent(db: Db, id: string, now: number) {
     .run();
 }
 
-export async function releaseAfterFailure(db: Db, id: string, now: number, error: string) {
+/**
+ * A failed send goes back to pending, remembering when the queue will deliver its retry, so the
+ * stuck-outbox sweep does not send a duplicate message while that retry is merely waiting.
+ */
+export async function releaseForRetry(db: Db, id: string, now: number, nextAttemptAt: number, error: string) {
   await db
     .update(emailOutbox)
-    .set({ status: "pending", lastError: error.slice(0, 500), updatedAt: now })
+    .set({ status: "pending", lastError: error.slice(0, 500), nextAttemptAt, updatedAt: now })
     .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "sending")))
     .run();
 }
 
-/** Dead-letters a row unless it was sent meanwhile; returns whether it changed. */
-export async function markDead(db: Db, id: string, now: number, error: string | null) {
+/** The sender itself gives up on a row it holds (an email that can never be sent); returns whether it changed. */
+export async function markDeadBySender(db: Db, id: string, now: number, error: string) {
   const result = await db
     .update(emailOutbox)
-    .set({ status: "dead", updatedAt: now, ...(error ? { lastError: error.slice(0, 500) } : {}) })
-    .where(and(eq(emailOutbox.id, id), ne(emailOutbox.status, "sent")))
+    .set({ status: "dead", lastError: error.slice(0, 500), updatedAt: now })
+    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "sending")))
+    .run();
+  return result.meta.changes === 1;
+}
+
+/**
+ * The dead-letter queue's verdict on a row. Only a row nobody is sending can be dead-lettered:
+ * a pending one, or one whose sender went silent past the lease. A row another copy of the
+ * message is sending right now (a live lease) is left to that sender, which ends it sent or
+ * pending again; marking it dead would hide an email that is in fact being delivered.
+ */
+export async function markDeadIfAbandoned(db: Db, id: string, now: number, leaseMs: number) {
+  const result = await db
+    .update(emailOutbox)
+    .set({ status: "dead", updatedAt: now })
+    .where(
+      and(
+        eq(emailOutbox.id, id),
+        or(eq(emailOutbox.status, "pending"), and(eq(emailOutbox.status, "sending"), lt(emailOutbox.updatedAt, now - leaseMs))),
+      ),
+    )
     .run();
   return result.meta.changes === 1;
 }
@@ -62,7 +86,7 @@ export async function markDead(db: Db, id: string, now: number, error: string | 
 export async function resetForRetry(db: Db, id: string, now: number) {
   const [row] = await db
     .update(emailOutbox)
-    .set({ status: "pending", attempts: 0, updatedAt: now })
+    .set({ status: "pending", attempts: 0, nextAttemptAt: null, updatedAt: now })
     .where(and(eq(emailOutbox.id, id), inArray(emailOutbox.status, ["dead", "pending"])))
     .returning();
   return row ?? null;
@@ -70,9 +94,9 @@ export async function resetForRetry(db: Db, id: string, now: number) {
 
 export async function insertOutboxRows(db: Db, rows: (typeof emailOutbox.$inferInsert)[]) {
   if (rows.length === 0) return [];
-  // 16 columns a row: at most 6 rows a statement keeps under D1's 100 bound parameters.
+  // 17 columns a row: at most 5 rows a statement keeps under D1's 100 bound parameters.
   const chunks: (typeof rows)[] = [];
-  for (let i = 0; i < rows.length; i += 6) chunks.push(rows.slice(i, i + 6));
+  for (let i = 0; i < rows.length; i += 5) chunks.push(rows.slice(i, i + 5));
   const inserted = await Promise.all(
     chunks.map((chunk) => db.insert(emailOutbox).values(chunk).onConflictDoNothing({ target: emailOutbox.dedupeKey }).returning()),
   );
@@ -91,19 +115,41 @@ export function listOutbox(db: Db, status: OutboxStatus | undefined, after: { up
     .limit(limit);
 }
 
-/** Rows a lost message or a crashed sender left behind (oldest first, bounded). */
-export async function findStuck(db: Db, now: number, pendingAgeMs: number, leaseMs: number, limit: number) {
-  const [pending, sending] = await db.batch([
-    db.select().from(emailOutbox).where(and(eq(emailOutbox.status, "pending"), lt(emailOutbox.updatedAt, now - pendingAgeMs))).orderBy(emailOutbox.updatedAt).limit(limit),
-    db.select().from(emailOutbox).where(and(eq(emailOutbox.status, "sending"), lt(emailOutbox.updatedAt, now - leaseMs))).orderBy(emailOutbox.updatedAt).limit(limit),
+export type StuckRow = Pick<OutboxRow, "id" | "priority" | "requestId">;
+
+const STUCK_COLUMNS = "id, priority, request_id AS requestId";
+/** The stuck-outbox sweep's queries, each `(cutoff, limit)`; exported for their EXPLAIN test. */
+export const STUCK_QUERIES = {
+  firstSends: `SELECT ${STUCK_COLUMNS} FROM email_outbox INDEXED BY email_outbox_first_send_idx
+    WHERE status = 'pending' AND next_attempt_at IS NULL AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+  retries: `SELECT ${STUCK_COLUMNS} FROM email_outbox INDEXED BY email_outbox_retry_due_idx
+    WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at < ? ORDER BY next_attempt_at LIMIT ?`,
+  abandonedSends: `SELECT ${STUCK_COLUMNS} FROM email_outbox WHERE status = 'sending' AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+};
+
+/**
+ * Rows a lost message or a crashed sender left behind (oldest first, bounded): pending rows whose
+ * message is overdue by `marginMs` — the first send counted from the row's last change, a retry
+ * from when the queue was due to deliver it — and sending rows whose lease ran out. INDEXED BY:
+ * the partial indexes hold exactly the candidates, so retries still waiting are never walked.
+ */
+export async function findStuck(d1: D1Database, now: number, marginMs: number, leaseMs: number, limit: number): Promise<StuckRow[]> {
+  const results = await d1.batch<StuckRow>([
+    d1.prepare(STUCK_QUERIES.firstSends).bind(now - marginMs, limit),
+    d1.prepare(STUCK_QUERIES.retries).bind(now - marginMs, limit),
+    d1.prepare(STUCK_QUERIES.abandonedSends).bind(now - leaseMs, limit),
   ]);
-  return [...pending, ...sending];
+  return results.flatMap((r) => r.results).slice(0, limit);
 }
 
-/** Bumps updated_at so the next sweep waits again before re-enqueueing the same rows. */
+/** Marks rows as re-enqueued now: their new message is due now, so the next sweep waits again. */
 export async function touchRows(db: Db, ids: string[], now: number) {
   for (let i = 0; i < ids.length; i += 90) {
-    await db.update(emailOutbox).set({ updatedAt: now }).where(and(inArray(emailOutbox.id, ids.slice(i, i + 90)), eq(emailOutbox.status, "pending"))).run();
+    await db
+      .update(emailOutbox)
+      .set({ updatedAt: now, nextAttemptAt: now })
+      .where(and(inArray(emailOutbox.id, ids.slice(i, i + 90)), eq(emailOutbox.status, "pending")))
+      .run();
   }
 }
 

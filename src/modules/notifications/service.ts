@@ -1,30 +1,74 @@
 /**
  * The outbox: emails are rows first (written with the change that causes them), messages second.
  * Delivery claims the row, sends through the provider behind a circuit breaker, and marks it
- * sent; failures go back to pending for the queue's retry, and the dead-letter queue ends them.
+ * sent. A transient failure goes back to pending with the time its queue retry is due; an email
+ * that can never be sent (unrenderable, or refused by the provider with a 4xx) ends dead at once;
+ * the dead-letter queue ends the rest.
  */
 import { getDb } from "../../db/client";
 import { writeBusinessEvent } from "../analytics/events";
 import { getConfig } from "../../env";
 import { notFound } from "../../http/errors";
-import { createLogger } from "../../http/logger";
+import { createLogger, type Logger } from "../../http/logger";
+import { retryDelaySeconds } from "../../lib/backoff";
+import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { outboundBreakers } from "../outbound/breakers";
-import { getEmailProvider } from "./providers";
+import { getEmailProvider, ProviderError, type EmailProvider, type OutgoingEmail } from "./providers";
 import { renderOutboxEmail, UnrenderableEmailError } from "./render";
 import * as repo from "./repo";
 
 /** A sender silent this long is presumed dead and its row may be taken again. */
 export const SENDING_LEASE_MS = 5 * 60_000;
-/** A pending row untouched this long had its message lost; the sweep sends it again. */
+/**
+ * How long past its due time a pending row's message may be late before the sweep presumes it
+ * lost and sends another: the first message is due when the row is written, a retry when the
+ * queue's backoff delay ends (up to 15 minutes later).
+ */
 export const PENDING_REENQUEUE_AFTER_MS = 2 * 60_000;
 const SWEEP_LIMIT = 200;
 
-
 export type EmailMessage = { outboxId: string; requestId?: string };
-export type DeliveryResult = "sent" | "skipped";
+/** `dead`: the email can never be sent and its row ended dead now; nothing to retry. */
+export type DeliveryResult = "sent" | "skipped" | "dead";
 
-/** Sends one outbox email at most once; throws on a retryable failure (the row is pending again). */
-export async function deliverOutboxEmail(env: Env, outboxId: string, now = Date.now()): Promise<DeliveryResult> {
+/** A transient failure: the row is pending again and its retry is due in `delaySeconds`. */
+export class EmailRetryScheduled extends Error {
+  constructor(readonly delaySeconds: number, cause: unknown) {
+    super(`email send failed; retry in ${delaySeconds} s`, { cause });
+    this.name = "EmailRetryScheduled";
+  }
+}
+
+/**
+ * Sends through the provider behind its breaker. A refusal (a 4xx other than 429) comes back as a
+ * value, not a throw: the provider answered, so it must not count towards opening the breaker
+ * for every other email.
+ */
+async function sendOrRefusal(provider: EmailProvider, email: OutgoingEmail): Promise<ProviderError | null> {
+  return outboundBreakers.run(`email:${provider.name}`, async () => {
+    try {
+      await provider.send(email);
+      return null;
+    } catch (error) {
+      if (error instanceof ProviderError && !error.retryable) return error;
+      throw error;
+    }
+  });
+}
+
+/** Ends a held row dead at once: logged and counted like a dead letter. */
+async function giveUp(env: Env, row: repo.OutboxRow, reason: string, cause: string, logger: Logger): Promise<DeliveryResult> {
+  await repo.markDeadBySender(getDb(env.DB), row.id, Date.now(), reason);
+  logger.error("email_dead", { cause, reason: reason.slice(0, 200), attempts: row.attempts });
+  writeBusinessEvent(env.ANALYTICS, "email_dead_lettered", { subjectId: row.id, detail: cause });
+  return "dead";
+}
+
+/**
+ * Sends one outbox email at most once. `attempt` is the queue message's delivery count (for the
+ * backoff). Throws EmailRetryScheduled on a transient failure (the row is pending again).
+ */
+export async function deliverOutboxEmail(env: Env, outboxId: string, attempt = 1, now = Date.now()): Promise<DeliveryResult> {
   const db = getDb(env.DB);
   const row = await repo.claimForSending(db, outboxId, now, SENDING_LEASE_MS);
   if (!row) return "skipped"; // sent, dead, unknown, or another delivery holds it
@@ -33,22 +77,19 @@ export async function deliverOutboxEmail(env: Env, outboxId: string, now = Date.
   const logger = createLogger({ requestId: row.requestId ?? undefined, outboxId: row.id, template: row.template });
   try {
     const email = await renderOutboxEmail(db, row);
-    await outboundBreakers.run(`email:${provider.name}`, () =>
-      provider.send({ ...email, to: row.toAddress, from: config.EMAIL_FROM, idempotencyKey: row.id }),
-    );
+    const refusal = await sendOrRefusal(provider, { ...email, to: row.toAddress, from: config.EMAIL_FROM, idempotencyKey: row.id });
+    if (refusal) return await giveUp(env, row, `${refusal.name}: ${refusal.message}`, "provider_refused", logger);
     await repo.markSent(db, row.id, Date.now());
     logger.info("email_sent", { attempts: row.attempts, provider: provider.name });
     return "sent";
   } catch (error) {
+    if (error instanceof UnrenderableEmailError) return giveUp(env, row, `${error.name}: ${error.message}`, "unrenderable", logger);
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : "unknown error";
-    if (error instanceof UnrenderableEmailError) {
-      await repo.markDead(db, row.id, Date.now(), reason);
-      logger.error("email_dead", { reason: error.message });
-      return "skipped";
-    }
-    await repo.releaseAfterFailure(db, row.id, Date.now(), reason);
-    logger.warn("email_send_failed", { attempts: row.attempts, reason: error instanceof Error ? error.name : "unknown" });
-    throw error;
+    const delaySeconds = error instanceof BreakerOpenError ? Math.max(1, Math.ceil(error.retryInMs / 1000)) : retryDelaySeconds(attempt);
+    const failedAt = Date.now();
+    await repo.releaseForRetry(db, row.id, failedAt, failedAt + delaySeconds * 1000, reason);
+    logger.warn("email_send_failed", { attempts: row.attempts, delaySeconds, reason: error instanceof Error ? error.name : "unknown" });
+    throw new EmailRetryScheduled(delaySeconds, error);
   }
 }
 
@@ -64,17 +105,21 @@ export async function enqueueOutbox(env: Env, rows: Pick<repo.OutboxRow, "id" | 
   }
 }
 
-/** The dead-letter consumer's work: the row ends as dead with its last error, unless it was sent. */
+/**
+ * The dead-letter consumer's work: the row ends dead unless it was sent meanwhile or another copy
+ * of its message is sending it right now (that sender decides). Counted only when it changed.
+ */
 export async function deadLetter(env: Env, outboxId: string, now = Date.now()) {
-  const changed = await repo.markDead(getDb(env.DB), outboxId, now, null);
+  const changed = await repo.markDeadIfAbandoned(getDb(env.DB), outboxId, now, SENDING_LEASE_MS);
   createLogger({ outboxId }).error("email_dead_lettered", { changed });
-  writeBusinessEvent(env.ANALYTICS, "email_dead_lettered", { subjectId: outboxId });
+  if (changed) writeBusinessEvent(env.ANALYTICS, "email_dead_lettered", { subjectId: outboxId, detail: "retries_exhausted" });
+  return changed;
 }
 
-/** Cron: re-enqueue rows whose message was lost or whose sender crashed. */
+/** Cron: re-enqueue rows whose message was lost (overdue past its due time) or whose sender crashed. */
 export async function sweepStuckOutbox(env: Env, now = Date.now()) {
   const db = getDb(env.DB);
-  const stuck = await repo.findStuck(db, now, PENDING_REENQUEUE_AFTER_MS, SENDING_LEASE_MS, SWEEP_LIMIT);
+  const stuck = await repo.findStuck(env.DB, now, PENDING_REENQUEUE_AFTER_MS, SENDING_LEASE_MS, SWEEP_LIMIT);
   if (stuck.length === 0) return { reenqueued: 0 };
   await repo.touchRows(db, stuck.map((r) => r.id), now);
   await enqueueOutbox(env, stuck);

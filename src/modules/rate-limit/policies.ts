@@ -5,7 +5,7 @@
  */
 import type { Config } from "../../env";
 
-export type PolicyName = "storeRead" | "auth" | "loginEmail" | "cart" | "checkout" | "admin" | "default";
+export type PolicyName = "storeRead" | "auth" | "loginEmail" | "cart" | "checkout" | "admin" | "webhook" | "default";
 
 export type Policy = { name: PolicyName; limit: number; windowSeconds: number };
 
@@ -16,6 +16,7 @@ const CONFIG_KEYS = {
   cart: "RATE_LIMIT_CART",
   checkout: "RATE_LIMIT_CHECKOUT",
   admin: "RATE_LIMIT_ADMIN",
+  webhook: "RATE_LIMIT_WEBHOOK",
   default: "RATE_LIMIT_DEFAULT",
 } as const satisfies Record<PolicyName, keyof Config>;
 
@@ -38,6 +39,12 @@ export function routeGroup(method: string, path: string): RouteGroup | null {
   // Credential endpoints are what guessing targets; reading one's own profile is ordinary traffic.
   if (path.startsWith("/api/v1/auth/")) return read ? { policy: "default", keyBy: "ip" } : { policy: "auth", keyBy: "ip" };
   if (path.startsWith("/api/v1/admin/")) return { policy: "admin", keyBy: "ip" };
+  // A payment provider sends every shop's events from a handful of addresses, in bursts during a
+  // sale; a 429 there delays payment confirmations until checkouts expire and paid stock is lost.
+  // So webhooks get their own, high per-IP policy instead of the anonymous default. Not none: the
+  // limit is checked before the signature (the body must be read first), and a cap per address
+  // still bounds what a forger can make us verify. See docs/security.md "Webhooks".
+  if (path.startsWith("/api/v1/webhooks/")) return { policy: "webhook", keyBy: "ip" };
   if (path.startsWith("/api/v1/store/")) {
     if (read) return { policy: "storeRead", keyBy: "ip" };
     if (path.startsWith("/api/v1/store/checkouts")) return { policy: "checkout", keyBy: "user" };

@@ -11,7 +11,14 @@ export type CandidateRow = {
   score: number;
 };
 
+/** Receipt of an order's co-purchase addition, and of its withdrawal (cancel or refund). */
 const AFFINITY_CONSUMER = "affinity";
+const WITHDRAWN_CONSUMER = "affinity-withdrawn";
+
+/** Every ordered pair of distinct products in order ?2 (two variants of one product count once). */
+const ORDER_PAIRS = `SELECT DISTINCT a.product_id, b.product_id
+  FROM order_items a JOIN order_items b ON b.order_id = a.order_id AND b.product_id <> a.product_id
+  WHERE a.order_id = ?2`;
 
 // Shown products are active, not deleted, and have a live variant with stock to sell.
 const SHOWABLE = `p.status = 'active' AND p.deleted_at IS NULL AND EXISTS (
@@ -25,25 +32,53 @@ const SUMMARY_COLUMNS = `p.id, p.slug, p.title, p.currency,
 /**
  * Adds 1 to the score of every ordered pair of distinct products in the order, once per order:
  * the upsert is guarded by the receipt and writes it in the same batch (one transaction), so a
- * redelivered message finds the receipt and changes nothing. Returns whether this call applied it.
+ * redelivered message finds the receipt and changes nothing. An order whose scores were withdrawn
+ * already (its cancel event overtook the placed one) adds nothing. Returns whether this call
+ * wrote the receipt.
  */
 export async function addCoPurchases(d1: D1Database, orderId: string, now: number): Promise<boolean> {
-  // DISTINCT: two variants of one product in an order still count that pair once. The WHERE
-  // clause also keeps SQLite from reading ON CONFLICT as a join's ON (its upsert parsing quirk).
+  // The WHERE clause also keeps SQLite from reading ON CONFLICT as a join's ON (its upsert
+  // parsing quirk).
   const pairs = d1
     .prepare(
       `INSERT INTO product_affinity (product_id, related_product_id, score, updated_at)
        SELECT DISTINCT a.product_id, b.product_id, 1, ?1
        FROM order_items a JOIN order_items b ON b.order_id = a.order_id AND b.product_id <> a.product_id
        WHERE a.order_id = ?2
-         AND NOT EXISTS (SELECT 1 FROM event_receipts WHERE consumer = ?3 AND event_key = ?2)
+         AND NOT EXISTS (SELECT 1 FROM event_receipts WHERE consumer IN (?3, ?4) AND event_key = ?2)
        ON CONFLICT (product_id, related_product_id) DO UPDATE SET score = score + 1, updated_at = excluded.updated_at`,
     )
-    .bind(now, orderId, AFFINITY_CONSUMER);
+    .bind(now, orderId, AFFINITY_CONSUMER, WITHDRAWN_CONSUMER);
   const receipt = d1
     .prepare("INSERT INTO event_receipts (consumer, event_key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
     .bind(AFFINITY_CONSUMER, orderId, now);
   const [, written] = await d1.batch([pairs, receipt]);
+  return written!.meta.changes === 1;
+}
+
+/**
+ * Takes back what `addCoPurchases` gave for a cancelled or refunded order: 1 from each of its
+ * pairs, only if the addition was applied, at most once (guarded by the withdrawal receipt written
+ * in the same batch), never below zero; pairs left at zero are removed. When the cancel is seen
+ * first, the receipt alone is written, and the late addition then finds it and adds nothing.
+ * Returns whether this call wrote the receipt.
+ */
+export async function withdrawCoPurchases(d1: D1Database, orderId: string, now: number): Promise<boolean> {
+  const pairs = d1
+    .prepare(
+      `UPDATE product_affinity SET score = MAX(0, score - 1), updated_at = ?1
+       WHERE (product_id, related_product_id) IN (${ORDER_PAIRS})
+         AND EXISTS (SELECT 1 FROM event_receipts WHERE consumer = ?3 AND event_key = ?2)
+         AND NOT EXISTS (SELECT 1 FROM event_receipts WHERE consumer = ?4 AND event_key = ?2)`,
+    )
+    .bind(now, orderId, AFFINITY_CONSUMER, WITHDRAWN_CONSUMER);
+  const emptied = d1
+    .prepare(`DELETE FROM product_affinity WHERE score <= 0 AND (product_id, related_product_id) IN (${ORDER_PAIRS})`)
+    .bind(now, orderId);
+  const receipt = d1
+    .prepare("INSERT INTO event_receipts (consumer, event_key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+    .bind(WITHDRAWN_CONSUMER, orderId, now);
+  const [, , written] = await d1.batch([pairs, emptied, receipt]);
   return written!.meta.changes === 1;
 }
 

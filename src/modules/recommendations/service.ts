@@ -16,6 +16,15 @@ export async function recordCoPurchases(env: Env, orderId: string, now = Date.no
   return { applied: await repo.addCoPurchases(env.DB, orderId, now) };
 }
 
+/**
+ * A cancelled or refunded order gives its co-purchase scores back, once however often it is
+ * called and in whatever order it meets `recordCoPurchases`: the net effect of an order that
+ * ended is zero.
+ */
+export async function withdrawCoPurchases(env: Env, orderId: string, now = Date.now()): Promise<{ withdrawn: boolean }> {
+  return { withdrawn: await repo.withdrawCoPurchases(env.DB, orderId, now) };
+}
+
 function toItem(row: repo.CandidateRow, source: RecommendedProduct["source"]): RecommendedProduct {
   const min = row.min_price ?? 0;
   return {
