@@ -33,6 +33,7 @@ import { catalogRoutes } from "./modules/catalog/routes";
 import { RateLimitedError } from "./modules/rate-limit/headers";
 import { recommendationRoutes } from "./modules/recommendations/routes";
 import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
+import { webhookAdminRoutes } from "./modules/webhooks/routes";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -121,6 +122,7 @@ export function createApp() {
   app.route("/api/v1/admin", adminGroupRoutes);
   app.route("/api/v1/admin", adminPromoRoutes);
   app.route("/api/v1/admin", adminBundleRoutes);
+  app.route("/api/v1/admin", webhookAdminRoutes);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

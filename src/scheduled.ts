@@ -8,6 +8,7 @@ import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 import { settleInterruptedOrders } from "./modules/orders/service";
 import { sweepStuckOutbox } from "./modules/notifications/service";
+import { sweepWebhooks } from "./modules/webhooks/service";
 
 export type ScheduledTask = { name: string; run: (env: Env, now: number) => Promise<unknown> };
 
@@ -18,6 +19,7 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "settle_interrupted_orders", run: settleInterruptedOrders },
   { name: "expire_abandoned_checkouts", run: expireAbandonedCheckouts },
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
+  { name: "sweep_webhooks", run: sweepWebhooks },
 ];
 
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {

@@ -6,6 +6,7 @@ import { createLogger } from "../http/logger";
 import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
 import { inventorySyncConsumer } from "./inventory-sync";
 import { consumeOrderEvents } from "./order-events";
+import { consumeWebhooks } from "./webhooks";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -16,6 +17,7 @@ export const consumers: Record<string, QueueConsumer> = {
   "email-dlq": consumeEmailDeadLetters,
   "inventory-sync": inventorySyncConsumer,
   "order-events": consumeOrderEvents,
+  webhooks: consumeWebhooks,
 };
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

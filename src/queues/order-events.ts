@@ -1,12 +1,14 @@
 /**
  * Consumer of `order-events`. On `order.placed` it records co-purchase scores, then runs the
- * `onOrderPlaced` hooks. Every step is idempotent, so a retried or redelivered message has one effect.
+ * `onOrderPlaced` hooks; on `order.status_changed` it fans out the webhook events the change wrote.
+ * Every step is idempotent, so a retried or redelivered message has one effect.
  */
 import { z } from "zod";
 import { createLogger } from "../http/logger";
 import { recordOrderPlacedMetric } from "../modules/analytics/order-metrics";
 import { enqueueOrderConfirmation } from "../modules/notifications/service";
 import { recordCoPurchases } from "../modules/recommendations/service";
+import { dispatchPendingEvents } from "../modules/webhooks";
 import { retryDelaySeconds } from "./backoff";
 
 export type OrderPlacedHook = (env: Env, orderId: string, requestId: string | undefined) => Promise<void>;
@@ -15,6 +17,8 @@ export type OrderPlacedHook = (env: Env, orderId: string, requestId: string | un
 export const onOrderPlaced: OrderPlacedHook[] = [
   (env, orderId) => enqueueOrderConfirmation(env, orderId),
   (env, orderId) => recordOrderPlacedMetric(env, orderId),
+  // order.placed was written to the webhook outbox in the order's own batch; this fans it out.
+  async (env) => void (await dispatchPendingEvents(env)),
 ];
 
 const OrderEvent = z.object({ type: z.string(), orderId: z.string().min(1).max(64).optional(), requestId: z.string().max(128).optional() });
@@ -23,6 +27,10 @@ const OrderEvent = z.object({ type: z.string(), orderId: z.string().min(1).max(6
 export async function processOrderEvent(env: Env, body: unknown): Promise<"applied" | "ignored"> {
   const parsed = OrderEvent.safeParse(body);
   const log = createLogger({ consumer: "order-events" });
+  if (parsed.success && parsed.data.type === "order.status_changed") {
+    await dispatchPendingEvents(env);
+    return "applied";
+  }
   if (!parsed.success || parsed.data.type !== "order.placed" || !parsed.data.orderId) {
     log.warn("order_event_ignored", { type: parsed.success ? parsed.data.type.slice(0, 64) : "invalid" });
     return "ignored";

@@ -9,6 +9,7 @@ export const SCOPE_AREAS = [
   "emails",
   "analytics",
   "api-keys",
+  "webhooks",
 ] as const;
 export type ScopeArea = (typeof SCOPE_AREAS)[number];
 export const ALL_SCOPES = SCOPE_AREAS.flatMap((area) => [`${area}:read`, `${area}:write`]);

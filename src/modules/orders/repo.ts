@@ -1,5 +1,6 @@
 /** D1 access for orders: reads with their lines and events, and versioned status changes. */
 import type { OrderStatus } from "../../db/schema";
+import { orderStatusEvents, webhookEventStatements } from "../webhooks";
 
 export type OrderRow = {
   email: string;
@@ -94,6 +95,7 @@ export async function transitionOrder(
       )
       .bind(event.id, order.id, to, event.actor, event.note, now, order.id, to, order.version + 1),
     ...emailStatement,
+    ...webhookEventStatements(d1, orderStatusEvents(order, to, now, email?.requestId ?? null)),
   ]);
   return update!.meta.changes === 1;
 }
