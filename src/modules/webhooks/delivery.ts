@@ -90,7 +90,7 @@ export async function attemptDelivery(env: Env, id: string, now = Date.now()): P
   try {
     // The signature's timestamp is the wall clock at sending: receivers reject old ones.
     const headers = await signedHeaders(signingSecrets(endpoint, now), claimed.event.id, Math.floor(Date.now() / 1000), body);
-    const statusCode = await outboundBreakers.run(`webhook:${endpoint.id}`, () => post(endpoint.url, headers, body, config.WEBHOOK_TIMEOUT_MS));
+    const statusCode = await outboundBreakers.run(`webhook:${endpoint.id}`, () => post(endpoint.url, headers, body, config.WEBHOOK_TIMEOUT_MS), now);
     await repo.recordSuccess(env.DB, claimed, statusCode, now);
     log.info("webhook_delivered", { attempts: claimed.delivery.attempts + 1, status: statusCode });
     return { kind: "succeeded", statusCode };
