@@ -14,7 +14,7 @@ export type Receipt = {
   payload: { id: string; type: string; timestamp: string; data: Record<string, any> };
   /** Which of the receiver's secrets verified the signature. */
   verifiedBy: string[];
-  redirect: RequestRedirect | undefined;
+  redirect: RequestInit["redirect"];
 };
 
 export class TestReceiver {

@@ -7,6 +7,7 @@
  * every attempt of one event carries the same webhook-id and body.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { getConfig } from "../../src/env";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { outboundBreakers } from "../../src/modules/outbound/breakers";
@@ -216,7 +217,7 @@ describe("an endpoint that keeps failing", () => {
     const stillEnabled = await call("GET", `/api/v1/admin/webhooks/${endpoint.id}`, { token: admin.token });
     expect(stillEnabled.json).toMatchObject({ status: "enabled", failingSince: new Date(start).toISOString() });
 
-    const limitMs = Number(env.WEBHOOK_DISABLE_AFTER_SECONDS ?? 432_000) * 1000;
+    const limitMs = getConfig(env).WEBHOOK_DISABLE_AFTER_SECONDS * 1000;
     const second = await pendingDelivery(endpoint.id);
     await attemptDelivery(env, second.deliveryId, start + limitMs + 1);
 

@@ -3,6 +3,7 @@
  * itself (so a refused or repeated change writes none), and none at all while nobody subscribes.
  */
 import { env } from "cloudflare:test";
+import { getConfig } from "../../src/env";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_EVENT_TYPES } from "../../src/modules/webhooks/events";
 import { processInventorySync } from "../../src/queues/inventory-sync";
@@ -92,7 +93,7 @@ describe("with subscribers", () => {
 
   it("writes inventory.low_stock once when available stock crosses below the threshold, not while it stays there", async () => {
     const v = await createVariant(20);
-    const threshold = Number(env.LOW_STOCK_THRESHOLD ?? 5);
+    const threshold = getConfig(env).LOW_STOCK_THRESHOLD;
     await processInventorySync(env, { variantId: v.id, onHand: 20, reserved: 0, version: 1 });
     await processInventorySync(env, { variantId: v.id, onHand: 20, reserved: 20 - threshold, version: 2 });
     expect(await eventsWhere("inventory.low_stock", "variantId", v.id)).toEqual([]);
