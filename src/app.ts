@@ -34,6 +34,9 @@ import { RateLimitedError } from "./modules/rate-limit/headers";
 import { recommendationRoutes } from "./modules/recommendations/routes";
 import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
 import { webhookAdminRoutes } from "./modules/webhooks/routes";
+import { webhooksSection } from "./modules/webhooks/document";
+import { WebhookPayload } from "./modules/webhooks/schemas";
+import { finishDocument } from "./http/openapi-document";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -124,15 +127,25 @@ export function createApp() {
   app.route("/api/v1/admin", adminBundleRoutes);
   app.route("/api/v1/admin", webhookAdminRoutes);
 
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "Edgeshop API",
-      version: "1.0.0",
-      description: "E-commerce backend at the edge. Errors share one envelope; money is integer minor units.",
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  app.openAPIRegistry.register("WebhookPayload", WebhookPayload);
+  // Built once per isolate: the document depends only on the code.
+  let document: Record<string, unknown> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= finishDocument({
+      ...app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Edgeshop API",
+          version: "1.0.0",
+          description: "E-commerce backend at the edge. Errors share one envelope; money is integer minor units.",
+        },
+        // Relative: the API is where this document is served, on every machine alike.
+        servers: [{ url: "/", description: "This server" }],
+      }),
+      webhooks: webhooksSection(),
+    });
+    return c.json(document);
+  });
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Edgeshop API" }));
 
   return app;
