@@ -1454,6 +1454,7 @@ export interface components {
         };
         User: {
             id: string;
+            /** Format: email */
             email: string;
             name: string;
             /** @enum {string} */
@@ -1472,14 +1473,20 @@ export interface components {
             };
         };
         RegisterBody: {
-            /** @example customer@edgeshop.local */
+            /**
+             * Format: email
+             * @example customer@edgeshop.local
+             */
             email: string;
             /** @example customer-dev-password */
             password: string;
             name: string;
         };
         LoginBody: {
-            /** @example customer@edgeshop.local */
+            /**
+             * Format: email
+             * @example customer@edgeshop.local
+             */
             email: string;
             password: string;
         };
@@ -1487,7 +1494,10 @@ export interface components {
             refreshToken: string;
         };
         ForgotPasswordBody: {
-            /** @example customer@edgeshop.local */
+            /**
+             * Format: email
+             * @example customer@edgeshop.local
+             */
             email: string;
         };
         ResetPasswordBody: {
@@ -1925,6 +1935,474 @@ export interface components {
             version: number;
             createdAt: string;
             updatedAt: string;
+        };
+        CreateDiscountBody: components["schemas"]["CreateDiscountPercentage"] | components["schemas"]["CreateDiscountFixed"] | components["schemas"]["CreateDiscountBuyXGetY"] | components["schemas"]["CreateDiscountTiered"] | components["schemas"]["CreateDiscountCartPercentage"] | components["schemas"]["CreateDiscountCartFixed"];
+        CreateDiscountPercentage: {
+            /** @default null */
+            code: string | null;
+            title: string;
+            /** @default false */
+            isAutomatic: boolean;
+            /** @default 0 */
+            priority: number;
+            /** @default true */
+            stackable: boolean;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            startsAt: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            endsAt: string | null;
+            /** @default null */
+            usageLimit: number | null;
+            /** @default null */
+            perCustomerLimit: number | null;
+            /**
+             * @default active
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "CreateDiscountPercentage";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        };
+        CreateDiscountFixed: {
+            /** @default null */
+            code: string | null;
+            title: string;
+            /** @default false */
+            isAutomatic: boolean;
+            /** @default 0 */
+            priority: number;
+            /** @default true */
+            stackable: boolean;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            startsAt: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            endsAt: string | null;
+            /** @default null */
+            usageLimit: number | null;
+            /** @default null */
+            perCustomerLimit: number | null;
+            /**
+             * @default active
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "CreateDiscountFixed";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        };
+        CreateDiscountBuyXGetY: {
+            /** @default null */
+            code: string | null;
+            title: string;
+            /** @default false */
+            isAutomatic: boolean;
+            /** @default 0 */
+            priority: number;
+            /** @default true */
+            stackable: boolean;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            startsAt: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            endsAt: string | null;
+            /** @default null */
+            usageLimit: number | null;
+            /** @default null */
+            perCustomerLimit: number | null;
+            /**
+             * @default active
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "CreateDiscountBuyXGetY";
+            /**
+             * @default 0
+             * @enum {number}
+             */
+            value: 0;
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+                buyQuantity: number;
+                getQuantity: number;
+                /** @default 10000 */
+                getPercentBps: number;
+                maxApplications?: number;
+            };
+        };
+        CreateDiscountTiered: {
+            /** @default null */
+            code: string | null;
+            title: string;
+            /** @default false */
+            isAutomatic: boolean;
+            /** @default 0 */
+            priority: number;
+            /** @default true */
+            stackable: boolean;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            startsAt: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            endsAt: string | null;
+            /** @default null */
+            usageLimit: number | null;
+            /** @default null */
+            perCustomerLimit: number | null;
+            /**
+             * @default active
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "CreateDiscountTiered";
+            /**
+             * @default 0
+             * @enum {number}
+             */
+            value: 0;
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+                tiers: {
+                    threshold: number;
+                    /** @enum {string} */
+                    thresholdType: "spend" | "quantity";
+                    valueBps: number;
+                }[];
+            };
+        };
+        CreateDiscountCartPercentage: {
+            /** @default null */
+            code: string | null;
+            title: string;
+            /** @default false */
+            isAutomatic: boolean;
+            /** @default 0 */
+            priority: number;
+            /** @default true */
+            stackable: boolean;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            startsAt: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            endsAt: string | null;
+            /** @default null */
+            usageLimit: number | null;
+            /** @default null */
+            perCustomerLimit: number | null;
+            /**
+             * @default active
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "CreateDiscountCartPercentage";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        };
+        CreateDiscountCartFixed: {
+            /** @default null */
+            code: string | null;
+            title: string;
+            /** @default false */
+            isAutomatic: boolean;
+            /** @default 0 */
+            priority: number;
+            /** @default true */
+            stackable: boolean;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            startsAt: string | null;
+            /**
+             * Format: date-time
+             * @default null
+             */
+            endsAt: string | null;
+            /** @default null */
+            usageLimit: number | null;
+            /** @default null */
+            perCustomerLimit: number | null;
+            /**
+             * @default active
+             * @enum {string}
+             */
+            status: "active" | "inactive";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "CreateDiscountCartFixed";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        };
+        UpdateDiscountBody: {
+            code?: string | null;
+            title?: string;
+            isAutomatic?: boolean;
+            priority?: number;
+            stackable?: boolean;
+            /** Format: date-time */
+            startsAt?: string | null;
+            /** Format: date-time */
+            endsAt?: string | null;
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+            /** @enum {string} */
+            kind: "percentage";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        } | {
+            code?: string | null;
+            title?: string;
+            isAutomatic?: boolean;
+            priority?: number;
+            stackable?: boolean;
+            /** Format: date-time */
+            startsAt?: string | null;
+            /** Format: date-time */
+            endsAt?: string | null;
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+            /** @enum {string} */
+            kind: "fixed";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        } | {
+            code?: string | null;
+            title?: string;
+            isAutomatic?: boolean;
+            priority?: number;
+            stackable?: boolean;
+            /** Format: date-time */
+            startsAt?: string | null;
+            /** Format: date-time */
+            endsAt?: string | null;
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+            /** @enum {string} */
+            kind: "buy_x_get_y";
+            /**
+             * @default 0
+             * @enum {number}
+             */
+            value: 0;
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+                buyQuantity: number;
+                getQuantity: number;
+                /** @default 10000 */
+                getPercentBps: number;
+                maxApplications?: number;
+            };
+        } | {
+            code?: string | null;
+            title?: string;
+            isAutomatic?: boolean;
+            priority?: number;
+            stackable?: boolean;
+            /** Format: date-time */
+            startsAt?: string | null;
+            /** Format: date-time */
+            endsAt?: string | null;
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+            /** @enum {string} */
+            kind: "tiered";
+            /**
+             * @default 0
+             * @enum {number}
+             */
+            value: 0;
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+                tiers: {
+                    threshold: number;
+                    /** @enum {string} */
+                    thresholdType: "spend" | "quantity";
+                    valueBps: number;
+                }[];
+            };
+        } | {
+            code?: string | null;
+            title?: string;
+            isAutomatic?: boolean;
+            priority?: number;
+            stackable?: boolean;
+            /** Format: date-time */
+            startsAt?: string | null;
+            /** Format: date-time */
+            endsAt?: string | null;
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+            /** @enum {string} */
+            kind: "cart_percentage";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        } | {
+            code?: string | null;
+            title?: string;
+            isAutomatic?: boolean;
+            priority?: number;
+            stackable?: boolean;
+            /** Format: date-time */
+            startsAt?: string | null;
+            /** Format: date-time */
+            endsAt?: string | null;
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+            /** @enum {string} */
+            kind: "cart_fixed";
+            value: number;
+            /** @default {} */
+            rules: {
+                productIds?: string[];
+                categoryIds?: string[];
+                collectionIds?: string[];
+                customerGroupIds?: string[];
+                minSubtotal?: number;
+            };
+        } | {
+            code?: string | null;
+            title?: string;
+            isAutomatic?: boolean;
+            priority?: number;
+            stackable?: boolean;
+            /** Format: date-time */
+            startsAt?: string | null;
+            /** Format: date-time */
+            endsAt?: string | null;
+            usageLimit?: number | null;
+            perCustomerLimit?: number | null;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+            value?: number;
+            rules?: {
+                [key: string]: unknown;
+            };
         };
         Bundle: {
             productId: string;
@@ -3803,6 +4281,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Change of on-hand stock; never 0 */
                     delta: number;
                     reason: string;
                 };
@@ -5488,9 +5967,9 @@ export interface operations {
                 /** @description Full-text search over title, description and SKU */
                 q?: string;
                 /** @description Lowest variant price at least this (minor units) */
-                minPrice?: number | null;
+                minPrice?: number;
                 /** @description Lowest variant price at most this (minor units) */
-                maxPrice?: number | null;
+                maxPrice?: number;
                 /** @description Default: relevance with q, newest without */
                 sort?: "newest" | "price_asc" | "price_desc" | "relevance";
             };
@@ -6124,9 +6603,9 @@ export interface operations {
     patchAdminProductsById: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version you read, e.g. "3" */
-                "if-match"?: string;
+            header: {
+                /** @description The version you read, e.g. "3"; missing → 428, unreadable → 400, stale → 409 */
+                "if-match": string;
             };
             path: {
                 id: string;
@@ -6561,9 +7040,9 @@ export interface operations {
     patchAdminVariantsById: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version you read, e.g. "3" */
-                "if-match"?: string;
+            header: {
+                /** @description The version you read, e.g. "3"; missing → 428, unreadable → 400, stale → 409 */
+                "if-match": string;
             };
             path: {
                 id: string;
@@ -6873,7 +7352,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional version check */
+                /** @description Optional version check, e.g. "3"; unreadable → 400, stale → 409 */
                 "if-match"?: string;
             };
             path: {
@@ -7172,7 +7651,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional version check */
+                /** @description Optional version check, e.g. "3"; unreadable → 400, stale → 409 */
                 "if-match"?: string;
             };
             path: {
@@ -9734,9 +10213,9 @@ export interface operations {
     patchAdminPriceListsById: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Current version, e.g. "3" (required) */
-                "if-match"?: string;
+            header: {
+                /** @description The version you read, e.g. "3"; missing → 428, unreadable → 400, stale → 409 */
+                "if-match": string;
             };
             path: {
                 id: string;
@@ -9986,44 +10465,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @default null */
-                    code?: string | null;
-                    title: string;
-                    /** @default false */
-                    isAutomatic?: boolean;
-                    /** @default 0 */
-                    priority?: number;
-                    /** @default true */
-                    stackable?: boolean;
-                    /**
-                     * Format: date-time
-                     * @default null
-                     */
-                    startsAt?: string | null;
-                    /**
-                     * Format: date-time
-                     * @default null
-                     */
-                    endsAt?: string | null;
-                    /** @default null */
-                    usageLimit?: number | null;
-                    /** @default null */
-                    perCustomerLimit?: number | null;
-                    /**
-                     * @default active
-                     * @enum {string}
-                     */
-                    status?: "active" | "inactive";
-                    /** @enum {string} */
-                    kind: "percentage" | "fixed" | "buy_x_get_y" | "tiered" | "cart_percentage" | "cart_fixed";
-                    /** @default 0 */
-                    value?: number;
-                    /** @default {} */
-                    rules?: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["CreateDiscountBody"];
             };
         };
         responses: {
@@ -10299,9 +10741,9 @@ export interface operations {
     patchAdminDiscountsById: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Current version, e.g. "3" (required) */
-                "if-match"?: string;
+            header: {
+                /** @description The version you read, e.g. "3"; missing → 428, unreadable → 400, stale → 409 */
+                "if-match": string;
             };
             path: {
                 id: string;
@@ -10310,27 +10752,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    code?: string | null;
-                    title?: string;
-                    isAutomatic?: boolean;
-                    priority?: number;
-                    stackable?: boolean;
-                    /** Format: date-time */
-                    startsAt?: string | null;
-                    /** Format: date-time */
-                    endsAt?: string | null;
-                    usageLimit?: number | null;
-                    perCustomerLimit?: number | null;
-                    /** @enum {string} */
-                    status?: "active" | "inactive";
-                    /** @enum {string} */
-                    kind?: "percentage" | "fixed" | "buy_x_get_y" | "tiered" | "cart_percentage" | "cart_fixed";
-                    value?: number;
-                    rules?: {
-                        [key: string]: unknown;
-                    };
-                };
+                "application/json": components["schemas"]["UpdateDiscountBody"];
             };
         };
         responses: {
@@ -11034,7 +11456,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional version check, e.g. "3"; a stale one gets 409 */
+                /** @description Optional version check, e.g. "3"; unreadable → 400, stale → 409 */
                 "if-match"?: string;
             };
             path: {

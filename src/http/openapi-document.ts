@@ -17,6 +17,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   "403": "Not allowed",
   "413": "Body larger than BODY_LIMIT_BYTES",
   "422": "Validation failed (details.issues lists each problem)",
+  "428": "If-Match required",
   "429": "Rate limited; retry after Retry-After seconds",
 };
 
@@ -56,6 +57,15 @@ function completeOperation(method: string, path: string, op: Json) {
   if (op.requestBody) ["400", "413", "422"].forEach(add);
   if (params.length > 0) add("422");
   if (params.some((p) => p.in === "query" && p.name === "cursor")) add("400");
+  const ifMatch = params.find((p) => p.in === "header" && p.name.toLowerCase() === "if-match");
+  if (ifMatch) add("400");
+  if (ifMatch?.required) add("428");
+  // A query, path or header value is text: it can never be JSON null, whatever a coercing schema says.
+  for (const p of params) {
+    if (!Array.isArray(p.schema?.type)) continue;
+    const types = p.schema.type.filter((t: string) => t !== "null");
+    p.schema.type = types.length === 1 ? types[0] : types;
+  }
   if (security.length > 0) add("401");
   if (security.some((s) => "apiKeyAuth" in s)) add("403");
 

@@ -1,6 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
+import { adminSecurity, createRouter, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
 import { optionalIfMatch } from "../admin-catalog/shared";
 import {
   CreatedWebhookEndpoint,
@@ -19,13 +19,7 @@ import * as webhooks from "./service";
 
 export const webhookAdminRoutes = createRouter();
 const base = { tags: ["Admin: webhooks"], middleware: requireAdmin("webhooks"), security: adminSecurity };
-const IfMatchHeader = z.object({
-  "if-match": z
-    .string()
-    .regex(/^(?:W\/)?"?\d{1,9}"?$/)
-    .optional()
-    .openapi({ description: 'Optional version check, e.g. "3"; a stale one gets 409', example: '"1"' }),
-});
+const IfMatchHeader = ifMatchHeader(false);
 
 webhookAdminRoutes.openapi(
   createRoute({
