@@ -37,6 +37,7 @@ import { webhookAdminRoutes } from "./modules/webhooks/routes";
 import { webhooksSection } from "./modules/webhooks/document";
 import { WebhookPayload } from "./modules/webhooks/schemas";
 import { finishDocument } from "./http/openapi-document";
+import { allowedMethodsOf, type AllowedMethods } from "./http/method-not-allowed";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -77,9 +78,17 @@ export function createApp() {
     reportError(c, err);
     return c.json(errorBody(new AppError("INTERNAL", "Internal error", 500), requestId), 500);
   });
-  app.notFound((c) =>
-    c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), c.get("requestId") ?? crypto.randomUUID()), 404),
-  );
+  // The route table is complete once createApp returns; the first unmatched request reads it.
+  let allowedMethods: AllowedMethods | undefined;
+  app.notFound((c) => {
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
+    const allowed = (allowedMethods ??= allowedMethodsOf(app.routes))(c.req.path);
+    if (allowed.length > 0) {
+      c.header("Allow", allowed.join(", "));
+      return c.json(errorBody(new AppError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, 405, { allow: allowed }), requestId), 405);
+    }
+    return c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), requestId), 404);
+  });
 
   app.use("*", requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
 

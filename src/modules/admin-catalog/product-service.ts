@@ -3,7 +3,7 @@
  * statement (or one batch); a failed condition is then explained by reading the row: 404 when
  * it is gone, 409 VERSION_CONFLICT with the current version otherwise.
  */
-import { notFound } from "../../http/errors";
+import { AppError, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { toProduct } from "../catalog/mappers";
@@ -83,8 +83,11 @@ export async function getProduct(env: Env, id: string): Promise<AdminProduct> {
   return loadAdmin(env.DB.withSession("first-primary"), id);
 }
 
-/** Products newest first, optionally by status and with deleted ones. */
+/** Products newest first, optionally by status and with deleted ones; the cursor is the last id shown (400 when it is not one). */
 export async function listProducts(env: Env, query: AdminProductQuery) {
+  if (query.cursor && !/^prod_[0-9A-Z]{26}$/.test(query.cursor)) {
+    throw new AppError("VALIDATION_ERROR", "Invalid cursor", 400, { issues: [{ path: "cursor", message: "Invalid cursor" }] });
+  }
   const rows = await repo.listAdminProducts(env.DB.withSession("first-primary"), {
     status: query.status,
     includeDeleted: query.includeDeleted,
