@@ -25,6 +25,7 @@ const AREA_BY_SEGMENT: Record<string, ScopeArea> = {
   "circuit-breakers": "emails",
   analytics: "analytics",
   "api-keys": "api-keys",
+  webhooks: "webhooks",
 };
 
 const ADMIN_PREFIX = "/api/v1/admin/";
