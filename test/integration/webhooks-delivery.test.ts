@@ -145,6 +145,18 @@ describe("retries", () => {
   });
 });
 
+describe("the SSRF guard at sending time", () => {
+  it("ends a delivery dead without any request when the stored URL is not allowed (e.g. written before the policy)", async () => {
+    const { endpoint } = await createEndpoint(admin.token, ["order.placed"]);
+    await env.DB.prepare("UPDATE webhook_endpoints SET url = 'https://169.254.169.254/latest/meta-data/' WHERE id = ?").bind(endpoint.id).run();
+    const fetchSpy = vi.spyOn(globalThis, "fetch");
+    const { deliveryId } = await pendingDelivery(endpoint.id);
+    expect(await attemptDelivery(env, deliveryId)).toMatchObject({ kind: "dead", reason: expect.stringMatching(/^URL refused/) });
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: "dead", attempts: 0 });
+  });
+});
+
 describe("POST /api/v1/admin/webhooks/deliveries/{id}/redeliver", () => {
   it("sends a dead delivery again with the same webhook-id and body once the receiver is fixed", async () => {
     const { endpoint, receiver } = await createEndpoint(admin.token, ["order.placed"]);

@@ -65,6 +65,14 @@ async function post(url: string, headers: Record<string, string>, body: string, 
   throw new DeliveryFailed(response.status, redirect ? `HTTP ${response.status} (redirects are not followed)` : `HTTP ${response.status}`);
 }
 
+/** Why a claimed delivery can never be sent now (its endpoint is gone, disabled, or its URL refused), or null. */
+function refusalOf(endpoint: repo.EndpointRow | null, allowLocalhost: boolean): string | null {
+  if (!endpoint) return "endpoint deleted";
+  if (endpoint.status !== "enabled") return "endpoint disabled";
+  const verdict = checkWebhookUrl(endpoint.url, { allowLocalhost });
+  return verdict.ok ? null : `URL refused: ${verdict.reason}`;
+}
+
 /** Tries delivery `id` once if it is due; never throws for the receiver's faults. */
 export async function attemptDelivery(env: Env, id: string, now = Date.now()): Promise<AttemptOutcome> {
   const config = getConfig(env);
@@ -72,18 +80,12 @@ export async function attemptDelivery(env: Env, id: string, now = Date.now()): P
   if (!claimed) return { kind: "skipped" };
   const log = createLogger({ deliveryId: id, eventId: claimed.event.id, requestId: claimed.event.request_id ?? undefined });
   const { endpoint } = claimed;
-  const refusal = !endpoint
-    ? "endpoint deleted"
-    : endpoint.status !== "enabled"
-      ? "endpoint disabled"
-      : (() => {
-          const verdict = checkWebhookUrl(endpoint.url, { allowLocalhost: config.WEBHOOK_ALLOW_LOCALHOST });
-          return verdict.ok ? null : `URL refused: ${verdict.reason}`;
-        })();
-  if (refusal || !endpoint) {
-    await repo.markDeliveryDead(env.DB, claimed, refusal ?? "endpoint deleted", now);
-    log.warn("webhook_delivery_dead", { reason: refusal });
-    return { kind: "dead", statusCode: null, reason: refusal ?? "endpoint deleted" };
+  const refusal = refusalOf(endpoint, config.WEBHOOK_ALLOW_LOCALHOST);
+  if (refusal !== null || !endpoint) {
+    const reason = refusal ?? "endpoint deleted";
+    await repo.markDeliveryDead(env.DB, claimed, reason, now);
+    log.warn("webhook_delivery_dead", { reason });
+    return { kind: "dead", statusCode: null, reason };
   }
 
   const body = deliveryBody(claimed.event);
