@@ -12,6 +12,7 @@ mkdirSync(".tmp", { recursive: true });
 const steps = [
   { name: "typecheck", cmd: ["npm", "run", "--silent", "typecheck"] },
   { name: "lint", cmd: ["npm", "run", "--silent", "lint"] },
+  { name: "OpenAPI (SDK types current, Redocly lint, strict validator)", cmd: ["npm", "run", "--silent", "sdk:check"] },
   { name: "unit + integration (workerd)", report: ".tmp/vitest-workers.json", cmd: ["npx", "vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=.tmp/vitest-workers.json"] },
   { name: "e2e (black box over HTTP)", report: ".tmp/vitest-e2e.json", cmd: ["npx", "vitest", "run", "--config", "test/e2e/vitest.config.ts", "--reporter=default", "--reporter=json", "--outputFile.json=.tmp/vitest-e2e.json"] },
   { name: "bundle (wrangler deploy --dry-run)", cmd: ["node", "scripts/check-bundle.mjs"] },

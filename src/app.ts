@@ -35,6 +35,11 @@ import { RateLimitedError } from "./modules/rate-limit/headers";
 import { recommendationRoutes } from "./modules/recommendations/routes";
 import { adminRefundRoutes } from "./modules/refunds/routes";
 import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
+import { webhookAdminRoutes } from "./modules/webhooks/routes";
+import { webhooksSection } from "./modules/webhooks/document";
+import { WebhookPayload } from "./modules/webhooks/schemas";
+import { finishDocument } from "./http/openapi-document";
+import { allowedMethodsOf, type AllowedMethods } from "./http/method-not-allowed";
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   400: "VALIDATION_ERROR",
@@ -75,9 +80,17 @@ export function createApp() {
     reportError(c, err);
     return c.json(errorBody(new AppError("INTERNAL", "Internal error", 500), requestId), 500);
   });
-  app.notFound((c) =>
-    c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), c.get("requestId") ?? crypto.randomUUID()), 404),
-  );
+  // The route table is complete once createApp returns; the first unmatched request reads it.
+  let allowedMethods: AllowedMethods | undefined;
+  app.notFound((c) => {
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
+    const allowed = (allowedMethods ??= allowedMethodsOf(app.routes))(c.req.path);
+    if (allowed.length > 0) {
+      c.header("Allow", allowed.join(", "));
+      return c.json(errorBody(new AppError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, 405, { allow: allowed }), requestId), 405);
+    }
+    return c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), requestId), 404);
+  });
 
   app.use("*", requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
 
@@ -125,16 +138,27 @@ export function createApp() {
   app.route("/api/v1/admin", adminGroupRoutes);
   app.route("/api/v1/admin", adminPromoRoutes);
   app.route("/api/v1/admin", adminBundleRoutes);
+  app.route("/api/v1/admin", webhookAdminRoutes);
 
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "Edgeshop API",
-      version: "1.0.0",
-      description: "E-commerce backend at the edge. Errors share one envelope; money is integer minor units.",
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  app.openAPIRegistry.register("WebhookPayload", WebhookPayload);
+  // Built once per isolate: the document depends only on the code.
+  let document: Record<string, unknown> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= finishDocument({
+      ...app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Edgeshop API",
+          version: "1.0.0",
+          description: "E-commerce backend at the edge. Errors share one envelope; money is integer minor units.",
+        },
+        // Relative: the API is where this document is served, on every machine alike.
+        servers: [{ url: "/", description: "This server" }],
+      }),
+      webhooks: webhooksSection(),
+    });
+    return c.json(document);
+  });
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Edgeshop API" }));
 
   return app;

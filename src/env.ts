@@ -50,6 +50,16 @@ const ConfigSchema = z.object({
   /** Base URL of the Stripe-compatible API (a staging mock, say); Stripe's own by default. */
   PAYMENT_API_URL: z.string().url().optional(),
   SENTRY_DSN: z.string().optional(),
+  /** How long one webhook delivery may take before it counts as failed. */
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+  /** An endpoint failing (no success) for this long is disabled and the admins are emailed. */
+  WEBHOOK_DISABLE_AFTER_SECONDS: positiveInt.default(432_000),
+  /** After a secret rotation the old secret keeps signing, beside the new one, for this long. */
+  WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  /** "true" only for local development: lets endpoints use http://localhost (never in production). */
+  WEBHOOK_ALLOW_LOCALHOST: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** inventory.low_stock fires when a variant's available stock drops below this. */
+  LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

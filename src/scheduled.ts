@@ -9,6 +9,7 @@ import { purgeExpiredRows } from "./modules/maintenance/service";
 import { settleInterruptedOrders } from "./modules/orders/service";
 import { retryDueRefunds } from "./modules/refunds/service";
 import { sweepStuckOutbox } from "./modules/notifications/service";
+import { sweepWebhooks } from "./modules/webhooks/service";
 
 export type ScheduledTask = { name: string; run: (env: Env, now: number) => Promise<unknown> };
 
@@ -21,6 +22,7 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
   { name: "retry_due_refunds", run: retryDueRefunds },
   { name: "settle_failed_checkouts", run: settleFailedCheckouts },
+  { name: "sweep_webhooks", run: sweepWebhooks },
 ];
 
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {

@@ -671,3 +671,80 @@ export const eventReceipts = sqliteTable("event_receipts", {
   eventKey: text("event_key").notNull(),
   createdAt: integer("created_at").notNull(),
 }, (t) => [primaryKey({ columns: [t.consumer, t.eventKey] })]);
+
+// ── Outbound webhooks ────────────────────────────────────────────────────────
+
+/** A receiver of outbound webhooks. The secret signs deliveries (Standard Webhooks) and is shown once. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    url: text("url").notNull(),
+    description: text("description"),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["enabled", "disabled"] }).notNull().default("enabled"),
+    secret: text("secret").notNull(),
+    /** After a rotation the old secret still signs (beside the new one) until it expires. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    /** First failure since the last success; the endpoint is disabled once this is old enough. */
+    failingSince: integer("failing_since"),
+    disabledReason: text("disabled_reason"),
+    disabledAt: integer("disabled_at"),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [index("webhook_endpoints_status_idx").on(t.status)],
+);
+
+/**
+ * The webhook outbox: an event row is written in the same batch as the change that causes it and
+ * fanned out later (dispatched_at set) into one delivery per subscribed endpoint.
+ */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** One event per business fact (e.g. "order.placed:<orderId>"), however often its batch runs. */
+    dedupeKey: text("dedupe_key").unique(),
+    requestId: text("request_id"),
+    /** A fan-out in progress holds the event until then; an expired lease lets the sweep take it. */
+    leaseUntil: integer("lease_until"),
+    dispatchedAt: integer("dispatched_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("webhook_events_pending_idx").on(t.createdAt).where(sql`dispatched_at IS NULL`),
+    index("webhook_events_created_idx").on(t.createdAt),
+  ],
+);
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "failed", "dead"] as const;
+
+/** One event to one endpoint: attempted until a 2xx, retried with growing delays, dead after the last. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    eventId: text("event_id").notNull(),
+    status: text("status", { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    nextAttemptAt: integer("next_attempt_at"),
+    /** Held by one sender at a time; a sender silent past this time loses it. */
+    lockedUntil: integer("locked_until"),
+    deliveredAt: integer("delivered_at"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_uq").on(t.endpointId, t.eventId),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt, t.id),
+    index("webhook_deliveries_endpoint_status_idx").on(t.endpointId, t.status, t.createdAt, t.id),
+    index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    index("webhook_deliveries_event_idx").on(t.eventId),
+  ],
+);

@@ -77,3 +77,15 @@ export function pageOf<T extends z.ZodType>(item: T) {
 type SecurityRequirement = Record<string, string[]>;
 export const bearerSecurity: SecurityRequirement[] = [{ bearerAuth: [] }];
 export const adminSecurity: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
+
+/** The If-Match values the server reads (admin-catalog `parseIfMatch`): `"3"`, `W/"3"` or `3`. */
+export const IF_MATCH_PATTERN = '^(?:W/)?"?\\d{1,9}"?$';
+
+/**
+ * The If-Match header of versioned writes. The handler reads it (428 when a required one is
+ * missing, 400 when unreadable), so zod leaves it optional and the document states the rule.
+ */
+export function ifMatchHeader(required: boolean) {
+  const description = required ? 'The version you read, e.g. "3"; missing → 428, unreadable → 400, stale → 409' : 'Optional version check, e.g. "3"; unreadable → 400, stale → 409';
+  return z.object({ "if-match": z.string().optional().openapi({ param: { required }, pattern: IF_MATCH_PATTERN, description, example: '"3"' }) });
+}

@@ -7,6 +7,7 @@ import { consumeOrderEventDeadLetters } from "./dead-letters";
 import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
 import { inventorySyncConsumer } from "./inventory-sync";
 import { consumeOrderEvents } from "./order-events";
+import { consumeWebhooks } from "./webhooks";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -18,6 +19,7 @@ export const consumers: Record<string, QueueConsumer> = {
   "inventory-sync": inventorySyncConsumer,
   "order-events": consumeOrderEvents,
   "order-events-dlq": consumeOrderEventDeadLetters,
+  webhooks: consumeWebhooks,
 };
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -1,7 +1,9 @@
 /** inventory-sync consumer: mirrors InventoryDO changes into D1's inventory_levels read model. */
 import { z } from "zod";
 import { createLogger } from "../http/logger";
+import { getConfig } from "../env";
 import { upsertLevelIfNewer } from "../modules/inventory/repo";
+import { requestDispatch } from "../modules/webhooks";
 
 const SyncMessage = z.object({
   variantId: z.string().min(1),
@@ -10,11 +12,13 @@ const SyncMessage = z.object({
   version: z.number().int().min(0),
 });
 
-/** Applies one change; older or repeated versions are ignored. */
+/** Applies one change; older or repeated versions are ignored. A drop below the low-stock threshold raises its webhook event. */
 export async function processInventorySync(env: Env, body: unknown, now = Date.now()): Promise<boolean> {
   const parsed = SyncMessage.safeParse(body);
   if (!parsed.success) return false;
-  return upsertLevelIfNewer(env.DB, parsed.data, now);
+  const { applied, lowStock } = await upsertLevelIfNewer(env.DB, parsed.data, now, getConfig(env).LOW_STOCK_THRESHOLD);
+  if (lowStock) await requestDispatch(env);
+  return applied;
 }
 
 export async function inventorySyncConsumer(batch: MessageBatch<unknown>, env: Env): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Consumer of `order-events`. On `order.placed` it records co-purchase scores, then runs the
- * `onOrderPlaced` hooks; on `order.status_changed` to cancelled or refunded it withdraws the
- * order's co-purchase scores. Every step is idempotent and order-independent, so a retried,
+ * `onOrderPlaced` hooks; on `order.status_changed` it fans out the webhook events the change wrote
+ * and, to cancelled or refunded, withdraws the order's co-purchase scores. Every step is idempotent and order-independent, so a retried,
  * redelivered or overtaken message has one effect. After max_retries a message goes to
  * `order-events-dlq` and is kept in the dead-letter store.
  */
@@ -10,6 +10,7 @@ import { createLogger } from "../http/logger";
 import { recordOrderPlacedMetric } from "../modules/analytics/order-metrics";
 import { enqueueOrderConfirmation } from "../modules/notifications/service";
 import { recordCoPurchases, withdrawCoPurchases } from "../modules/recommendations/service";
+import { dispatchPendingEvents } from "../modules/webhooks";
 import { retryDelaySeconds } from "./backoff";
 
 export type OrderPlacedHook = (env: Env, orderId: string, requestId: string | undefined) => Promise<void>;
@@ -18,6 +19,8 @@ export type OrderPlacedHook = (env: Env, orderId: string, requestId: string | un
 export const onOrderPlaced: OrderPlacedHook[] = [
   (env, orderId) => enqueueOrderConfirmation(env, orderId),
   (env, orderId) => recordOrderPlacedMetric(env, orderId),
+  // order.placed was written to the webhook outbox in the order's own batch; this fans it out.
+  async (env) => void (await dispatchPendingEvents(env)),
 ];
 
 const OrderEvent = z.object({
@@ -40,8 +43,8 @@ export async function processOrderEvent(env: Env, body: unknown): Promise<"appli
     return "applied";
   }
   if (event?.type === "order.status_changed") {
-    if (!ENDED.has(event.status ?? "")) return "ignored";
-    await withdrawCoPurchases(env, event.orderId);
+    await dispatchPendingEvents(env);
+    if (ENDED.has(event.status ?? "")) await withdrawCoPurchases(env, event.orderId);
     return "applied";
   }
   createLogger({ consumer: "order-events" }).warn("order_event_ignored", { type: parsed.success ? parsed.data.type.slice(0, 64) : "invalid" });

@@ -45,7 +45,7 @@ export default async function setup(project: TestProject) {
   mkdirSync(".e2e", { recursive: true });
   const child = spawn(
     process.execPath,
-    ["scripts/dev.mjs", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir, "--var", "RATE_LIMIT_MULTIPLIER:1000", "--log-level", "warn"],
+    ["scripts/dev.mjs", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir, "--var", "RATE_LIMIT_MULTIPLIER:1000", "--var", "WEBHOOK_ALLOW_LOCALHOST:true", "--log-level", "warn"],
     { stdio: ["ignore", "inherit", "inherit"], detached: true, env: { ...process.env, CI: "true" } },
   );
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -29,3 +29,11 @@ describe("GET /openapi.json", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("sdk/openapi.json", () => {
+  it("is exactly the document the server serves (regenerate with `npm run sdk:generate`)", async () => {
+    const committed = (await import("../../sdk/openapi.json?raw")).default;
+    const served = (await call("GET", "/openapi.json")).json;
+    expect(JSON.parse(committed)).toEqual(served);
+  });
+});

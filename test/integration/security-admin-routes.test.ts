@@ -27,6 +27,7 @@ const AREA_BY_SEGMENT: Record<string, ScopeArea> = {
   analytics: "analytics",
   "api-keys": "api-keys",
   "dead-letters": "queues",
+  webhooks: "webhooks",
 };
 
 const ADMIN_PREFIX = "/api/v1/admin/";

@@ -1,8 +1,11 @@
 /**
  * Invariant: no request — valid, mutated or junk, built from each operation's schemas in the
- * generated /openapi.json — produces a 5xx or an error outside the envelope. New routes are
- * fuzzed automatically; the number of runs per operation is bounded so the suite stays fast.
+ * generated /openapi.json — produces a 5xx or an error outside the envelope; and every answer is
+ * one the document promises: its status is documented for that operation, and a JSON body
+ * matches the documented schema (checked by an independent JSON Schema 2020-12 validator).
+ * New routes are fuzzed automatically; the runs per operation are bounded so the suite stays fast.
  */
+import { Validator } from "@cfworker/json-schema";
 import fc from "fast-check";
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +18,21 @@ const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
   Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op: op as Operation })),
 );
 
+// The components become $defs so that one schema document resolves every $ref.
+const toDefs = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/'));
+const defs = toDefs(doc.components?.schemas ?? {});
+const validators = new Map<string, Validator>();
+function validatorFor(key: string, schema: object): Validator {
+  let validator = validators.get(key);
+  if (!validator) validators.set(key, (validator = new Validator({ ...toDefs(schema), $defs: defs } as never, "2020-12", false)));
+  return validator;
+}
+
+/** The documented answer for a status: exact, then its class (4XX), then default. */
+function documented(op: Operation, status: number) {
+  return op.responses?.[String(status)] ?? op.responses?.[`${String(status)[0]}XX`] ?? op.responses?.default;
+}
+
 let adminToken: string;
 beforeAll(async () => {
   adminToken = (await createAdmin()).token;
@@ -26,9 +44,11 @@ function requestArb(path: string, op: Operation) {
   const queryParams = params.filter((p) => p.in === "query");
   const bodySchema = op.requestBody?.content?.["application/json"]?.schema;
   return fc.record({
-    path: fc.tuple(...pathParams.map((p) => paramValue(doc, p.schema))).map((values) =>
-      pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, encodeURIComponent(values[i]!)), path),
-    ),
+    path: fc.tuple(...pathParams.map((p) => paramValue(doc, p.schema))).map((values) => ({
+      url: pathParams.reduce((acc, p, i) => acc.replace(`{${p.name}}`, encodeURIComponent(values[i]!)), path),
+      // "", "." and ".." never reach this operation: the URL becomes another path.
+      addressesOperation: values.every((v) => v !== "" && v !== "." && v !== ".."),
+    })),
     query: fc.subarray(queryParams).chain((chosen) =>
       fc.tuple(...chosen.map((p) => paramValue(doc, p.schema))).map((values) => new URLSearchParams(chosen.map((p, i) => [p.name, values[i]!])).toString()),
     ),
@@ -59,12 +79,21 @@ describe("fuzzing every documented operation", () => {
             body = req.mode === "raw" ? req.rawBody : req.mode === "none" || req.body === undefined ? undefined : JSON.stringify(req.body);
             if (body !== undefined) headers["Content-Type"] = "application/json";
           }
-          const url = `${BASE}${req.path}${req.query ? `?${req.query}` : ""}`;
+          const url = `${BASE}${req.path.url}${req.query ? `?${req.query}` : ""}`;
           const res = await SELF.fetch(url, { method, headers, body });
           const text = await res.text();
           const where = `${method} ${url} ${body ?? ""} → ${res.status} ${text.slice(0, 200)}`;
           expect(res.status, where).toBeLessThan(500);
           if (res.status >= 400) expect(isEnvelope(text ? JSON.parse(text) : null), where).toBe(true);
+          if (!req.path.addressesOperation) return;
+          const answer = documented(op, res.status);
+          expect(answer, `undocumented status: ${where}`).toBeDefined();
+          const schema = answer?.content?.["application/json"]?.schema;
+          if (schema && text) {
+            expect(res.headers.get("Content-Type"), where).toMatch(/^application\/json/);
+            const result = validatorFor(`${method} ${path} ${res.status}`, schema).validate(JSON.parse(text));
+            expect(result.valid, `body breaks its schema: ${where} ${JSON.stringify(result.errors.slice(0, 4))}`).toBe(true);
+          }
         }),
         { numRuns: RUNS_PER_OPERATION },
       );

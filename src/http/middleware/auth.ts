@@ -34,17 +34,16 @@ export function requireAdmin(area: ScopeArea) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const apiKey = c.req.header("X-Api-Key");
     const bearer = c.req.header("Authorization");
+    if (!bearer && !apiKey) throw unauthenticated();
+    // Every credential presented must be valid: a bad key beside a good token is still refused.
+    const [principal, key] = await Promise.all([bearer ? bearerPrincipal(c.env, bearer) : null, apiKey ? findActiveApiKey(c.env.DB, apiKey) : null]);
+    if (apiKey && !key) throw unauthenticated("Invalid API key");
     if (bearer) {
-      const principal = await bearerPrincipal(c.env, bearer);
       if (principal?.kind !== "user" || principal.role !== "ADMIN") throw forbidden("Admin role required");
       c.set("principal", principal);
-    } else if (apiKey) {
-      const key = await findActiveApiKey(c.env.DB, apiKey);
-      if (!key) throw unauthenticated("Invalid API key");
+    } else if (key) {
       if (!scopesAllow(key.scopes, scopeFor(area, c.req.method))) throw forbidden("API key lacks the scope");
       c.set("principal", { kind: "apiKey", keyId: key.id, scopes: key.scopes });
-    } else {
-      throw unauthenticated();
     }
     await next();
   });

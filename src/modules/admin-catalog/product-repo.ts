@@ -5,6 +5,14 @@
  * its product's denormalized min/max price go in one D1 batch, which is one transaction.
  */
 import { PRODUCT_COLUMNS, PRODUCT_JOINS, type D1Like, type ProductRow } from "../catalog/repo";
+import { productEvent, webhookEventStatements, wroteEvents } from "../webhooks";
+
+/** What a catalog write did: whether it applied, and whether it wrote a webhook event to fan out. */
+export type WriteResult = { ok: boolean; event: boolean };
+
+/** The product.updated event of a write that touched `productId`, guarded like the write itself. */
+const productUpdated = (db: D1Like, productId: string, now: number, onlyIf?: { sql: string; params: unknown[] }) =>
+  webhookEventStatements(db, productEvent("product.updated", productId, now, onlyIf));
 
 export type NewProduct = {
   id: string;
@@ -53,45 +61,59 @@ function variantStatements(db: D1Like, v: NewVariant, now: number) {
   ];
 }
 
-/** Product, variants and their stock rows in one batch: all or nothing. */
-export async function insertProduct(db: D1Like, p: NewProduct, variants: NewVariant[], now: number) {
+/** Product, variants, their stock rows and the product.created event in one batch: all or nothing. */
+export async function insertProduct(db: D1Like, p: NewProduct, variants: NewVariant[], now: number): Promise<WriteResult> {
   const product = db
     .prepare(`INSERT INTO products (id, slug, title, description, status, category_id, tax_rate_bps, min_price, max_price, currency, version, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`)
     .bind(p.id, p.slug, p.title, p.description, p.status, p.categoryId, p.taxRateBps, p.minPrice, p.maxPrice, p.currency, now, now);
-  await db.batch([product, ...variants.flatMap((v) => variantStatements(db, v, now))]);
+  const results = await db.batch([
+    product,
+    ...variants.flatMap((v) => variantStatements(db, v, now)),
+    ...webhookEventStatements(db, productEvent("product.created", p.id, now)),
+  ]);
+  return { ok: true, event: wroteEvents(results, 1) };
 }
 
 const PRODUCT_FIELDS = { title: "title", slug: "slug", description: "description", categoryId: "category_id", status: "status", taxRateBps: "tax_rate_bps" } as const;
 
-/** The conditional UPDATE behind PATCH: true when the row was at `expected` version and live. */
+/** The conditional UPDATE behind PATCH (ok when the row was at `expected` version and live), with its event. */
 export async function updateProductIfVersion(
   db: D1Like,
   id: string,
   expected: number,
   patch: Partial<Record<keyof typeof PRODUCT_FIELDS, unknown>>,
   now: number,
-): Promise<boolean> {
+): Promise<WriteResult> {
   const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof typeof PRODUCT_FIELDS, unknown][];
   const sets = entries.map(([k]) => `${PRODUCT_FIELDS[k]} = ?`);
-  const result = await db
-    .prepare(`UPDATE products SET ${[...sets, "version = version + 1", "updated_at = ?"].join(", ")}
-      WHERE id = ? AND version = ? AND deleted_at IS NULL RETURNING version`)
-    .bind(...entries.map(([, v]) => v), now, id, expected)
-    .first();
-  return result !== null;
+  const results = await db.batch([
+    db
+      .prepare(`UPDATE products SET ${[...sets, "version = version + 1", "updated_at = ?"].join(", ")}
+        WHERE id = ? AND version = ? AND deleted_at IS NULL RETURNING version`)
+      .bind(...entries.map(([, v]) => v), now, id, expected),
+    ...productUpdated(db, id, now, { sql: "EXISTS (SELECT 1 FROM products WHERE id = ? AND version = ? AND updated_at = ?)", params: [id, expected + 1, now] }),
+  ]);
+  return { ok: results[0]!.results.length === 1, event: wroteEvents(results, 1) };
 }
 
 export function productState(db: D1Like, id: string) {
   return db.prepare("SELECT version, deleted_at, slug FROM products WHERE id = ?").bind(id).first<{ version: number; deleted_at: number | null; slug: string }>();
 }
 
-/** Soft delete (deleted = true) or restore; bumps the version so stale editors get 409. */
-export async function setProductDeleted(db: D1Like, id: string, deleted: boolean, now: number): Promise<boolean> {
+/** Soft delete (deleted = true) or restore; bumps the version so stale editors get 409. Deleting raises product.deleted, restoring product.updated. */
+export async function setProductDeleted(db: D1Like, id: string, deleted: boolean, now: number): Promise<WriteResult> {
   const sql = deleted
     ? "UPDATE products SET deleted_at = ?1, version = version + 1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL RETURNING id"
     : "UPDATE products SET deleted_at = NULL, version = version + 1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NOT NULL RETURNING id";
-  return (await db.prepare(sql).bind(now, id).first()) !== null;
+  const applied = deleted
+    ? { sql: "EXISTS (SELECT 1 FROM products WHERE id = ? AND deleted_at = ?)", params: [id, now] }
+    : { sql: "EXISTS (SELECT 1 FROM products WHERE id = ? AND deleted_at IS NULL AND updated_at = ?)", params: [id, now] };
+  const results = await db.batch([
+    db.prepare(sql).bind(now, id),
+    ...webhookEventStatements(db, productEvent(deleted ? "product.deleted" : "product.updated", id, now, applied)),
+  ]);
+  return { ok: results[0]!.results.length === 1, event: wroteEvents(results, 1) };
 }
 
 export type AdminDb = D1Like;
@@ -123,8 +145,9 @@ export function findAdminProduct(db: D1Like, id: string) {
     .first<AdminProductRow>();
 }
 
-export async function insertVariant(db: D1Like, v: NewVariant, now: number) {
-  await db.batch([...variantStatements(db, v, now), refreshPriceRange(db, v.productId, now)]);
+export async function insertVariant(db: D1Like, v: NewVariant, now: number): Promise<WriteResult> {
+  const results = await db.batch([...variantStatements(db, v, now), refreshPriceRange(db, v.productId, now), ...productUpdated(db, v.productId, now)]);
+  return { ok: true, event: wroteEvents(results, 1) };
 }
 
 const VARIANT_FIELDS = { sku: "sku", title: "title", price: "price", currency: "currency", options: "options", position: "position" } as const;
@@ -135,28 +158,30 @@ export async function updateVariantIfVersion(
   expected: number,
   patch: Partial<Record<keyof typeof VARIANT_FIELDS, unknown>>,
   now: number,
-): Promise<boolean> {
+): Promise<WriteResult> {
   const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [keyof typeof VARIANT_FIELDS, unknown][];
   const sets = entries.map(([k]) => `${VARIANT_FIELDS[k]} = ?`);
   const values = entries.map(([k, value]) => (k === "options" ? JSON.stringify(value) : value));
-  const [update] = await db.batch([
+  const results = await db.batch([
     db
       .prepare(`UPDATE product_variants SET ${[...sets, "version = version + 1", "updated_at = ?"].join(", ")}
         WHERE id = ? AND version = ? AND deleted_at IS NULL RETURNING id`)
       .bind(...values, now, v.id, expected),
     refreshPriceRange(db, v.productId, now),
+    ...productUpdated(db, v.productId, now, { sql: "EXISTS (SELECT 1 FROM product_variants WHERE id = ? AND version = ? AND updated_at = ?)", params: [v.id, expected + 1, now] }),
   ]);
-  return update!.results.length === 1;
+  return { ok: results[0]!.results.length === 1, event: wroteEvents(results, 1) };
 }
 
-export async function softDeleteVariant(db: D1Like, v: { id: string; productId: string }, now: number): Promise<boolean> {
-  const [update] = await db.batch([
+export async function softDeleteVariant(db: D1Like, v: { id: string; productId: string }, now: number): Promise<WriteResult> {
+  const results = await db.batch([
     db
       .prepare("UPDATE product_variants SET deleted_at = ?1, version = version + 1, updated_at = ?1 WHERE id = ?2 AND deleted_at IS NULL RETURNING id")
       .bind(now, v.id),
     refreshPriceRange(db, v.productId, now),
+    ...productUpdated(db, v.productId, now, { sql: "EXISTS (SELECT 1 FROM product_variants WHERE id = ? AND deleted_at = ?)", params: [v.id, now] }),
   ]);
-  return update!.results.length === 1;
+  return { ok: results[0]!.results.length === 1, event: wroteEvents(results, 1) };
 }
 
 export type VariantStateRow = { id: string; product_id: string; version: number; deleted_at: number | null };

@@ -1,6 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { adminSecurity, createRouter, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf } from "../../http/openapi";
 import * as products from "./product-service";
 import { sendNoContent, sendVersioned } from "./responses";
 import { AdminProduct, AdminProductQuery, AdminVariant, CreateProductBody, CreateVariantBody, IdParam, UpdateProductBody, UpdateVariantBody } from "./schemas";
@@ -9,7 +9,7 @@ import { parseIfMatch } from "./shared";
 export const adminProductRoutes = createRouter();
 const tags = ["Admin: catalog"];
 const guard = requireAdmin("catalog");
-const ifMatch = z.object({ "if-match": z.string().optional().openapi({ description: 'The version you read, e.g. "3"' }) });
+const ifMatch = ifMatchHeader(true);
 
 adminProductRoutes.openapi(
   createRoute({

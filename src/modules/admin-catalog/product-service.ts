@@ -3,10 +3,11 @@
  * statement (or one batch); a failed condition is then explained by reading the row: 404 when
  * it is gone, 409 VERSION_CONFLICT with the current version otherwise.
  */
-import { notFound } from "../../http/errors";
+import { AppError, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { toProduct } from "../catalog/mappers";
+import { requestDispatch } from "../webhooks";
 import * as repo from "./product-repo";
 import type { AdminProduct, AdminProductQuery, AdminVariant, CreateProductBody, CreateVariantBody, UpdateProductBody, UpdateVariantBody } from "./schemas";
 import { afterWrite, mapConstraint, slugify, versionConflict, withUniqueSlug, writeSession, type Written } from "./shared";
@@ -14,6 +15,12 @@ import { afterWrite, mapConstraint, slugify, versionConflict, withUniqueSlug, wr
 const UNIQUE_COLUMNS = { "products.slug": "slug", "product_variants.sku": "sku" };
 const productConstraint = (e: unknown) => mapConstraint(e, UNIQUE_COLUMNS, "categoryId");
 const variantConstraint = (e: unknown) => mapConstraint(e, UNIQUE_COLUMNS, "productId");
+
+/** A write's outcome; when it raised a webhook event, the fan-out is asked for. */
+async function applied(env: Env, write: repo.WriteResult): Promise<boolean> {
+  if (write.event) await requestDispatch(env);
+  return write.ok;
+}
 
 function toAdminProduct(row: repo.AdminProductRow): AdminProduct {
   const base = toProduct(row);
@@ -64,7 +71,7 @@ export async function createProduct(env: Env, input: CreateProductBody, now = Da
     maxPrice: prices.length ? Math.max(...prices) : null,
   };
   const slug = await withUniqueSlug(input.slug ?? slugify(input.title), input.slug !== undefined, "products.slug", async (s) => {
-    await repo.insertProduct(db, { ...product, slug: s }, variants, now);
+    await applied(env, await repo.insertProduct(db, { ...product, slug: s }, variants, now));
     return s;
   }).catch(productConstraint);
   return afterWrite(env, db, await loadAdmin(db, id), detailKeys(id, slug));
@@ -76,8 +83,11 @@ export async function getProduct(env: Env, id: string): Promise<AdminProduct> {
   return loadAdmin(env.DB.withSession("first-primary"), id);
 }
 
-/** Products newest first, optionally by status and with deleted ones. */
+/** Products newest first, optionally by status and with deleted ones; the cursor is the last id shown (400 when it is not one). */
 export async function listProducts(env: Env, query: AdminProductQuery) {
+  if (query.cursor && !/^prod_[0-9A-Z]{26}$/.test(query.cursor)) {
+    throw new AppError("VALIDATION_ERROR", "Invalid cursor", 400, { issues: [{ path: "cursor", message: "Invalid cursor" }] });
+  }
   const rows = await repo.listAdminProducts(env.DB.withSession("first-primary"), {
     status: query.status,
     includeDeleted: query.includeDeleted,
@@ -98,7 +108,7 @@ async function explainFailedWrite(db: repo.AdminDb, id: string): Promise<never> 
 export async function updateProduct(env: Env, id: string, expectedVersion: number, patch: UpdateProductBody, now = Date.now()) {
   const db = writeSession(env);
   const before = await repo.productState(db, id);
-  const ok = await repo.updateProductIfVersion(db, id, expectedVersion, patch, now).catch(productConstraint);
+  const ok = await applied(env, await repo.updateProductIfVersion(db, id, expectedVersion, patch, now).catch(productConstraint));
   if (!ok) await explainFailedWrite(db, id);
   return afterWrite(env, db, await loadAdmin(db, id), detailKeys(id, before?.slug, patch.slug));
 }
@@ -107,13 +117,13 @@ export async function updateProduct(env: Env, id: string, expectedVersion: numbe
 export async function deleteProduct(env: Env, id: string, now = Date.now()): Promise<Written<null>> {
   const db = writeSession(env);
   const state = await repo.productState(db, id);
-  if (!state || !(await repo.setProductDeleted(db, id, true, now))) throw notFound("Product");
+  if (!state || !(await applied(env, await repo.setProductDeleted(db, id, true, now)))) throw notFound("Product");
   return afterWrite(env, db, null, detailKeys(id, state.slug));
 }
 
 export async function restoreProduct(env: Env, id: string, now = Date.now()): Promise<Written<AdminProduct>> {
   const db = writeSession(env);
-  if (!(await repo.setProductDeleted(db, id, false, now))) throw notFound("Deleted product");
+  if (!(await applied(env, await repo.setProductDeleted(db, id, false, now)))) throw notFound("Deleted product");
   const product = await loadAdmin(db, id);
   return afterWrite(env, db, product, detailKeys(id, product.slug));
 }
@@ -141,7 +151,7 @@ export async function addVariant(env: Env, productId: string, input: CreateVaria
     position: (await repo.maxVariantPosition(db, productId)) + 1,
     stock: input.stock,
   };
-  await repo.insertVariant(db, variant, now).catch(variantConstraint);
+  await applied(env, await repo.insertVariant(db, variant, now).catch(variantConstraint));
   return afterWrite(env, db, await loadVariant(db, variant.id, productId), detailKeys(productId, state.slug));
 }
 
@@ -156,7 +166,7 @@ export async function updateVariant(env: Env, id: string, expectedVersion: numbe
   const db = writeSession(env);
   const state = await liveVariant(db, id);
   const target = { id, productId: state.product_id };
-  const ok = await repo.updateVariantIfVersion(db, target, expectedVersion, patch, now).catch(variantConstraint);
+  const ok = await applied(env, await repo.updateVariantIfVersion(db, target, expectedVersion, patch, now).catch(variantConstraint));
   if (!ok) throw versionConflict((await liveVariant(db, id)).version);
   const slug = (await repo.productState(db, state.product_id))?.slug;
   return afterWrite(env, db, await loadVariant(db, id, state.product_id), detailKeys(state.product_id, slug));
@@ -165,7 +175,7 @@ export async function updateVariant(env: Env, id: string, expectedVersion: numbe
 export async function deleteVariant(env: Env, id: string, now = Date.now()): Promise<Written<null>> {
   const db = writeSession(env);
   const state = await liveVariant(db, id);
-  if (!(await repo.softDeleteVariant(db, { id, productId: state.product_id }, now))) throw notFound("Variant");
+  if (!(await applied(env, await repo.softDeleteVariant(db, { id, productId: state.product_id }, now)))) throw notFound("Variant");
   const slug = (await repo.productState(db, state.product_id))?.slug;
   return afterWrite(env, db, null, detailKeys(state.product_id, slug));
 }

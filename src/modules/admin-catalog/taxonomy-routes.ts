@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { adminSecurity, createRouter, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf } from "../../http/openapi";
 import {
   AdminCategory,
   AdminCollection,
@@ -19,7 +19,7 @@ import * as taxonomy from "./taxonomy-service";
 export const adminTaxonomyRoutes = createRouter();
 const guard = requireAdmin("catalog");
 const base = { middleware: guard, security: adminSecurity };
-const ifMatch = z.object({ "if-match": z.string().optional().openapi({ description: "Optional version check" }) });
+const ifMatch = ifMatchHeader(false);
 
 for (const kind of ["categories", "collections"] as const) {
   adminTaxonomyRoutes.openapi(

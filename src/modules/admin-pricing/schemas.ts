@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { DiscountDefinition, DISCOUNT_KINDS } from "../pricing/schemas";
+import { ifMatchHeader } from "../../http/openapi";
+import { DiscountConditions, DiscountDefinition, DiscountRulesByKind, DiscountValueByKind, DISCOUNT_KINDS, type DiscountKind } from "../pricing/schemas";
 
 const Id = z.string().min(1).max(64);
 const Instant = z.iso.datetime({ offset: true }).nullable();
@@ -8,7 +9,7 @@ const Limit = z.number().int().min(1).max(1_000_000_000).nullable();
 
 export const IdParam = z.object({ id: Id });
 export const MemberParam = z.object({ id: Id, userId: Id });
-export const VersionHeader = z.object({ "if-match": z.string().optional().openapi({ description: 'Current version, e.g. "3" (required)' }) });
+export const VersionHeader = ifMatchHeader(true);
 
 // ── Customer groups ──────────────────────────────────────────────────────────
 
@@ -84,35 +85,58 @@ const DiscountFields = {
   perCustomerLimit: Limit,
   status: z.enum(["active", "inactive"]),
 };
-/** Kind, value and rules are checked together by the engine's DiscountDefinition (in the service). */
-export const CreateDiscountBody = z
-  .object({
-    ...DiscountFields,
-    code: DiscountFields.code.default(null),
-    isAutomatic: DiscountFields.isAutomatic.default(false),
-    priority: DiscountFields.priority.default(0),
-    stackable: DiscountFields.stackable.default(true),
-    startsAt: Instant.default(null),
-    endsAt: Instant.default(null),
-    usageLimit: Limit.default(null),
-    perCustomerLimit: Limit.default(null),
-    status: DiscountFields.status.default("active"),
-    kind: z.enum(DISCOUNT_KINDS),
-    value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-    rules: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict();
-export type CreateDiscountBody = z.infer<typeof CreateDiscountBody>;
+const CreateDiscountCommon = {
+  ...DiscountFields,
+  code: DiscountFields.code.default(null),
+  isAutomatic: DiscountFields.isAutomatic.default(false),
+  priority: DiscountFields.priority.default(0),
+  stackable: DiscountFields.stackable.default(true),
+  startsAt: Instant.default(null),
+  endsAt: Instant.default(null),
+  usageLimit: Limit.default(null),
+  perCustomerLimit: Limit.default(null),
+  status: DiscountFields.status.default("active"),
+};
+/** Kinds whose `rules` are all optional conditions; the others need their own rules. */
+const RULES_OPTIONAL = new Set<DiscountKind>(["percentage", "fixed", "cart_percentage", "cart_fixed"]);
+const kindShape = <K extends DiscountKind>(kind: K) => ({
+  kind: z.literal(kind),
+  value: DiscountValueByKind[kind],
+  rules: RULES_OPTIONAL.has(kind) ? DiscountConditions.default({}) : (DiscountRulesByKind[kind] as z.ZodType),
+});
+const pascal = (kind: string) => kind.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+/** One strict object per kind; named ones (`CreateDiscount<Kind>`) so the discriminator can select them. */
+const byKind = <T extends z.ZodRawShape>(common: T, name?: string) =>
+  z.discriminatedUnion(
+    "kind",
+    DISCOUNT_KINDS.map((kind) => {
+      const variant = z.object({ ...common, ...kindShape(kind) }).strict();
+      return name ? variant.openapi(`${name}${pascal(kind)}`) : variant;
+    }) as unknown as [z.ZodObject<any>, ...z.ZodObject<any>[]],
+  );
+
+/**
+ * `value` and `rules` depend on `kind` (bps for percentages, minor units for fixed amounts, 0 where
+ * the rules hold the numbers), so the body is a union discriminated by kind; the service checks
+ * the merged result again with the engine's DiscountDefinition.
+ */
+export const CreateDiscountBody = byKind(CreateDiscountCommon, "CreateDiscount").openapi("CreateDiscountBody", { discriminator: { propertyName: "kind" } });
+export type CreateDiscountBody = z.output<z.ZodObject<typeof CreateDiscountCommon>> & { kind: DiscountKind; value: number; rules: Record<string, unknown> };
+/** A change of kind restates value and rules (the union); without a kind, value and rules are checked against the stored kind. */
 export const UpdateDiscountBody = z
-  .object({
-    ...DiscountFields,
-    kind: z.enum(DISCOUNT_KINDS),
-    value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    rules: z.record(z.string(), z.unknown()),
-  })
-  .partial()
-  .strict();
-export type UpdateDiscountBody = z.infer<typeof UpdateDiscountBody>;
+  .union([
+    byKind(Object.fromEntries(Object.entries(DiscountFields).map(([k, v]) => [k, v.optional()]))),
+    z
+      .object({
+        ...DiscountFields,
+        value: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        rules: z.record(z.string(), z.unknown()),
+      })
+      .partial()
+      .strict(),
+  ])
+  .openapi("UpdateDiscountBody");
+export type UpdateDiscountBody = Partial<z.infer<typeof CreateDiscountBody>>;
 export const Discount = z
   .object({
     id: z.string(),

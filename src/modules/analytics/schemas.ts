@@ -3,7 +3,19 @@ import { validationError } from "../../http/errors";
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 366;
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, "expected an ISO date (YYYY-MM-DD)");
+/** A real calendar day: Date.parse would roll 2026-02-30 over into March, so the day must survive the round trip. */
+function isCalendarDate(value: string): boolean {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return false;
+  const [y, m, d] = value.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const date = new Date(ms);
+  return date.getUTCFullYear() === y && date.getUTCMonth() + 1 === m && date.getUTCDate() === d;
+}
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, "expected an ISO date (YYYY-MM-DD)")
+  .refine(isCalendarDate, "not a calendar date")
+  .openapi({ example: "2026-01-31" });
 
 /** `from` inclusive, `to` exclusive, as ISO dates; default the last 30 days. */
 export const RangeQuery = z.object({ from: isoDate.optional(), to: isoDate.optional() });
@@ -16,7 +28,7 @@ export function resolveRange(q: RangeQuery, now = Date.now()): { from: number; t
   const issue = (path: string, message: string) => validationError([{ path, message }]);
   if (Number.isNaN(from)) throw issue("from", "invalid date");
   if (Number.isNaN(to)) throw issue("to", "invalid date");
-  if (from >= to) throw issue("from", "from must be before to");
+  if (from >= to) throw issue("to", "to must be after from");
   if (to - from > MAX_RANGE_DAYS * DAY_MS) throw issue("to", `range is at most ${MAX_RANGE_DAYS} days`);
   return { from, to };
 }

@@ -10,6 +10,7 @@ export const SCOPE_AREAS = [
   "analytics",
   "api-keys",
   "queues",
+  "webhooks",
 ] as const;
 export type ScopeArea = (typeof SCOPE_AREAS)[number];
 export const ALL_SCOPES = SCOPE_AREAS.flatMap((area) => [`${area}:read`, `${area}:write`]);

@@ -1,4 +1,5 @@
 /** D1 access for inventory: the read model, the adjustment history, variant existence. */
+import { lowStockEvent, webhookEventStatements } from "../webhooks";
 
 export async function variantExists(d1: D1Database, variantId: string): Promise<boolean> {
   const row = await d1.prepare("SELECT 1 AS ok FROM product_variants WHERE id = ? AND deleted_at IS NULL").bind(variantId).first();
@@ -18,19 +19,25 @@ export async function insertAdjustment(
 
 export type SyncMessage = { variantId: string; onHand: number; reserved: number; version: number };
 
-/** Writes a level only when its version is newer, so duplicates and reordering are harmless. */
-export async function upsertLevelIfNewer(d1: D1Database, m: SyncMessage, now: number): Promise<boolean> {
-  const result = await d1
-    .prepare(
-      `INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, synced_at, updated_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE EXISTS (SELECT 1 FROM product_variants WHERE id = ?1)
-       ON CONFLICT (variant_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
-         version = excluded.version, synced_at = excluded.synced_at, updated_at = excluded.updated_at
-       WHERE excluded.version > inventory_levels.version`,
-    )
-    .bind(m.variantId, m.onHand, m.reserved, m.version, now)
-    .run();
-  return result.meta.changes > 0;
+/**
+ * Writes a level only when its version is newer, so duplicates and reordering are harmless. In the
+ * same batch, and judged against the row before it, an inventory.low_stock event when the write
+ * takes the available stock below `lowStockThreshold`.
+ */
+export async function upsertLevelIfNewer(d1: D1Database, m: SyncMessage, now: number, lowStockThreshold = 0): Promise<{ applied: boolean; lowStock: boolean }> {
+  const [event, result] = await d1.batch([
+    ...webhookEventStatements(d1, lowStockEvent(m, lowStockThreshold, now)),
+    d1
+      .prepare(
+        `INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, synced_at, updated_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE EXISTS (SELECT 1 FROM product_variants WHERE id = ?1)
+         ON CONFLICT (variant_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
+           version = excluded.version, synced_at = excluded.synced_at, updated_at = excluded.updated_at
+         WHERE excluded.version > inventory_levels.version`,
+      )
+      .bind(m.variantId, m.onHand, m.reserved, m.version, now),
+  ]);
+  return { applied: result!.meta.changes > 0, lowStock: event!.meta.changes > 0 };
 }
 
 /**

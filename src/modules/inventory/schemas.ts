@@ -6,7 +6,7 @@ export const InventoryLevel = z
 
 export const AdjustInventoryBody = z
   .object({
-    delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, "delta must not be 0"),
+    delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, "delta must not be 0").openapi({ not: { const: 0 }, description: "Change of on-hand stock; never 0" }),
     reason: z.string().trim().min(1).max(200),
   })
   .strict();

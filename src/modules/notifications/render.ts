@@ -39,6 +39,8 @@ export async function renderOutboxEmail(db: Db, row: OutboxRow): Promise<templat
       return templates.refundIssued(await orderPayload(db, payload));
     case "password_reset":
       return templates.passwordReset(payload as Parameters<typeof templates.passwordReset>[0]);
+    case "webhook_endpoint_disabled":
+      return templates.webhookEndpointDisabled(payload as Parameters<typeof templates.webhookEndpointDisabled>[0]);
     case "promotion":
       return templates.promotion(payload as Parameters<typeof templates.promotion>[0]);
     default:

@@ -80,3 +80,10 @@ export function promotion(p: { subject: string; body: string; name?: string }): 
   const text = `Hi${p.name ? ` ${p.name}` : ""},\n\n${p.body}\n\nYou receive this because you opted in to Edgeshop news; opt out any time in your account.\n`;
   return { subject: p.subject, text, html: layout(p.subject, `<p>${escapeHtml(p.body).replaceAll("\n", "<br>")}</p>`) };
 }
+
+/** To every admin when an outbound webhook endpoint was disabled after failing too long. */
+export function webhookEndpointDisabled(p: { endpointId: string; url: string; failingSince: number | null }): RenderedEmail {
+  const since = p.failingSince ? new Date(p.failingSince).toISOString() : "a while";
+  const message = `The webhook endpoint ${p.endpointId} (${p.url}) has failed every delivery since ${since} and was disabled. Fix the receiver, then enable it again (PATCH /api/v1/admin/webhooks/${p.endpointId} {"status":"enabled"}) and redeliver what it missed.`;
+  return { subject: `Webhook endpoint disabled: ${p.url}`, text: `${message}\n`, html: layout("Webhook endpoint disabled", `<p>${escapeHtml(message)}</p>`) };
+}

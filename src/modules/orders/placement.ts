@@ -5,6 +5,7 @@
 import type { CheckoutRow } from "../checkout/repo";
 import { snapshotOf } from "../checkout/repo";
 import { transitionStatement } from "../checkout/repo";
+import { orderPlacedEvent, webhookEventStatements } from "../webhooks";
 
 export const orderIdFor = (checkoutId: string) => `ord_${checkoutId.slice(4)}`;
 export const orderNumberFor = (checkoutId: string) => `ES-${checkoutId.slice(-10)}`;
@@ -49,6 +50,7 @@ export function placementStatements(d1: D1Database, row: CheckoutRow, email: str
       )
       .bind(`eml_${suffix}`, email, JSON.stringify({ orderId, orderNumber }), `order_confirmation:${orderId}`, requestId, now, now),
     d1.prepare("UPDATE carts SET status = 'converted', updated_at = ? WHERE id = ? AND status = 'active'").bind(now, row.cart_id),
+    ...webhookEventStatements(d1, orderPlacedEvent({ orderId, orderNumber, customerId: row.customer_id, email, currency: row.currency, lines, totals, requestId, now })),
     transitionStatement(d1, row.id, ["PAYMENT_CONFIRMED"], "ORDER_CREATED", now, { orderId }),
   ];
 }

@@ -2,6 +2,7 @@
 import type { OrderStatus, RefundStatus } from "../../db/schema";
 import { releaseClaimStatements, type ReleaseGuard } from "../checkout/discount-claims";
 import { refundOrderPaymentStatement } from "../payments/repo";
+import { orderStatusEvents, webhookEventStatements } from "../webhooks";
 
 export type OrderRow = {
   email: string;
@@ -109,6 +110,7 @@ export async function transitionOrder(
       .bind(event.id, order.id, to, event.actor, event.note, now, ...moved.args),
     ...emailStatement,
     ...settleStatements,
+    ...webhookEventStatements(d1, orderStatusEvents(order, to, now, email?.requestId ?? null)),
   ]);
   return update!.meta.changes === 1;
 }

@@ -3,7 +3,7 @@
  * refunds. Status changes follow the state machine and are versioned conditional UPDATEs.
  */
 import type { OrderStatus } from "../../db/schema";
-import { invalidState, notFound, validationError } from "../../http/errors";
+import { AppError, invalidState, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
@@ -54,7 +54,7 @@ async function hydrate(d1: D1Database, rows: repo.OrderRow[]): Promise<Order[]> 
 function decodeCursor(cursor: string | undefined): repo.Cursor {
   if (!cursor) return null;
   const match = /^(\d{1,15}):([A-Za-z0-9_]{1,64})$/.exec(cursor);
-  if (!match) throw validationError([{ path: "cursor", message: "Invalid cursor" }]);
+  if (!match) throw new AppError("VALIDATION_ERROR", "Invalid cursor", 400, { issues: [{ path: "cursor", message: "Invalid cursor" }] });
   return { createdAt: Number(match[1]), id: match[2]! };
 }
 

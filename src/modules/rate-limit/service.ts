@@ -16,7 +16,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIM
   const timeout = new Promise<typeof TIMEOUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMEOUT), ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer ?? undefined));
 }
 
 function ask(ns: Env["RATE_LIMITER"], key: string, policy: Policy): Promise<WindowDecision> {
