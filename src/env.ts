@@ -45,10 +45,19 @@ const ConfigSchema = z.object({
   /** Secret key of the Stripe-compatible provider (only when PAYMENT_PROVIDER=stripe). */
   PAYMENT_API_KEY: z.string().optional(),
   SENTRY_DSN: z.string().optional(),
+  /** The GraphQL explorer at GET /graphql: on, read-only (queries only) or off. Unset: on in development and tests, off elsewhere. */
+  GRAPHQL_EXPLORER: z.enum(["on", "read-only", "off"]).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type RateLimitPolicy = { limit: number; windowSeconds: number };
+
+export type ExplorerMode = "on" | "read-only" | "off";
+
+/** Whether and how GET /graphql serves the explorer to a browser. */
+export function explorerMode(config: Config): ExplorerMode {
+  return config.GRAPHQL_EXPLORER ?? (config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test" ? "on" : "off");
+}
 
 let cached: { source: object; config: Config } | undefined;
 

@@ -1,0 +1,179 @@
+/**
+ * POST /graphql and GET /graphql (queries, persisted queries, and the explorer for a browser).
+ * The order of work: read the request → resolve a persisted query → parse and validate (cached)
+ * → coerce variables → limits → rate limits by what the operation does → execute. A query of
+ * public catalog fields only is answered through the catalog cache layers (ETag, X-Cache, 304,
+ * and Cache-Control that lets the edge keep a GET); anything else is private and never stored.
+ */
+import { getOperationAST, getVariableValues, type GraphQLSchema } from "graphql";
+import { Hono, type Context } from "hono";
+import { explorerMode, getConfig, type ExplorerMode } from "../env";
+import { reportError, scrub } from "../http/error-reporting";
+import { bearerPrincipal } from "../http/middleware/auth";
+import { limitRequest } from "../http/middleware/rate-limit";
+import type { AppEnv } from "../http/types";
+import { AppError } from "../http/errors";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { serveCached, type CacheStatus } from "../modules/catalog/cache";
+import { etagMatches, PUBLIC_CACHE_CONTROL, readContext } from "../modules/catalog/http-cache";
+import { RateLimitedError } from "../modules/rate-limit/headers";
+import { GRAPHQL_PATH } from "../modules/rate-limit/policies";
+import { createContext, type Auth } from "./context";
+import { cacheableErrors, requestError, stampRequestId, type FormattedError, type FormattedResult } from "./errors";
+import { prepare, run, type Prepared } from "./execute";
+import { EXPLORER_HEADER, explorerCsp, explorerPage } from "./explorer";
+import { readBody, readQueryString, responseMedia, type GraphQLParams, type ReadOutcome } from "./http";
+import { checkLimits } from "./limits";
+import { isPublicRead, rateLimitGroups, rootFields } from "./operation";
+import { findPersisted, hashMatches, registerPersisted } from "./persisted";
+import { storefrontSchema } from "./schema";
+
+export const graphqlRoutes = new Hono<AppEnv>();
+
+type Media = ReturnType<typeof responseMedia>;
+type Ready = { schema: GraphQLSchema; prepared: Prepared; params: GraphQLParams };
+
+function send(c: Context<AppEnv>, media: Media, status: number, result: FormattedResult, headers: Record<string, string> = {}) {
+  return c.body(JSON.stringify(result), status as 200, { ...headers, "Content-Type": media.type });
+}
+
+/** A request refused before execution still counts against the default policy, as junk would on REST. */
+async function refuse(c: Context<AppEnv>, media: Media, status: number, errors: FormattedError[], headers: Record<string, string> = {}) {
+  await limitRequest(c, { policy: "default", keyBy: "ip" });
+  return send(c, media, status, stampRequestId({ errors }, c.get("requestId")), headers);
+}
+
+function onFault(c: Context<AppEnv>) {
+  return (error: unknown) => {
+    c.get("logger")?.error("unhandled_error", {
+      name: error instanceof Error ? error.name : typeof error,
+      message: error instanceof Error ? scrub(error.message).slice(0, 300) : null,
+    });
+    reportError(c, error);
+  };
+}
+
+async function authOf(c: Context<AppEnv>): Promise<Auth> {
+  try {
+    return { principal: await bearerPrincipal(c.env, c.req.header("Authorization")), error: null };
+  } catch (error) {
+    if (error instanceof AppError) return { principal: null, error };
+    throw error;
+  }
+}
+
+/** The query text of a request, registering or looking up a persisted query (APQ). */
+async function queryText(c: Context<AppEnv>, params: GraphQLParams): Promise<{ text: string } | { error: FormattedError }> {
+  const hash = params.persistedHash;
+  if (!hash) return { text: params.query! };
+  if (params.query) {
+    if (!(await hashMatches(params.query, hash))) return { error: requestError("VALIDATION_ERROR", "provided sha256Hash does not match the query") };
+    return { text: params.query };
+  }
+  const stored = await findPersisted(c.env, hash);
+  return stored === null ? { error: requestError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound") } : { text: stored };
+}
+
+/** X-Cache of an answer built from several catalog reads: the slowest layer any of them used. */
+function combinedStatus(statuses: CacheStatus[]): CacheStatus | null {
+  if (statuses.length === 0) return null;
+  if (statuses.includes("MISS")) return "MISS";
+  return statuses.includes("HIT-KV") ? "HIT-KV" : "HIT-MEMORY";
+}
+
+/** Sorted keys, so `{a, b}` and `{b, a}` share one cache entry. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  return value;
+}
+
+class Uncacheable extends Error {}
+
+/** A public catalog read through the catalog cache: one stored answer per query, operation and variables. */
+async function answerCached(c: Context<AppEnv>, media: Media, ready: Ready, auth: Auth): Promise<Response> {
+  const { schema, prepared, params } = ready;
+  const requestId = c.get("requestId");
+  const key = `gql:${await sha256Hex(JSON.stringify([prepared.hash, params.operationName, canonical(params.variables)]))}`;
+  let uncached: FormattedResult | null = null;
+  const answer = await serveCached(readContext(c), key, async (db) => {
+    const context = createContext({ env: c.env, requestId, db, read: readContext(c), auth });
+    const result = await run(schema, prepared, params, context, onFault(c));
+    if (cacheableErrors(result.errors)) return result;
+    uncached = result;
+    throw new Uncacheable();
+  }).catch((error: unknown) => {
+    if (error instanceof Uncacheable) return null;
+    throw error;
+  });
+  if (!answer) return send(c, media, 200, stampRequestId(uncached!, requestId), { "Cache-Control": "private, no-store" });
+  c.set("cacheStatus", answer.status);
+  const headers = { ETag: answer.etag, "Cache-Control": PUBLIC_CACHE_CONTROL, "X-Cache": answer.status };
+  if (c.req.method === "GET" && etagMatches(c.req.header("If-None-Match"), answer.etag)) return c.body(null, 304, headers);
+  // Stored answers carry no request id; one with errors gets this request's.
+  const body = answer.body.includes('"errors":') ? JSON.stringify(stampRequestId(JSON.parse(answer.body) as FormattedResult, requestId)) : answer.body;
+  return c.body(body, 200, { ...headers, "Content-Type": media.type });
+}
+
+async function handle(c: Context<AppEnv>, read: ReadOutcome): Promise<Response> {
+  const media = responseMedia(c);
+  if (!read.ok) return refuse(c, media, 400, [requestError("VALIDATION_ERROR", read.message)]);
+  const schema = storefrontSchema();
+  const text = await queryText(c, read.params);
+  if ("error" in text) return refuse(c, media, media.requestErrorStatus, [text.error]);
+  const prepared = await prepare(schema, text.text);
+  if (prepared.errors.length) return refuse(c, media, media.requestErrorStatus, prepared.errors);
+  const operation = getOperationAST(prepared.document!, read.params.operationName);
+  if (!operation) return refuse(c, media, media.requestErrorStatus, [requestError("VALIDATION_ERROR", "Name the operation to run (operationName)")]);
+  if (c.req.method === "GET" && operation.operation !== "query") {
+    return refuse(c, media, 405, [requestError("VALIDATION_ERROR", "Only queries may be sent with GET; use POST")], { Allow: "POST" });
+  }
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], read.params.variables, { maxErrors: 10 });
+  if (coerced.errors) return refuse(c, media, media.requestErrorStatus, coerced.errors.map((e) => requestError("VALIDATION_ERROR", e.message)));
+  const limits = checkLimits(schema, operation, prepared.fragments, coerced.variableValues);
+  if (!limits.ok) return refuse(c, media, media.requestErrorStatus, [requestError(limits.code, limits.message, limits.details)]);
+  if (read.params.persistedHash && read.params.query) registerPersisted(c.env, (p) => c.executionCtx.waitUntil(p), prepared.hash, text.text);
+  if (operation.operation === "mutation" && c.req.header(EXPLORER_HEADER) && explorerMode(getConfig(c.env)) === "read-only") {
+    return refuse(c, media, 403, [requestError("FORBIDDEN", "The explorer is read-only here: queries only")]);
+  }
+  const fields = rootFields(operation, prepared.fragments);
+  for (const group of rateLimitGroups(schema, operation, fields)) await limitRequest(c, group);
+  const auth = await authOf(c);
+  const ready: Ready = { schema, prepared, params: read.params };
+  if (isPublicRead(schema, operation, fields)) return answerCached(c, media, ready, auth);
+  const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth });
+  const result = await run(schema, prepared, read.params, context, onFault(c));
+  const status = combinedStatus(context.cacheStatuses);
+  if (status) c.set("cacheStatus", status);
+  return send(c, media, 200, stampRequestId(result, c.get("requestId")), { "Cache-Control": "private, no-store", ...(status ? { "X-Cache": status } : {}) });
+}
+
+/** Rate limiting and faults answered in GraphQL's shape rather than the REST envelope. */
+async function guard(c: Context<AppEnv>, work: () => Promise<Response>): Promise<Response> {
+  const media = responseMedia(c);
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RateLimitedError) {
+      return send(c, media, 429, stampRequestId({ errors: [requestError(error.code, error.message, error.details)] }, c.get("requestId")), error.headers);
+    }
+    onFault(c)(error);
+    return send(c, media, 500, stampRequestId({ errors: [requestError("INTERNAL", "Internal error")] }, c.get("requestId")));
+  }
+}
+
+function explorer(c: Context<AppEnv>, mode: Exclude<ExplorerMode, "off">): Response {
+  const nonce = randomToken(16);
+  c.header("Content-Security-Policy", explorerCsp(nonce));
+  c.header("Cache-Control", "no-store");
+  return c.html(explorerPage(storefrontSchema(), mode, nonce));
+}
+
+graphqlRoutes.get(GRAPHQL_PATH, (c) => {
+  const mode = explorerMode(getConfig(c.env));
+  const browser = (c.req.header("Accept") ?? "").includes("text/html") && !c.req.query("query") && !c.req.query("extensions");
+  if (mode !== "off" && browser) return explorer(c, mode);
+  return guard(c, () => handle(c, readQueryString(c)));
+});
+
+graphqlRoutes.post(GRAPHQL_PATH, (c) => guard(c, async () => handle(c, await readBody(c))));
