@@ -5,7 +5,7 @@
  * (syntax, unknown fields, variable types) are bad input: VALIDATION_ERROR. Anything else is a
  * fault: logged and reported by name, answered as INTERNAL without its message.
  */
-import type { GraphQLError, GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { AppError } from "../http/errors";
 
 export type ErrorExtensions = { code: string; requestId?: string; details?: Record<string, unknown> };
@@ -28,7 +28,7 @@ export function formatError(error: GraphQLError, onFault: (error: unknown) => vo
   if (original instanceof AppError) {
     return { message: original.message, ...where, extensions: { code: original.code, ...(original.details ? { details: original.details } : {}) } };
   }
-  if (original && original.name !== "GraphQLError") {
+  if (original && !(original instanceof GraphQLError)) {
     onFault(original);
     return { message: "Internal error", ...where, extensions: { code: "INTERNAL" } };
   }

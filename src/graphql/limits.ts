@@ -3,15 +3,20 @@
  * each `first` within its field's maximum (from the field's zod schema). The cost is an upper
  * bound of the values an answer can hold: every field counts once per parent it may appear under,
  * a list multiplies its children by `first` (a connection's edges by the connection's `first`),
- * and an unbounded list by its assumed size. Introspection fields are counted by the same rules,
- * so they are no way around the limit. Fragments are expanded as the executor expands them.
+ * and an unbounded list by its assumed size. Introspection fields are counted by the same rules
+ * (their lists as long as this schema makes them), so they are no way around the limit.
+ * Fragments are expanded as the executor expands them.
  */
 import {
   getArgumentValues,
   getNamedType,
   getNullableType,
   isCompositeType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
   isListType,
+  isObjectType,
   Kind,
   SchemaMetaFieldDef,
   TypeMetaFieldDef,
@@ -28,8 +33,8 @@ import { MAX_CART_CODES, MAX_CART_LINES } from "../modules/cart/schemas";
 import { rulesOf } from "./types";
 
 export const LIMITS = {
-  maxDepth: 12,
-  maxCost: 25_000,
+  maxDepth: 15,
+  maxCost: 30_000,
   /** Lexer tokens in one document: a bound on parse and validation work. */
   maxTokens: 3_000,
   /** Fields the analysis itself may visit; past this the query is too complex to even estimate. */
@@ -40,7 +45,9 @@ export const LIMITS = {
 
 /** Lists known to be longer (or shorter) than the default. */
 const LIST_SIZES: Record<string, number> = {
-  "Query.categories": 100,
+  "Query.categories": 50,
+  // A tree: its nodes are bounded by the whole category list, not multiplied per level.
+  "Category.children": 5,
   "Query.collections": 100,
   "Cart.items": MAX_CART_LINES,
   "Checkout.lines": MAX_CART_LINES,
@@ -49,6 +56,38 @@ const LIST_SIZES: Record<string, number> = {
   "Cart.inactiveCodes": MAX_CART_CODES,
   "Checkout.discounts": MAX_CART_CODES,
 };
+
+/**
+ * Introspection lists are as long as this schema makes them: the number of types, and the
+ * average number of fields, arguments and enum values per type or field (never a guess that a
+ * client could exploit by asking for introspection instead of data). Nesting of introspection
+ * is bounded separately by graphql-js's MaxIntrospectionDepthRule, run with validation.
+ */
+const introspectionSizes = new WeakMap<GraphQLSchema, Record<string, number>>();
+
+function introspectionSizesOf(schema: GraphQLSchema): Record<string, number> {
+  let sizes = introspectionSizes.get(schema);
+  if (sizes) return sizes;
+  const types = Object.values(schema.getTypeMap());
+  const average = (counts: number[]) => Math.max(1, Math.ceil(counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length)));
+  const withFields = types.filter((t) => isObjectType(t) || isInterfaceType(t));
+  const fields = withFields.flatMap((t) => Object.values(t.getFields()));
+  const directives = schema.getDirectives();
+  sizes = {
+    "__Schema.types": types.length,
+    "__Schema.directives": directives.length,
+    "__Type.fields": average(withFields.map((t) => Object.keys(t.getFields()).length)),
+    "__Type.inputFields": average(types.filter(isInputObjectType).map((t) => Object.keys(t.getFields()).length)),
+    "__Type.enumValues": average(types.filter(isEnumType).map((t) => t.getValues().length)),
+    "__Type.interfaces": 1,
+    "__Type.possibleTypes": 1,
+    "__Field.args": average(fields.map((f) => f.args.length)),
+    "__Directive.args": average(directives.map((d) => d.args.length)),
+    "__Directive.locations": average(directives.map((d) => d.locations.length)),
+  };
+  introspectionSizes.set(schema, sizes);
+  return sizes;
+}
 
 export type LimitFinding =
   | { ok: true; depth: number; cost: number }
@@ -63,6 +102,7 @@ type Walk = {
   cost: number;
   visits: number;
   issues: { path: string; message: string }[];
+  introspection: Record<string, number>;
 };
 
 class TooComplex extends Error {}
@@ -108,7 +148,8 @@ function visit(walk: Walk, set: SelectionSetNode, parent: GraphQLCompositeType, 
       walk.issues.push({ path: `${fieldPath}.first`, message: `first must be between 1 and ${maxFirst}` });
     }
     const list = isListType(getNullableType(field.type));
-    const size = list ? Math.min(first ?? (name === "edges" ? carried : undefined) ?? LIST_SIZES[`${parent.name}.${name}`] ?? LIMITS.defaultListSize, maxFirst ?? Infinity) : 1;
+    const known = LIST_SIZES[`${parent.name}.${name}`] ?? walk.introspection[`${parent.name}.${name}`];
+    const size = list ? Math.min(first ?? (name === "edges" ? carried : undefined) ?? known ?? LIMITS.defaultListSize, maxFirst ?? Infinity) : 1;
     walk.cost += multiplier * size;
     if (walk.cost > LIMITS.maxCost) throw new TooComplex();
     const named = getNamedType(field.type);
@@ -126,7 +167,7 @@ export function checkLimits(
   variables: VariableValues,
 ): LimitFinding {
   const root = operation.operation === "mutation" ? schema.getMutationType() : schema.getQueryType();
-  const walk: Walk = { schema, fragments, variables, depth: 0, cost: 0, visits: 0, issues: [] };
+  const walk: Walk = { schema, fragments, variables, depth: 0, cost: 0, visits: 0, issues: [], introspection: introspectionSizesOf(schema) };
   try {
     if (root) visit(walk, operation.selectionSet, root, 0, 1, undefined, "");
   } catch (error) {
