@@ -8,6 +8,7 @@ import { unauthenticated } from "../http/errors";
 import type { Principal } from "../http/types";
 import type { CacheStatus, ReadContext } from "../modules/catalog/cache";
 import type { D1Like } from "../modules/catalog/repo";
+import { cachedReads, directReads, type CatalogReads } from "./catalog-reads";
 import { createLoaders, type Loaders } from "./loaders";
 
 export type Auth = { principal: Principal | null; error: AppError | null };
@@ -19,13 +20,18 @@ export type GraphQLContext = {
   db: D1Like;
   read: ReadContext;
   auth: Auth;
+  /** The catalog fields' reads (straight from `db` when the whole answer is being cached). */
+  catalog: CatalogReads;
   loaders: Loaders;
   /** How each catalog read of this request was served (X-Cache of the answer). */
   cacheStatuses: CacheStatus[];
 };
 
-export function createContext(base: { env: Env; requestId: string; db: D1Like; read: ReadContext; auth: Auth }): GraphQLContext {
-  const context: GraphQLContext = { ...base, cacheStatuses: [], loaders: undefined as unknown as Loaders };
+export function createContext(base: { env: Env; requestId: string; db: D1Like; read: ReadContext; auth: Auth; cachingAnswer: boolean }): GraphQLContext {
+  const { cachingAnswer, ...rest } = base;
+  const cacheStatuses: CacheStatus[] = [];
+  const catalog = cachingAnswer ? directReads(base.db) : cachedReads(base.read, cacheStatuses);
+  const context: GraphQLContext = { ...rest, catalog, cacheStatuses, loaders: undefined as unknown as Loaders };
   context.loaders = createLoaders(context);
   return context;
 }

@@ -5,7 +5,7 @@
  */
 import DataLoader from "dataloader";
 import type { CategoryNode, Product } from "../modules/catalog/schemas";
-import { getStoreProducts, listCategories } from "../modules/catalog/service";
+import { getStoreProducts } from "../modules/catalog/service";
 import { recommendationIdsFor } from "../modules/recommendations/service";
 import type { Review } from "../modules/reviews/schemas";
 import { approvedReviewsOfProducts } from "../modules/reviews/service";
@@ -36,7 +36,7 @@ function flatten(nodes: CategoryNode[], into = new Map<string, CategoryNode>()) 
   return into;
 }
 
-export function createLoaders(context: Pick<GraphQLContext, "db" | "read" | "cacheStatuses">): Loaders {
+export function createLoaders(context: Pick<GraphQLContext, "db" | "catalog">): Loaders {
   return {
     reviews: perFirst(
       (first) =>
@@ -56,11 +56,9 @@ export function createLoaders(context: Pick<GraphQLContext, "db" | "read" | "cac
       const found = await getStoreProducts(context.db, ids);
       return ids.map((id) => found.get(id) ?? null);
     }),
-    // The tree is one cached catalog read; a product's category ref is looked up in it.
+    // The tree is one catalog read; a product's category ref is looked up in it.
     category: new DataLoader(async (ids) => {
-      const answer = await listCategories(context.read);
-      context.cacheStatuses.push(answer.status);
-      const nodes = flatten((JSON.parse(answer.body) as { data: CategoryNode[] }).data);
+      const nodes = flatten(await context.catalog.categories());
       return ids.map((id) => nodes.get(id) ?? null);
     }),
   };

@@ -97,7 +97,7 @@ async function answerCached(c: Context<AppEnv>, media: Media, ready: Ready, auth
   const key = `gql:${await sha256Hex(JSON.stringify([prepared.hash, params.operationName, canonical(params.variables)]))}`;
   let uncached: FormattedResult | null = null;
   const answer = await serveCached(readContext(c), key, async (db) => {
-    const context = createContext({ env: c.env, requestId, db, read: readContext(c), auth });
+    const context = createContext({ env: c.env, requestId, db, read: readContext(c), auth, cachingAnswer: true });
     const result = await run(schema, prepared, params, context, onFault(c));
     if (cacheableErrors(result.errors)) return result;
     uncached = result;
@@ -141,7 +141,7 @@ async function handle(c: Context<AppEnv>, read: ReadOutcome): Promise<Response> 
   const auth = await authOf(c);
   const ready: Ready = { schema, prepared, params: read.params };
   if (isPublicRead(schema, operation, fields)) return answerCached(c, media, ready, auth);
-  const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth });
+  const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth, cachingAnswer: false });
   const result = await run(schema, prepared, read.params, context, onFault(c));
   const status = combinedStatus(context.cacheStatuses);
   if (status) c.set("cacheStatus", status);

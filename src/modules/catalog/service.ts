@@ -95,15 +95,25 @@ export function listProductEdges(ctx: ReadContext, query: ProductListQuery): Pro
   return serveCached(ctx, `edges:${listKey(shape)}`, (db) => loadProductEdges(db, shape));
 }
 
+/** The connection page read straight from `db`, for an answer that is itself being cached. */
+export function readProductEdges(db: repo.D1Like, query: ProductListQuery) {
+  return loadProductEdges(db, listShape(query));
+}
+
+/** One active product by id or slug, or null, read from `db`. */
+export async function readProduct(db: repo.D1Like, idOrSlug: string): Promise<Product | null> {
+  const row = await repo.findStoreProduct(db, idOrSlug);
+  return row ? toProduct(row) : null;
+}
+
 /** One active product by id or slug; the cache stores a miss as null so it becomes a 404. */
 export async function getProduct(ctx: ReadContext, idOrSlug: string): Promise<CacheAnswer> {
-  const answer = await serveCached(ctx, `detail:${idOrSlug}`, async (db) => {
-    const row = await repo.findStoreProduct(db, idOrSlug);
-    return row ? toProduct(row) : null;
-  });
-  if (answer.body === "null") throw new AppError("NOT_FOUND", "Product not found", 404);
+  const answer = await serveCached(ctx, `detail:${idOrSlug}`, (db) => readProduct(db, idOrSlug));
+  if (answer.body === "null") throw productNotFound();
   return answer;
 }
+
+export const productNotFound = () => new AppError("NOT_FOUND", "Product not found", 404);
 
 /** Active products by id for batch loaders, read straight from D1 in one statement; missing ids are absent. */
 export async function getStoreProducts(db: repo.D1Like, ids: readonly string[]): Promise<Map<string, Product>> {
@@ -111,23 +121,23 @@ export async function getStoreProducts(db: repo.D1Like, ids: readonly string[]):
   return new Map(rows.map((row) => [row.id, toProduct(row)]));
 }
 
+/** The live category tree (roots with their children), read from `db`. */
+export async function readCategoryTree(db: repo.D1Like) {
+  return { data: toCategoryTree(await repo.listLiveCategories(db)), nextCursor: null };
+}
+
 /** The live category tree. */
 export function listCategories(ctx: ReadContext): Promise<CacheAnswer> {
-  return serveCached(ctx, "categories", async (db) => ({
-    data: toCategoryTree(await repo.listLiveCategories(db)),
-    nextCursor: null,
-  }));
+  return serveCached(ctx, "categories", readCategoryTree);
+}
+
+/** Live collections, read from `db`. */
+export async function readCollections(db: repo.D1Like) {
+  const rows = await repo.listLiveCollections(db);
+  return { data: rows.map((row) => ({ id: row.id, slug: row.slug, title: row.title, description: row.description })), nextCursor: null };
 }
 
 /** Live collections. */
 export function listCollections(ctx: ReadContext): Promise<CacheAnswer> {
-  return serveCached(ctx, "collections", async (db) => ({
-    data: (await repo.listLiveCollections(db)).map((row) => ({
-      id: row.id,
-      slug: row.slug,
-      title: row.title,
-      description: row.description,
-    })),
-    nextCursor: null,
-  }));
+  return serveCached(ctx, "collections", readCollections);
 }
