@@ -3,7 +3,7 @@
  * `createApp()` is what the Worker serves and what tests and the route-table walkers inspect.
  */
 import { adminBundleRoutes } from "./modules/bundles/routes";
-import { graphqlRoutes } from "./graphql/routes";
+import { documentGraphQL, graphqlRoutes } from "./graphql/routes";
 import { adminGroupRoutes } from "./modules/admin-pricing/group-routes";
 import { adminPromoRoutes } from "./modules/admin-pricing/promo-routes";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
@@ -123,6 +123,7 @@ export function createApp() {
   app.route("/api/v1/admin", adminPromoRoutes);
   app.route("/api/v1/admin", adminBundleRoutes);
   app.route("/", graphqlRoutes);
+  documentGraphQL(app);
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

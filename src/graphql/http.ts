@@ -3,9 +3,41 @@
  * GET query parameters, and choosing the answer's media type. A request that cannot be read is
  * a 400 with one VALIDATION_ERROR (never a 5xx).
  */
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/types";
-import { isSha256Hex } from "./persisted";
+
+/** The body of POST /graphql (and the parameters of GET), also shown in /openapi.json. */
+export const GraphQLRequestBody = z
+  .object({
+    query: z.string().nullish(),
+    variables: z.record(z.string(), z.unknown()).nullish(),
+    operationName: z.string().nullish(),
+    extensions: z
+      .object({
+        persistedQuery: z
+          .object({ version: z.literal(1), sha256Hash: z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex characters") })
+          .optional()
+          .openapi({ description: "Automatic persisted query: the SHA-256 of the query text" }),
+      })
+      .nullish(),
+  })
+  .openapi("GraphQLRequest");
+
+export const GraphQLResponse = z
+  .object({
+    errors: z
+      .array(
+        z.object({
+          message: z.string(),
+          path: z.array(z.union([z.string(), z.number()])).optional(),
+          extensions: z.object({ code: z.string(), requestId: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+        }),
+      )
+      .optional(),
+    data: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .openapi("GraphQLResponse");
 
 export type GraphQLParams = {
   query: string | null;
@@ -21,20 +53,15 @@ const fail = (message: string): ReadOutcome => ({ ok: false, message });
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function fromFields(fields: Record<string, unknown>): ReadOutcome {
-  const { query, variables, operationName, extensions } = fields;
-  if (query !== undefined && query !== null && typeof query !== "string") return fail("query must be a string");
-  if (variables !== undefined && variables !== null && !isObject(variables)) return fail("variables must be an object");
-  if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return fail("operationName must be a string");
-  if (extensions !== undefined && extensions !== null && !isObject(extensions)) return fail("extensions must be an object");
-  let persistedHash: string | null = null;
-  const persisted = extensions?.persistedQuery;
-  if (persisted !== undefined) {
-    if (!isObject(persisted) || persisted.version !== 1) return fail("extensions.persistedQuery must be {version: 1, sha256Hash}");
-    if (typeof persisted.sha256Hash !== "string" || !isSha256Hex(persisted.sha256Hash)) return fail("persistedQuery.sha256Hash must be 64 lowercase hex characters");
-    persistedHash = persisted.sha256Hash;
+  const parsed = GraphQLRequestBody.safeParse(fields);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return fail(`${issue.path.join(".") || "body"}: ${issue.message}`);
   }
+  const { query, variables, operationName, extensions } = parsed.data;
+  const persistedHash = extensions?.persistedQuery?.sha256Hash ?? null;
   if (!query && !persistedHash) return fail("Must provide a query (or a persisted query hash)");
-  return { ok: true, params: { query: query || null, variables: (variables as Record<string, unknown>) ?? {}, operationName: (operationName as string) || null, persistedHash } };
+  return { ok: true, params: { query: query || null, variables: variables ?? {}, operationName: operationName || null, persistedHash } };
 }
 
 function parseJson(text: string, name: string): { ok: true; value: unknown } | { ok: false; message: string } {

@@ -6,11 +6,13 @@
  * and Cache-Control that lets the edge keep a GET); anything else is private and never stored.
  */
 import { getOperationAST, getVariableValues, type GraphQLSchema } from "graphql";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
 import { explorerMode, getConfig, type ExplorerMode } from "../env";
 import { reportError, scrub } from "../http/error-reporting";
 import { bearerPrincipal } from "../http/middleware/auth";
 import { limitRequest } from "../http/middleware/rate-limit";
+import { jsonBody, jsonContent } from "../http/openapi";
 import type { AppEnv } from "../http/types";
 import { AppError } from "../http/errors";
 import { randomToken, sha256Hex } from "../lib/crypto";
@@ -22,7 +24,7 @@ import { createContext, type Auth } from "./context";
 import { cacheableErrors, requestError, stampRequestId, type FormattedError, type FormattedResult } from "./errors";
 import { prepare, run, type Prepared } from "./execute";
 import { EXPLORER_HEADER, explorerCsp, explorerPage } from "./explorer";
-import { readBody, readQueryString, responseMedia, type GraphQLParams, type ReadOutcome } from "./http";
+import { GraphQLRequestBody, GraphQLResponse, readBody, readQueryString, responseMedia, type GraphQLParams, type ReadOutcome } from "./http";
 import { checkLimits } from "./limits";
 import { isPublicRead, rateLimitGroups, rootFields } from "./operation";
 import { findPersisted, hashMatches, registerPersisted } from "./persisted";
@@ -177,3 +179,29 @@ graphqlRoutes.get(GRAPHQL_PATH, (c) => {
 });
 
 graphqlRoutes.post(GRAPHQL_PATH, (c) => guard(c, async () => handle(c, await readBody(c))));
+
+const GetParams = z.object({
+  query: z.string().optional(),
+  variables: z.string().optional().openapi({ description: "JSON object" }),
+  operationName: z.string().optional(),
+  extensions: z.string().optional().openapi({ description: 'JSON, e.g. {"persistedQuery":{"version":1,"sha256Hash":"…"}}' }),
+});
+const answers = {
+  200: jsonContent(GraphQLResponse, "The result; field errors are in `errors` with the REST codes in `extensions.code`"),
+  400: jsonContent(GraphQLResponse, "The request could not be read (or failed validation, with Accept: application/graphql-response+json)"),
+  429: jsonContent(GraphQLResponse, "Rate limited (RATE_LIMITED), with Retry-After"),
+};
+
+/** Lists /graphql in /openapi.json (the schema itself is docs/schema.graphql, described in docs/graphql.md). */
+export function documentGraphQL(app: OpenAPIHono<AppEnv>): void {
+  const common = { tags: ["GraphQL"], description: "The GraphQL storefront: see docs/graphql.md and docs/schema.graphql." };
+  app.openAPIRegistry.registerPath({ method: "post", path: GRAPHQL_PATH, summary: "Run a GraphQL query or mutation", ...common, request: { body: jsonBody(GraphQLRequestBody) }, responses: answers });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: GRAPHQL_PATH,
+    summary: "Run a GraphQL query (or a persisted query by hash); from a browser in development, the explorer",
+    ...common,
+    request: { query: GetParams },
+    responses: { ...answers, 405: jsonContent(GraphQLResponse, "A mutation sent with GET") },
+  });
+}

@@ -15,9 +15,10 @@ import { mutated, paramValue, type OpenApiDoc, type Operation } from "../openapi
 
 const RUNS_PER_OPERATION = 25;
 const doc = (await call("GET", "/openapi.json")).json as OpenApiDoc;
-const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
-  Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op: op as Operation })),
-);
+// /graphql answers in GraphQL's shape, not the REST envelope: it is fuzzed below with documents.
+const operations = Object.entries(doc.paths)
+  .filter(([path]) => path !== "/graphql")
+  .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op: op as Operation })));
 
 let adminToken: string;
 beforeAll(async () => {
