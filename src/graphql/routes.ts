@@ -39,9 +39,13 @@ function send(c: Context<AppEnv>, media: Media, status: number, result: Formatte
   return c.body(JSON.stringify(result), status as 200, { ...headers, "Content-Type": media.type });
 }
 
-/** A request refused before execution still counts against the default policy, as junk would on REST. */
+/**
+ * A request refused before execution still counts: against the default policy, as junk would on
+ * REST — except an unknown persisted query, a normal step of APQ, which is a store read.
+ */
 async function refuse(c: Context<AppEnv>, media: Media, status: number, errors: FormattedError[], headers: Record<string, string> = {}) {
-  await limitRequest(c, { policy: "default", keyBy: "ip" });
+  const apqStep = errors.length === 1 && errors[0]!.extensions.code === "PERSISTED_QUERY_NOT_FOUND";
+  await limitRequest(c, { policy: apqStep ? "storeRead" : "default", keyBy: "ip" });
   return send(c, media, status, stampRequestId({ errors }, c.get("requestId")), headers);
 }
 
@@ -93,7 +97,8 @@ function canonical(value: unknown): unknown {
 class Uncacheable extends Error {}
 
 /** A public catalog read through the catalog cache: one stored answer per query, operation and variables. */
-async function answerCached(c: Context<AppEnv>, media: Media, ready: Ready, auth: Auth): Promise<Response> {
+async function answerCached(c: Context<AppEnv>, media: Media, ready: Ready): Promise<Response> {
+  const auth: Auth = { principal: null, error: null };
   const { schema, prepared, params } = ready;
   const requestId = c.get("requestId");
   const key = `gql:${await sha256Hex(JSON.stringify([prepared.hash, params.operationName, canonical(params.variables)]))}`;
@@ -140,9 +145,10 @@ async function handle(c: Context<AppEnv>, read: ReadOutcome): Promise<Response> 
   }
   const fields = rootFields(operation, prepared.fragments);
   for (const group of rateLimitGroups(schema, operation, fields)) await limitRequest(c, group);
-  const auth = await authOf(c);
   const ready: Ready = { schema, prepared, params: read.params };
-  if (isPublicRead(schema, operation, fields)) return answerCached(c, media, ready, auth);
+  // A public read answers the same for everyone (that is what makes it cacheable): no token needed.
+  if (isPublicRead(schema, operation, fields)) return answerCached(c, media, ready);
+  const auth = await authOf(c);
   const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth, cachingAnswer: false });
   const result = await run(schema, prepared, read.params, context, onFault(c));
   const status = combinedStatus(context.cacheStatuses);

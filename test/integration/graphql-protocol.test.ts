@@ -27,6 +27,8 @@ describe("persisted queries (APQ)", () => {
     const unknown = await call("GET", url);
     expect(unknown.status).toBe(200);
     expect(unknown.json.errors[0]).toMatchObject({ message: "PersistedQueryNotFound", extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } });
+    // A normal step of the protocol: counted as a store read, not as junk.
+    expect(unknown.headers.get("RateLimit-Policy")).toMatch(/^"storeRead"/);
 
     const registered = await call("POST", "/graphql", { body: { query, extensions: persisted(hash) } });
     expect(registered.json.data.products.edges.length).toBeGreaterThan(0);
