@@ -1,11 +1,12 @@
 /**
  * POST /graphql and GET /graphql (queries, persisted queries, and the explorer for a browser).
  * The order of work: read the request → resolve a persisted query → parse and validate (cached)
- * → coerce variables → limits → rate limits by what the operation does → execute. A query of
+ * → plan: operation, variables, limits (cached, plan.ts) → rate limits by what the operation
+ * does → execute. A query of
  * public catalog fields only is answered through the catalog cache layers (ETag, X-Cache, 304,
  * and Cache-Control that lets the edge keep a GET); anything else is private and never stored.
  */
-import { getOperationAST, getVariableValues, type GraphQLSchema } from "graphql";
+import type { GraphQLSchema } from "graphql";
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
 import { explorerMode, getConfig, type ExplorerMode } from "../env";
@@ -15,7 +16,7 @@ import { limitRequest } from "../http/middleware/rate-limit";
 import { jsonBody, jsonContent } from "../http/openapi";
 import type { AppEnv } from "../http/types";
 import { AppError } from "../http/errors";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { randomToken } from "../lib/crypto";
 import { serveCached, type CacheStatus } from "../modules/catalog/cache";
 import { etagMatches, PUBLIC_CACHE_CONTROL, readContext } from "../modules/catalog/http-cache";
 import { RateLimitedError } from "../modules/rate-limit/headers";
@@ -25,9 +26,8 @@ import { cacheableErrors, requestError, stampRequestId, type FormattedError, typ
 import { prepare, run, type Prepared } from "./execute";
 import { EXPLORER_HEADER, explorerCsp, explorerPage } from "./explorer";
 import { GraphQLRequestBody, GraphQLResponse, readBody, readQueryString, responseMedia, type GraphQLParams, type ReadOutcome } from "./http";
-import { checkLimits } from "./limits";
-import { isPublicRead, rateLimitGroups, rootFields } from "./operation";
 import { findPersisted, hashMatches, registerPersisted } from "./persisted";
+import { planOf } from "./plan";
 import { storefrontSchema } from "./schema";
 
 export const graphqlRoutes = new Hono<AppEnv>();
@@ -87,21 +87,13 @@ function combinedStatus(statuses: CacheStatus[]): CacheStatus | null {
   return statuses.includes("HIT-KV") ? "HIT-KV" : "HIT-MEMORY";
 }
 
-/** Sorted keys, so `{a, b}` and `{b, a}` share one cache entry. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
-  return value;
-}
-
 class Uncacheable extends Error {}
 
 /** A public catalog read through the catalog cache: one stored answer per query, operation and variables. */
-async function answerCached(c: Context<AppEnv>, media: Media, ready: Ready): Promise<Response> {
+async function answerCached(c: Context<AppEnv>, media: Media, ready: Ready, key: string): Promise<Response> {
   const auth: Auth = { principal: null, error: null };
   const { schema, prepared, params } = ready;
   const requestId = c.get("requestId");
-  const key = `gql:${await sha256Hex(JSON.stringify([prepared.hash, params.operationName, canonical(params.variables)]))}`;
   let uncached: FormattedResult | null = null;
   const answer = await serveCached(readContext(c), key, async (db) => {
     const context = createContext({ env: c.env, requestId, db, read: readContext(c), auth, cachingAnswer: true });
@@ -130,24 +122,19 @@ async function handle(c: Context<AppEnv>, read: ReadOutcome): Promise<Response> 
   if ("error" in text) return refuse(c, media, media.requestErrorStatus, [text.error]);
   const prepared = await prepare(schema, text.text);
   if (prepared.errors.length) return refuse(c, media, media.requestErrorStatus, prepared.errors);
-  const operation = getOperationAST(prepared.document!, read.params.operationName);
-  if (!operation) return refuse(c, media, media.requestErrorStatus, [requestError("VALIDATION_ERROR", "Name the operation to run (operationName)")]);
-  if (c.req.method === "GET" && operation.operation !== "query") {
+  const plan = await planOf(schema, prepared, read.params.operationName, read.params.variables);
+  if (!plan.ok) return refuse(c, media, media.requestErrorStatus, plan.errors);
+  if (c.req.method === "GET" && plan.kind !== "query") {
     return refuse(c, media, 405, [requestError("VALIDATION_ERROR", "Only queries may be sent with GET; use POST")], { Allow: "POST" });
   }
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], read.params.variables, { maxErrors: 10 });
-  if (coerced.errors) return refuse(c, media, media.requestErrorStatus, coerced.errors.map((e) => requestError("VALIDATION_ERROR", e.message)));
-  const limits = checkLimits(schema, operation, prepared.fragments, coerced.variableValues);
-  if (!limits.ok) return refuse(c, media, media.requestErrorStatus, [requestError(limits.code, limits.message, limits.details)]);
   if (read.params.persistedHash && read.params.query) registerPersisted(c.env, (p) => c.executionCtx.waitUntil(p), prepared.hash, text.text);
-  if (operation.operation === "mutation" && c.req.header(EXPLORER_HEADER) && explorerMode(getConfig(c.env)) === "read-only") {
+  if (plan.kind === "mutation" && c.req.header(EXPLORER_HEADER) && explorerMode(getConfig(c.env)) === "read-only") {
     return refuse(c, media, 403, [requestError("FORBIDDEN", "The explorer is read-only here: queries only")]);
   }
-  const fields = rootFields(operation, prepared.fragments);
-  for (const group of rateLimitGroups(schema, operation, fields)) await limitRequest(c, group);
+  for (const group of plan.groups) await limitRequest(c, group);
   const ready: Ready = { schema, prepared, params: read.params };
   // A public read answers the same for everyone (that is what makes it cacheable): no token needed.
-  if (isPublicRead(schema, operation, fields)) return answerCached(c, media, ready);
+  if (plan.cacheKey) return answerCached(c, media, ready, plan.cacheKey);
   const auth = await authOf(c);
   const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth, cachingAnswer: false });
   const result = await run(schema, prepared, read.params, context, onFault(c));
