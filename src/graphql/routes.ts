@@ -2,9 +2,9 @@
  * POST /graphql and GET /graphql (queries, persisted queries, and the explorer for a browser).
  * The order of work: read the request → resolve a persisted query → parse and validate (cached)
  * → plan: operation, variables, limits (cached, plan.ts) → rate limits by what the operation
- * does → execute. A query of
- * public catalog fields only is answered through the catalog cache layers (ETag, X-Cache, 304,
- * and Cache-Control that lets the edge keep a GET); anything else is private and never stored.
+ * does → execute. A query of public catalog fields only is answered through the catalog cache
+ * layers (ETag, X-Cache, 304, and Cache-Control that lets the edge keep a GET); anything else is
+ * private and never stored.
  */
 import type { GraphQLSchema } from "graphql";
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
