@@ -49,6 +49,8 @@ for (const mode of ["none", "memory", "kv", "tiered"]) {
     const target = mode === "tiered" ? (name === "list" ? 0.6 : 0.7) : null;
     rows.push([`catalog ${name}, CACHE_MODE=${mode}`, r ? `${fmt(r.rps)} req/s, p99 ${fmt(r.p99, 1)} ms` : "–", r ? `${fmt(r.ratio, 2)}× healthz` : "–", target ? `≥ ${target}× — ${verdict(r && r.ratio >= target)}` : ""]);
   }
+  const g = catalogRow(mode, "graphql");
+  rows.push([`GraphQL product list, CACHE_MODE=${mode}`, g ? `${fmt(g.rps)} req/s, p99 ${fmt(g.p99, 1)} ms` : "–", g ? `${fmt(g.toList, 2)}× the REST list` : "–", `≥ 0.8× — ${verdict(g && g.toList >= 0.8)}`]);
 }
 const rl = ratelimit.data;
 if (rl) {

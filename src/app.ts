@@ -3,6 +3,7 @@
  * `createApp()` is what the Worker serves and what tests and the route-table walkers inspect.
  */
 import { adminBundleRoutes } from "./modules/bundles/routes";
+import { documentGraphQL, graphqlRoutes } from "./graphql/routes";
 import { adminGroupRoutes } from "./modules/admin-pricing/group-routes";
 import { adminPromoRoutes } from "./modules/admin-pricing/promo-routes";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
@@ -139,6 +140,8 @@ export function createApp() {
   app.route("/api/v1/admin", adminPromoRoutes);
   app.route("/api/v1/admin", adminBundleRoutes);
   app.route("/api/v1/admin", webhookAdminRoutes);
+  app.route("/", graphqlRoutes);
+  documentGraphQL(app);
 
   app.openAPIRegistry.register("WebhookPayload", WebhookPayload);
   // Built once per isolate: the document depends only on the code.

@@ -60,10 +60,19 @@ const ConfigSchema = z.object({
   WEBHOOK_ALLOW_LOCALHOST: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** inventory.low_stock fires when a variant's available stock drops below this. */
   LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).default(5),
+  /** The GraphQL explorer at GET /graphql: on, read-only (queries only) or off. Unset: on in development and tests, off elsewhere. */
+  GRAPHQL_EXPLORER: z.enum(["on", "read-only", "off"]).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type RateLimitPolicy = { limit: number; windowSeconds: number };
+
+export type ExplorerMode = "on" | "read-only" | "off";
+
+/** Whether and how GET /graphql serves the explorer to a browser. */
+export function explorerMode(config: Config): ExplorerMode {
+  return config.GRAPHQL_EXPLORER ?? (config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test" ? "on" : "off");
+}
 
 let cached: { source: object; config: Config } | undefined;
 

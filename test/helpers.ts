@@ -82,3 +82,24 @@ export function expectErrorEnvelope(res: { json: any; headers: Headers }, code: 
   }
   if (res.headers.get("X-Request-Id") !== requestId) throw new Error("X-Request-Id header differs from the envelope");
 }
+
+/** POST /graphql (or GET with `method: "GET"`): the answer with `json.data` / `json.errors`. */
+export async function graphql(
+  query: string,
+  options: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string>; method?: "GET" | "POST"; operationName?: string } = {},
+) {
+  if (options.method === "GET") {
+    const params = new URLSearchParams({ query });
+    if (options.variables) params.set("variables", JSON.stringify(options.variables));
+    if (options.operationName) params.set("operationName", options.operationName);
+    return call("GET", `/graphql?${params}`, { token: options.token, headers: options.headers });
+  }
+  return call("POST", "/graphql", {
+    token: options.token,
+    headers: options.headers,
+    body: { query, variables: options.variables, operationName: options.operationName },
+  });
+}
+
+/** The error codes of a GraphQL answer, in order. */
+export const errorCodes = (res: { json: any }): string[] => (res.json?.errors ?? []).map((e: any) => e.extensions?.code);

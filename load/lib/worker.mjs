@@ -95,14 +95,18 @@ export function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 }
 
-/** Closed loop for `seconds`: CONNECTIONS workers each send the next request as soon as the last one answered. */
-export async function slice(pool, nextPath, seconds, sink, CONNECTIONS) {
+/**
+ * Closed loop for `seconds`: CONNECTIONS workers each send the next request as soon as the last one
+ * answered. `nextRequest` gives a path to GET, or a full undici request (`{path, method, headers, body}`).
+ */
+export async function slice(pool, nextRequest, seconds, sink, CONNECTIONS) {
   let running = true;
   const worker = async () => {
     while (running) {
       const started = performance.now();
       try {
-        const res = await pool.request({ path: nextPath(), method: "GET" });
+        const next = nextRequest();
+        const res = await pool.request(typeof next === "string" ? { path: next, method: "GET" } : next);
         await res.body.dump();
         if (res.statusCode !== 200) sink.errors += 1;
         const cache = res.headers["x-cache"];

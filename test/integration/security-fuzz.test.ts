@@ -4,19 +4,24 @@
  * one the document promises: its status is documented for that operation, and a JSON body
  * matches the documented schema (checked by an independent JSON Schema 2020-12 validator).
  * New routes are fuzzed automatically; the runs per operation are bounded so the suite stays fast.
+ * The same holds for /graphql: documents drawn from the running schema never produce a 5xx, an
+ * INTERNAL error, or an error without a REST code and the request id.
  */
 import { Validator } from "@cfworker/json-schema";
 import fc from "fast-check";
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASE, call, createAdmin } from "../helpers";
+import { storefrontSchema } from "../../src/graphql/schema";
+import { graphqlRequestArb } from "../graphql-arbitraries";
+import { BASE, call, createAdmin, registerCustomer } from "../helpers";
 import { mutated, paramValue, type OpenApiDoc, type Operation } from "../openapi-arbitraries";
 
 const RUNS_PER_OPERATION = 25;
 const doc = (await call("GET", "/openapi.json")).json as OpenApiDoc;
-const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
-  Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op: op as Operation })),
-);
+// /graphql answers in GraphQL's shape, not the REST envelope: it is fuzzed below with documents.
+const operations = Object.entries(doc.paths)
+  .filter(([path]) => path !== "/graphql")
+  .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op: op as Operation })));
 
 // The components become $defs so that one schema document resolves every $ref.
 const toDefs = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', '"#/$defs/'));
@@ -99,4 +104,42 @@ describe("fuzzing every documented operation", () => {
       );
     });
   }
+});
+
+/** The codes a GraphQL answer may carry: the REST codes plus GraphQL's own, never INTERNAL. */
+const GRAPHQL_CODES = new Set([
+  "VALIDATION_ERROR", "UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "INSUFFICIENT_INVENTORY", "INVALID_STATE",
+  "PAYMENT_FAILED", "IDEMPOTENCY_CONFLICT", "RATE_LIMITED", "QUERY_TOO_COMPLEX", "PERSISTED_QUERY_NOT_FOUND",
+]);
+
+describe("fuzzing /graphql", () => {
+  it("never answers 5xx, INTERNAL, or an error without a code and the request id", async () => {
+    const shopper = await registerCustomer("fuzzer");
+    await fc.assert(
+      fc.asyncProperty(graphqlRequestArb(storefrontSchema()), async (req) => {
+        const headers: Record<string, string> = { "CF-Connecting-IP": "192.0.2.251" };
+        if (req.authenticated) headers.Authorization = `Bearer ${shopper.token}`;
+        let res: Response;
+        if (req.method === "GET") {
+          const params = new URLSearchParams({ query: req.document });
+          if (req.variables !== undefined) params.set("variables", JSON.stringify(req.variables));
+          res = await SELF.fetch(`${BASE}/graphql?${params}`, { headers });
+        } else {
+          headers["Content-Type"] = "application/json";
+          res = await SELF.fetch(`${BASE}/graphql`, { method: "POST", headers, body: JSON.stringify({ query: req.document, variables: req.variables }) });
+        }
+        const text = await res.text();
+        const where = `seed ${req.seed} ${req.method} ${req.document} ${JSON.stringify(req.variables) ?? ""} → ${res.status} ${text.slice(0, 300)}`;
+        expect(res.status, where).toBeLessThan(500);
+        const json = JSON.parse(text);
+        expect("data" in json || "errors" in json, where).toBe(true);
+        for (const error of json.errors ?? []) {
+          expect(GRAPHQL_CODES.has(error.extensions?.code), where).toBe(true);
+          expect(error.extensions.requestId, where).toBe(res.headers.get("X-Request-Id"));
+          expect(typeof error.message, where).toBe("string");
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -5,11 +5,19 @@
  * OWNED_ROUTES drives the test. A case runs as soon as its route is in the app's route table, so
  * routes arriving from other branches are covered on merge; the guard below fails when a store
  * route with an id of an owned resource exists without a case here.
+ *
+ * GraphQL holds to the same: OWNED_FIELDS lists every root field that takes the id of a
+ * customer's resource (a guard reads the schema for new ones), and another customer's id gives
+ * null with NOT_FOUND, in the words an unknown id gets. Every field that needs a customer token
+ * refuses an anonymous call and a bad token, whatever its arguments (read from the schema).
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { getNamedType, isEnumType, isInputObjectType, isLeafType, isNonNullType, type GraphQLField, type GraphQLInputType } from "graphql";
 import { createApp } from "../../src/app";
+import { storefrontSchema } from "../../src/graphql/schema";
+import { rulesOf } from "../../src/graphql/types";
 import { createDiscount } from "../factories/pricing";
-import { call, createAdmin, expectErrorEnvelope, registerCustomer } from "../helpers";
+import { call, createAdmin, errorCodes, expectErrorEnvelope, graphql, registerCustomer } from "../helpers";
 
 type Session = Awaited<ReturnType<typeof registerCustomer>>;
 type OwnedRoute = {
@@ -109,4 +117,94 @@ describe("owned resources", () => {
       expect(res.json.error.message).toBe(unknown.json.error.message);
     });
   }
+});
+
+type OwnedField = { field: string; query: string; create: (owner: Session) => Promise<string> };
+
+/** GraphQL root fields that take the id (or code) of one customer's resource. */
+const OWNED_FIELDS: OwnedField[] = [
+  { field: "order", query: "query($id: ID!) { order(id: $id) { id } }", create: (o) => orderOf(o) },
+  { field: "checkout", query: "query($id: ID!) { checkout(id: $id) { id } }", create: (o) => checkoutOf(o) },
+  { field: "updateCartItem", query: "mutation($id: ID!) { updateCartItem(itemId: $id, quantity: 2) { id } }", create: (o) => cartItemOf(o) },
+  { field: "removeCartItem", query: "mutation($id: ID!) { removeCartItem(itemId: $id) { id } }", create: (o) => cartItemOf(o) },
+  { field: "removeDiscount", query: "mutation($id: String!) { removeDiscount(code: $id) { id } }", create: (o) => cartCodeOf(o) },
+  { field: "payCheckout", query: 'mutation($id: ID!) { payCheckout(id: $id, token: "tok_success") { id } }', create: (o) => checkoutOf(o) },
+];
+
+const schema = storefrontSchema();
+const rootFields = [...Object.values(schema.getQueryType()!.getFields()), ...Object.values(schema.getMutationType()!.getFields())];
+const customerFields = rootFields.filter((f) => rulesOf(f).access === "customer");
+
+describe("GraphQL: owned resources", () => {
+  it("lists every customer field that takes the id of a customer's resource", () => {
+    // An `id` or `itemId` argument names a resource of the caller; `variantId` names the catalog's.
+    const taking = customerFields.filter((f) => f.args.some((a) => a.name === "id" || a.name === "itemId")).map((f) => f.name);
+    expect(taking.filter((name) => !OWNED_FIELDS.some((o) => o.field === name))).toEqual([]);
+  });
+
+  let owner: Session;
+  let intruder: Session;
+  beforeAll(async () => {
+    [owner, intruder] = [await registerCustomer("gql-owner"), await registerCustomer("gql-intruder")];
+  });
+
+  for (const owned of OWNED_FIELDS) {
+    it(`${owned.field} answers null with NOT_FOUND for another customer's id, as for an unknown id`, async () => {
+      const id = await owned.create(owner);
+      const res = await graphql(owned.query, { token: intruder.token, variables: { id } });
+      expect(errorCodes(res)).toEqual(["NOT_FOUND"]);
+      expect(res.json.data?.[owned.field] ?? null).toBeNull();
+      const unknown = await graphql(owned.query, { token: intruder.token, variables: { id: `${id}x` } });
+      expect(errorCodes(unknown)).toEqual(["NOT_FOUND"]);
+      expect(res.json.errors[0].message).toBe(unknown.json.errors[0].message);
+    });
+  }
+
+  it("lists only the customer's own orders", async () => {
+    const orderId = await orderOf(owner);
+    const theirs = await graphql("{ orders(first: 100) { edges { node { id } } } }", { token: intruder.token });
+    expect(theirs.json.data.orders.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(orderId);
+    const mine = await graphql("{ orders(first: 100) { edges { node { id } } } }", { token: owner.token });
+    expect(mine.json.data.orders.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(orderId);
+  });
+});
+
+/** A literal any argument of this type accepts (the checks under test run before arguments matter). */
+function anyValue(type: GraphQLInputType): string {
+  if (isNonNullType(type)) return anyValue(type.ofType);
+  const named = getNamedType(type);
+  if (isEnumType(named)) return named.getValues()[0]!.name;
+  if (isInputObjectType(named)) return "{}";
+  return named.name === "Int" || named.name === "Float" ? "1" : '"x"';
+}
+
+function callOf(field: GraphQLField<unknown, unknown>): string {
+  const args = field.args.filter((a) => isNonNullType(a.type)).map((a) => `${a.name}: ${anyValue(a.type)}`);
+  const selection = isLeafType(getNamedType(field.type)) ? "" : " { __typename }";
+  const operation = schema.getMutationType()!.getFields()[field.name] === field ? "mutation" : "query";
+  return `${operation} { ${field.name}${args.length ? `(${args.join(", ")})` : ""}${selection} }`;
+}
+
+describe("GraphQL: fields that need a customer", () => {
+  it("covers the shopper's cart, checkout and orders", () => {
+    const names = customerFields.map((f) => f.name);
+    for (const name of ["cart", "orders", "order", "addToCart", "createCheckout", "payCheckout"]) expect(names).toContain(name);
+  });
+
+  for (const field of customerFields) {
+    it(`${field.name} refuses an anonymous call and a bad token with UNAUTHENTICATED`, async () => {
+      for (const token of [undefined, "not-a-valid-token"]) {
+        const res = await graphql(callOf(field), { token });
+        expect(errorCodes(res), JSON.stringify(res.json)).toEqual(["UNAUTHENTICATED"]);
+        expect(res.json.data?.[field.name] ?? null).toBeNull();
+      }
+    });
+  }
+
+  it("answers public catalog fields without a token", async () => {
+    for (const field of rootFields.filter((f) => rulesOf(f).access === "public")) {
+      const res = await graphql(field.name === "product" ? 'query { product(slug: "x") { __typename } }' : callOf(field));
+      expect(errorCodes(res).filter((code) => code === "UNAUTHENTICATED"), field.name).toEqual([]);
+    }
+  });
 });

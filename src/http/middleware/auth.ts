@@ -10,7 +10,8 @@ import { verifyAccessToken } from "../../modules/auth/tokens";
 import { forbidden, unauthenticated } from "../errors";
 import type { AppEnv, Principal } from "../types";
 
-async function bearerPrincipal(env: Env, header: string | undefined): Promise<Principal | null> {
+/** The principal of a Bearer header: null without one; UNAUTHENTICATED for a malformed or invalid token. */
+export async function bearerPrincipal(env: Env, header: string | undefined): Promise<Principal | null> {
   if (!header) return null;
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
   if (!match) throw unauthenticated("Malformed Authorization header");

@@ -10,7 +10,7 @@ import { getConfig } from "../../env";
 import { sha256Hex } from "../../lib/crypto";
 import { verifyAccessToken } from "../../modules/auth/tokens";
 import { RateLimitedError, limitField, policyField } from "../../modules/rate-limit/headers";
-import { policyFor, routeGroup, type PolicyName } from "../../modules/rate-limit/policies";
+import { policyFor, routeGroup, type PolicyName, type RouteGroup } from "../../modules/rate-limit/policies";
 import { addressBucket } from "../../modules/rate-limit/client-ip";
 import { consume, type LimitOutcome } from "../../modules/rate-limit/service";
 import type { AppEnv } from "../types";
@@ -61,6 +61,21 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   c.res.headers.append("RateLimit-Policy", policyField(policy));
   c.res.headers.append("RateLimit", limitField(policy, decision));
 });
+
+/**
+ * Counts one request against a group's policy from inside a handler, for routes whose policy
+ * depends on what the request does (GraphQL: a mutation that adds to a cart is a cart write).
+ * Adds the RateLimit headers to the answer; throws RateLimitedError over the limit.
+ */
+export async function limitRequest(c: Context<AppEnv>, group: RouteGroup): Promise<void> {
+  if (!getConfig(c.env).RATE_LIMIT_ENABLED) return;
+  const key = (group.keyBy === "user" ? await userKey(c) : null) ?? ipKey(c);
+  c.set("rateLimitKey", key.slice(0, key.indexOf(":")));
+  const { policy, decision } = await count(c, key, group.policy);
+  if (!decision) return;
+  c.header("RateLimit-Policy", policyField(policy), { append: true });
+  c.header("RateLimit", limitField(policy, decision), { append: true });
+}
 
 /**
  * The per-email limit of login, on top of the per-IP one, so guessing one account's password

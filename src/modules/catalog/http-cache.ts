@@ -16,7 +16,8 @@ export function readContext(c: Context<AppEnv>): ReadContext {
   };
 }
 
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+/** Whether an If-None-Match header names this ETag (or `*`). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch.split(",").some((tag) => {
     const t = tag.trim();
@@ -32,6 +33,6 @@ export function sendCached(c: Context<AppEnv>, answer: CacheAnswer): Response {
     "X-Cache": answer.status,
   };
   if (answer.bookmark) headers["X-D1-Bookmark"] = answer.bookmark;
-  if (matches(c.req.header("If-None-Match"), answer.etag)) return c.body(null, 304, headers);
+  if (etagMatches(c.req.header("If-None-Match"), answer.etag)) return c.body(null, 304, headers);
   return c.body(answer.body, 200, { ...headers, "Content-Type": "application/json; charset=UTF-8" });
 }

@@ -123,6 +123,18 @@ export async function findStoreProduct(db: D1Like, idOrSlug: string): Promise<Pr
   return db.prepare(PRODUCT_DETAIL_SQL.slug).bind(idOrSlug).first<ProductRow>();
 }
 
+/**
+ * Active products by id in ONE statement however many ids (they travel as one JSON parameter, so
+ * D1's limit on bound parameters never splits the batch); ids not found are simply missing.
+ */
+export const PRODUCTS_BY_IDS_SQL = `SELECT ${PRODUCT_COLUMNS} FROM products ${PRODUCT_JOINS}
+  WHERE products.id IN (SELECT value FROM json_each(?)) AND products.status = 'active' AND products.deleted_at IS NULL`;
+
+export async function findStoreProductsByIds(db: D1Like, ids: readonly string[]): Promise<ProductRow[]> {
+  if (ids.length === 0) return [];
+  return (await db.prepare(PRODUCTS_BY_IDS_SQL).bind(JSON.stringify(ids)).all<ProductRow>()).results;
+}
+
 export type CategoryRow = {
   id: string;
   parent_id: string | null;

@@ -7,7 +7,7 @@ import { fromBase64Url, toBase64Url } from "../../lib/crypto";
 import { serveCached, type CacheAnswer, type ReadContext } from "./cache";
 import { toCategoryTree, toProduct } from "./mappers";
 import * as repo from "./repo";
-import type { ProductListQuery, Sort } from "./schemas";
+import type { Product, ProductListQuery, Sort } from "./schemas";
 
 type Cursor = { s: Sort; v: [number | string, string] };
 
@@ -61,52 +61,83 @@ function cursorValue(row: repo.ProductRow, sort: Sort): number | string {
   return row.min_price ?? 0;
 }
 
-/** Loads one page: fetches limit + 1 rows so the presence of a next page needs no count query. */
-export async function loadProductPage(db: repo.D1Like, shape: repo.ListShape) {
+/**
+ * Loads one page as edges, each with the cursor that continues after it; fetches limit + 1 rows so
+ * the presence of a next page needs no count query.
+ */
+export async function loadProductEdges(db: repo.D1Like, shape: repo.ListShape) {
   const rows = await repo.listProducts(db, { ...shape, limit: shape.limit + 1 });
-  const page = rows.slice(0, shape.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > shape.limit && last
-      ? encodeCursor({ s: shape.sort, v: [cursorValue(last, shape.sort), last.id] })
-      : null;
-  return { data: page.map(toProduct), nextCursor };
+  const edges = rows.slice(0, shape.limit).map((row) => ({
+    cursor: encodeCursor({ s: shape.sort, v: [cursorValue(row, shape.sort), row.id] }),
+    node: toProduct(row),
+  }));
+  return { edges, pageInfo: { hasNextPage: rows.length > shape.limit, endCursor: edges.at(-1)?.cursor ?? null } };
 }
+
+/** Loads one page in the REST list shape `{data, nextCursor}`. */
+export async function loadProductPage(db: repo.D1Like, shape: repo.ListShape) {
+  const { edges, pageInfo } = await loadProductEdges(db, shape);
+  return { data: edges.map((edge) => edge.node), nextCursor: pageInfo.hasNextPage ? pageInfo.endCursor : null };
+}
+
+const listKey = (shape: repo.ListShape) =>
+  JSON.stringify([shape.sort, shape.match, shape.category, shape.collection, shape.minPrice, shape.maxPrice, shape.after, shape.limit]);
 
 /** A page of active products for the store, cached per normalized query. */
 export function listProducts(ctx: ReadContext, query: ProductListQuery): Promise<CacheAnswer> {
   const shape = listShape(query);
-  const key = `list:${JSON.stringify([shape.sort, shape.match, shape.category, shape.collection, shape.minPrice, shape.maxPrice, shape.after, shape.limit])}`;
-  return serveCached(ctx, key, (db) => loadProductPage(db, shape));
+  return serveCached(ctx, `list:${listKey(shape)}`, (db) => loadProductPage(db, shape));
+}
+
+/** The same page as a connection `{edges:[{cursor, node}], pageInfo}` (GraphQL), through the same cache layers. */
+export function listProductEdges(ctx: ReadContext, query: ProductListQuery): Promise<CacheAnswer> {
+  const shape = listShape(query);
+  return serveCached(ctx, `edges:${listKey(shape)}`, (db) => loadProductEdges(db, shape));
+}
+
+/** The connection page read straight from `db`, for an answer that is itself being cached. */
+export function readProductEdges(db: repo.D1Like, query: ProductListQuery) {
+  return loadProductEdges(db, listShape(query));
+}
+
+/** One active product by id or slug, or null, read from `db`. */
+export async function readProduct(db: repo.D1Like, idOrSlug: string): Promise<Product | null> {
+  const row = await repo.findStoreProduct(db, idOrSlug);
+  return row ? toProduct(row) : null;
 }
 
 /** One active product by id or slug; the cache stores a miss as null so it becomes a 404. */
 export async function getProduct(ctx: ReadContext, idOrSlug: string): Promise<CacheAnswer> {
-  const answer = await serveCached(ctx, `detail:${idOrSlug}`, async (db) => {
-    const row = await repo.findStoreProduct(db, idOrSlug);
-    return row ? toProduct(row) : null;
-  });
-  if (answer.body === "null") throw new AppError("NOT_FOUND", "Product not found", 404);
+  const answer = await serveCached(ctx, `detail:${idOrSlug}`, (db) => readProduct(db, idOrSlug));
+  if (answer.body === "null") throw productNotFound();
   return answer;
+}
+
+export const productNotFound = () => new AppError("NOT_FOUND", "Product not found", 404);
+
+/** Active products by id for batch loaders, read straight from D1 in one statement; missing ids are absent. */
+export async function getStoreProducts(db: repo.D1Like, ids: readonly string[]): Promise<Map<string, Product>> {
+  const rows = await repo.findStoreProductsByIds(db, [...new Set(ids)]);
+  return new Map(rows.map((row) => [row.id, toProduct(row)]));
+}
+
+/** The live category tree (roots with their children), read from `db`. */
+export async function readCategoryTree(db: repo.D1Like) {
+  return { data: toCategoryTree(await repo.listLiveCategories(db)), nextCursor: null };
 }
 
 /** The live category tree. */
 export function listCategories(ctx: ReadContext): Promise<CacheAnswer> {
-  return serveCached(ctx, "categories", async (db) => ({
-    data: toCategoryTree(await repo.listLiveCategories(db)),
-    nextCursor: null,
-  }));
+  return serveCached(ctx, "categories", readCategoryTree);
+}
+
+/** Live collections, read from `db`. */
+export async function readCollections(db: repo.D1Like) {
+  const rows = await repo.listLiveCollections(db);
+  return { data: rows.map((row) => ({ id: row.id, slug: row.slug, title: row.title, description: row.description })), nextCursor: null };
 }
 
 /** Live collections. */
 export function listCollections(ctx: ReadContext): Promise<CacheAnswer> {
-  return serveCached(ctx, "collections", async (db) => ({
-    data: (await repo.listLiveCollections(db)).map((row) => ({
-      id: row.id,
-      slug: row.slug,
-      title: row.title,
-      description: row.description,
-    })),
-    nextCursor: null,
-  }));
+  return serveCached(ctx, "collections", readCollections);
 }

@@ -29,12 +29,17 @@ export function policyFor(config: Config, name: PolicyName): Policy {
 /** Paths that are never limited: probes and docs must answer even under attack. */
 const EXEMPT = new Set(["/healthz", "/openapi.json", "/docs"]);
 
+/** Counted by the GraphQL handler itself (src/graphql/rate-limit.ts), not by the middleware. */
+export const GRAPHQL_PATH = "/graphql";
+
 /** `user` groups are keyed by the signed-in user when there is one; the rest by client IP. */
 export type RouteGroup = { policy: PolicyName; keyBy: "ip" | "user" };
 
 /** Which policy limits a request, or null for exempt paths. */
 export function routeGroup(method: string, path: string): RouteGroup | null {
   if (EXEMPT.has(path) || method === "OPTIONS") return null;
+  // GraphQL counts each request by what it does (a cart mutation as a cart write), once parsed.
+  if (path === GRAPHQL_PATH) return null;
   const read = method === "GET" || method === "HEAD";
   // Credential endpoints are what guessing targets; reading one's own profile is ordinary traffic.
   if (path.startsWith("/api/v1/auth/")) return read ? { policy: "default", keyBy: "ip" } : { policy: "auth", keyBy: "ip" };

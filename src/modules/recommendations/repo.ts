@@ -118,3 +118,39 @@ export async function categoryBestSellers(d1: D1Like, categoryId: string, exclud
     .all<CandidateRow>();
   return results;
 }
+
+/**
+ * For many products at once (one statement): each live source product's category and the ids of
+ * its top related showable products, folded into JSON by a correlated subquery that is
+ * TOP_RELATED_SQL per source. Ids travel as one JSON parameter.
+ */
+export const RELATED_FOR_PRODUCTS_SQL = `SELECT src.id AS product_id, src.category_id AS category_id,
+  (SELECT json_group_array(x.id) FROM (
+     SELECT p.id FROM product_affinity a CROSS JOIN products p ON p.id = a.related_product_id
+     WHERE a.product_id = src.id AND p.id <> a.product_id AND ${SHOWABLE}
+     ORDER BY a.score DESC, p.id LIMIT ?2) x) AS related_json
+  FROM json_each(?1) ids CROSS JOIN products src ON src.id = ids.value
+  WHERE src.status = 'active' AND src.deleted_at IS NULL`;
+
+export async function relatedForProducts(d1: D1Like, productIds: readonly string[], limit: number) {
+  const { results } = await d1
+    .prepare(RELATED_FOR_PRODUCTS_SQL)
+    .bind(JSON.stringify(productIds), limit)
+    .all<{ product_id: string; category_id: string | null; related_json: string }>();
+  return results.map((r) => ({ productId: r.product_id, categoryId: r.category_id, related: JSON.parse(r.related_json) as string[] }));
+}
+
+/** Best sellers of many categories (one statement): the ids of each category's top `limit`, best first. */
+export const BEST_SELLERS_FOR_CATEGORIES_SQL = `SELECT cats.value AS category_id, (SELECT json_group_array(x.id) FROM (
+     SELECT p.id FROM products p JOIN order_items i ON i.product_id = p.id JOIN orders o ON o.id = i.order_id
+     WHERE p.category_id = cats.value AND o.created_at >= ?2 AND o.status NOT IN ('cancelled', 'refunded') AND ${SHOWABLE}
+     GROUP BY p.id ORDER BY SUM(i.quantity) DESC, p.id LIMIT ?3) x) AS ids_json
+  FROM json_each(?1) cats`;
+
+export async function bestSellersForCategories(d1: D1Like, categoryIds: readonly string[], since: number, limit: number) {
+  const { results } = await d1
+    .prepare(BEST_SELLERS_FOR_CATEGORIES_SQL)
+    .bind(JSON.stringify(categoryIds), since, limit)
+    .all<{ category_id: string; ids_json: string }>();
+  return new Map(results.map((r) => [r.category_id, JSON.parse(r.ids_json) as string[]]));
+}

@@ -50,6 +50,27 @@ export async function computeRecommendations(db: D1Like, productId: string, limi
 }
 
 /**
+ * The same recommendations for many products in at most two statements (batch loaders): the
+ * related ids of every product, then best sellers of the categories that still need filling.
+ * Each category's list is read one longer than `limit`, which is enough to fill any product's
+ * gap after leaving out the product itself and what it already shows. Unknown products get none.
+ */
+export async function recommendationIdsFor(db: D1Like, productIds: readonly string[], limit: number, now = Date.now()): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (productIds.length === 0) return out;
+  const sources = await repo.relatedForProducts(db, [...new Set(productIds)], limit);
+  const short = sources.filter((s) => s.related.length < limit && s.categoryId);
+  const categories = [...new Set(short.map((s) => s.categoryId!))];
+  const sellers = categories.length ? await repo.bestSellersForCategories(db, categories, now - BEST_SELLER_WINDOW_MS, limit + 1) : new Map<string, string[]>();
+  for (const { productId, categoryId, related } of sources) {
+    const exclude = new Set([productId, ...related]);
+    const fill = related.length < limit && categoryId ? (sellers.get(categoryId) ?? []).filter((id) => !exclude.has(id)) : [];
+    out.set(productId, [...related, ...fill.slice(0, limit - related.length)]);
+  }
+  return out;
+}
+
+/**
  * Recommendations through the catalog's cache layers (LRU → KV → D1, per CACHE_MODE): the key
  * carries the catalog generation, so a catalog write retires every cached answer at once; score
  * and stock changes show within the catalog's freshness times.

@@ -1,4 +1,5 @@
 /** D1 access for reviews and rating stats. Status changes and rating changes commit together. */
+import type { D1Like } from "../catalog/repo";
 import type { ReviewCursor, ReviewStatus } from "./schemas";
 
 export type ReviewRow = {
@@ -84,6 +85,28 @@ export async function listApprovedForProduct(d1: D1Database, productId: string, 
     .bind(productId, ...page.binds, limit)
     .all<ReviewRow>();
   return results;
+}
+
+/**
+ * The newest approved reviews of many products in ONE statement: each product's reviews are folded
+ * into a JSON array by a correlated subquery walking reviews_product_idx with its own LIMIT, and
+ * the product ids travel as one JSON parameter (so no bound-parameter limit splits a page).
+ */
+export const APPROVED_FOR_PRODUCTS_SQL = `SELECT ids.value AS product_id, (SELECT json_group_array(json_object(
+    'id', x.id, 'product_id', x.product_id, 'customer_id', x.customer_id, 'order_id', x.order_id, 'rating', x.rating,
+    'title', x.title, 'body', x.body, 'status', x.status, 'verified_purchase', x.verified_purchase,
+    'moderation_note', x.moderation_note, 'created_at', x.created_at, 'updated_at', x.updated_at, 'author_name', x.author_name))
+  FROM (SELECT r.*, u.name AS author_name FROM reviews r JOIN users u ON u.id = r.customer_id
+        WHERE r.product_id = ids.value AND r.status = 'approved' ORDER BY r.created_at DESC, r.id DESC LIMIT ?2) x) AS reviews_json
+  FROM json_each(?1) ids`;
+
+export async function listApprovedForProducts(d1: D1Like, productIds: readonly string[], limit: number): Promise<Map<string, ReviewRow[]>> {
+  if (productIds.length === 0) return new Map();
+  const { results } = await d1
+    .prepare(APPROVED_FOR_PRODUCTS_SQL)
+    .bind(JSON.stringify(productIds), limit)
+    .all<{ product_id: string; reviews_json: string }>();
+  return new Map(results.map((r) => [r.product_id, JSON.parse(r.reviews_json) as ReviewRow[]]));
 }
 
 export async function listForModeration(d1: D1Database, status: ReviewStatus | undefined, after: ReviewCursor | null, limit: number) {

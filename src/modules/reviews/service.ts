@@ -5,6 +5,7 @@
 import { conflict, forbidden, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
+import type { D1Like } from "../catalog/repo";
 import { moderate } from "./moderation";
 import * as repo from "./repo";
 import type { CreateReviewBody, Review, ReviewCursor, ReviewStatus } from "./schemas";
@@ -64,6 +65,12 @@ export async function listProductReviews(env: Env, productId: string, after: Rev
   const product = await repo.findLiveProduct(env.DB, productId);
   if (product?.status !== "active") throw notFound("Product");
   return toPage(await repo.listApprovedForProduct(env.DB, productId, after, limit + 1), limit);
+}
+
+/** The newest `limit` approved reviews of each product, for batch loaders (one statement for all products). */
+export async function approvedReviewsOfProducts(db: D1Like, productIds: readonly string[], limit: number): Promise<Map<string, Review[]>> {
+  const rows = await repo.listApprovedForProducts(db, [...new Set(productIds)], limit);
+  return new Map([...rows].map(([productId, list]) => [productId, list.map(toReview)]));
 }
 
 /** Reviews for moderation, optionally by status, newest first. */
