@@ -34,7 +34,8 @@ import { rulesOf } from "./types";
 
 export const LIMITS = {
   maxDepth: 15,
-  maxCost: 30_000,
+  // Room for the standard introspection query of this schema (about 30,000 and growing with it) and a few full pages.
+  maxCost: 60_000,
   /** Lexer tokens in one document: a bound on parse and validation work. */
   maxTokens: 3_000,
   /** Fields the analysis itself may visit; past this the query is too complex to even estimate. */
