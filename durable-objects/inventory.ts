@@ -4,7 +4,7 @@
  * the read and the write, so it commits atomically; decisions live in src/modules/inventory/ledger.
  */
 import { DurableObject } from "cloudflare:workers";
-import { createLogger } from "../src/http/logger";
+import { createLogger } from "../src/lib/log";
 import {
   allowedOnHand,
   decideClose,

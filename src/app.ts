@@ -10,7 +10,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
 import { reportError, scrub } from "./http/error-reporting";
-import { AppError, errorBody, type ErrorCode } from "./http/errors";
+import { AppError, errorBody, type ErrorCode } from "./lib/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
 import { corsFromConfig } from "./http/middleware/cors";
 import { rateLimit } from "./http/middleware/rate-limit";

@@ -2,7 +2,7 @@
  * The cron sweep (every few minutes). Each task runs on its own so one failing task never stops
  * the others; areas add their tasks (outbox re-enqueue, checkout expiry, stock reconciliation).
  */
-import { createLogger } from "./http/logger";
+import { createLogger } from "./lib/log";
 import { expireAbandonedCheckouts, resumePaidCheckouts, settleFailedCheckouts } from "./modules/checkout/sweeps";
 import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";

@@ -3,8 +3,8 @@
  * loaders and the catalog read context. Built once per GraphQL request, never shared between
  * requests (loaders cache per request only).
  */
-import type { AppError } from "../http/errors";
-import { unauthenticated } from "../http/errors";
+import type { AppError } from "../lib/errors";
+import { unauthenticated } from "../lib/errors";
 import type { Principal } from "../http/types";
 import type { CacheStatus, ReadContext } from "../modules/catalog/cache";
 import type { D1Like } from "../modules/catalog/repo";

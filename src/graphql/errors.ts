@@ -6,7 +6,7 @@
  * fault: logged and reported by name, answered as INTERNAL without its message.
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { AppError } from "../http/errors";
+import { AppError } from "../lib/errors";
 
 export type ErrorExtensions = { code: string; requestId?: string; details?: Record<string, unknown> };
 export type FormattedError = Omit<GraphQLFormattedError, "extensions"> & { extensions: ErrorExtensions };

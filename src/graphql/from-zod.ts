@@ -25,7 +25,7 @@ import {
   type GraphQLOutputType,
 } from "graphql";
 import type { z } from "zod";
-import { validationError } from "../http/errors";
+import { validationError } from "../lib/errors";
 
 type AnyZod = z.ZodType;
 type Def = {

@@ -15,7 +15,7 @@ import { bearerPrincipal } from "../http/middleware/auth";
 import { limitRequest } from "../http/middleware/rate-limit";
 import { jsonBody, jsonContent } from "../http/openapi";
 import type { AppEnv } from "../http/types";
-import { AppError } from "../http/errors";
+import { AppError } from "../lib/errors";
 import { randomToken } from "../lib/crypto";
 import { serveCached, type CacheStatus } from "../modules/catalog/cache";
 import { etagMatches, PUBLIC_CACHE_CONTROL, readContext } from "../modules/catalog/http-cache";

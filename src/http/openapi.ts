@@ -3,7 +3,7 @@
  * the schemas that validate are the schemas in /openapi.json, and every failure has one envelope.
  */
 import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
-import { validationError } from "./errors";
+import { validationError } from "../lib/errors";
 import type { AppEnv } from "./types";
 
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {

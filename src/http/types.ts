@@ -1,4 +1,4 @@
-import type { Logger } from "./logger";
+import type { Logger } from "../lib/log";
 
 export type Principal =
   | { kind: "user"; userId: string; role: "ADMIN" | "CUSTOMER"; tokenId: string }

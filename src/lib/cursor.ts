@@ -1,6 +1,6 @@
 /** Opaque keyset cursors: base64url JSON of the last row's sort key, validated on the way back in. */
 import type { z } from "zod";
-import { AppError } from "../http/errors";
+import { AppError } from "./errors";
 
 export function encodeCursor(value: unknown): string {
   const bytes = new TextEncoder().encode(JSON.stringify(value));

@@ -5,7 +5,7 @@
  * the dead-letter store for an admin to replay.
  */
 import { z } from "zod";
-import { createLogger } from "../http/logger";
+import { createLogger } from "../lib/log";
 import { retryDelaySeconds } from "./backoff";
 import { recordDeadLetter } from "../modules/dead-letters/service";
 import { runCampaignPage, CampaignMessage } from "../modules/notifications/campaigns";

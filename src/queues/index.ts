@@ -2,7 +2,7 @@
  * Dispatches a batch to the consumer of its queue. Each consumer handles one message at a time and
  * acks or retries it itself; a queue without a consumer here retries, so nothing is dropped.
  */
-import { createLogger } from "../http/logger";
+import { createLogger } from "../lib/log";
 import { consumeOrderEventDeadLetters } from "./dead-letters";
 import { consumeEmailBatch, consumeEmailDeadLetters } from "./email";
 import { inventorySyncConsumer } from "./inventory-sync";

@@ -1,6 +1,6 @@
 /** inventory-sync consumer: mirrors InventoryDO changes into D1's inventory_levels read model. */
 import { z } from "zod";
-import { createLogger } from "../http/logger";
+import { createLogger } from "../lib/log";
 import { getConfig } from "../env";
 import { upsertLevelIfNewer } from "../modules/inventory/repo";
 import { requestDispatch } from "../modules/webhooks";

@@ -6,7 +6,7 @@
  * `order-events-dlq` and is kept in the dead-letter store.
  */
 import { z } from "zod";
-import { createLogger } from "../http/logger";
+import { createLogger } from "../lib/log";
 import { recordOrderPlacedMetric } from "../modules/analytics/order-metrics";
 import { enqueueOrderConfirmation } from "../modules/notifications/service";
 import { recordCoPurchases, withdrawCoPurchases } from "../modules/recommendations/service";

@@ -4,7 +4,7 @@
  * Messages of a batch run in parallel: one slow receiver must not hold up the others.
  */
 import { z } from "zod";
-import { createLogger } from "../http/logger";
+import { createLogger } from "../lib/log";
 import { attemptDelivery } from "../modules/webhooks/delivery";
 import { dispatchPendingEvents } from "../modules/webhooks/dispatch";
 import { retryDelaySeconds } from "./backoff";

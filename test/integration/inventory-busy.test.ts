@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { AppError } from "../../src/http/errors";
+import { AppError } from "../../src/lib/errors";
 import { reserveLines, withStock } from "../../src/modules/inventory/service";
 import { clearInventoryAlarms, createVariant, inventoryStub } from "../factories/commerce";
 

@@ -7,7 +7,7 @@ import { getConfig } from "../../env";
 import { scopeFor, scopesAllow, type ScopeArea } from "../../modules/api-keys/scopes";
 import { findActiveApiKey } from "../../modules/api-keys/service";
 import { verifyAccessToken } from "../../modules/auth/tokens";
-import { forbidden, unauthenticated } from "../errors";
+import { forbidden, unauthenticated } from "../../lib/errors";
 import type { AppEnv, Principal } from "../types";
 
 /** The principal of a Bearer header: null without one; UNAUTHENTICATED for a malformed or invalid token. */

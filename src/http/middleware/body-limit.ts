@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
 import { getConfig } from "../../env";
-import { AppError, errorBody } from "../errors";
+import { AppError, errorBody } from "../../lib/errors";
 import type { AppEnv } from "../types";
 
 const limiters = new Map<number, ReturnType<typeof bodyLimit>>();

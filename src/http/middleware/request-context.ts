@@ -5,7 +5,7 @@
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import { writeRequestPoint } from "../../modules/analytics/events";
-import { createLogger } from "../logger";
+import { createLogger } from "../../lib/log";
 import type { AppEnv } from "../types";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -3,7 +3,7 @@
  * statement (or one batch); a failed condition is then explained by reading the row: 404 when
  * it is gone, 409 VERSION_CONFLICT with the current version otherwise.
  */
-import { AppError, notFound } from "../../http/errors";
+import { AppError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { toProduct } from "../catalog/mappers";

@@ -1,5 +1,5 @@
 /** Helpers every admin catalog write shares: sessions, If-Match, constraint errors, slugs, cache bump. */
-import { AppError, conflict, validationError } from "../../http/errors";
+import { AppError, conflict, validationError } from "../../lib/errors";
 import { bumpGeneration } from "../catalog/cache";
 
 /** Writes go to the primary; the session's bookmark lets the writer's next read see the write. */

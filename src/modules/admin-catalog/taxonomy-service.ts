@@ -1,5 +1,5 @@
 /** Admin categories (a tree) and collections (hand-picked product sets). */
-import { AppError, notFound, validationError } from "../../http/errors";
+import { AppError, notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import type { AdminCategory, AdminCollection, CreateCategoryBody, CreateCollectionBody, UpdateCategoryBody, UpdateCollectionBody } from "./schemas";

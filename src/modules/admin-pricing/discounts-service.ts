@@ -1,5 +1,5 @@
 /** Discounts admin: kind, value and rules validated by the engine's DiscountDefinition; codes unique and upper-case. */
-import { notFound, validationError } from "../../http/errors";
+import { notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { mapConstraint, versionConflict } from "../admin-catalog/shared";

@@ -1,5 +1,5 @@
 /** Customer groups: CRUD and membership (one group per customer, users.customer_group_id). */
-import { conflict, notFound } from "../../http/errors";
+import { conflict, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { mapConstraint } from "../admin-catalog/shared";

@@ -1,5 +1,5 @@
 /** Price lists for customer groups: versioned rows (If-Match on PATCH), groups and prices replaced as sets. */
-import { notFound, validationError } from "../../http/errors";
+import { notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { mapConstraint, versionConflict } from "../admin-catalog/shared";

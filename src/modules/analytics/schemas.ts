@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { validationError } from "../../http/errors";
+import { validationError } from "../../lib/errors";
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 366;

@@ -3,7 +3,7 @@
  * hash with its scopes. A caller can only grant scopes it holds itself (no escalation).
  */
 import { getDb } from "../../db/client";
-import { forbidden, notFound } from "../../http/errors";
+import { forbidden, notFound } from "../../lib/errors";
 import type { Principal } from "../../http/types";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";

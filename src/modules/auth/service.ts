@@ -3,7 +3,7 @@
  * and password reset. Refresh tokens are opaque random strings stored only as SHA-256 hashes.
  */
 import { getConfig } from "../../env";
-import { AppError, conflict, notFound, unauthenticated } from "../../http/errors";
+import { AppError, conflict, notFound, unauthenticated } from "../../lib/errors";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { getDb, type Db } from "../../db/client";

@@ -3,7 +3,7 @@
  * variant carries the shopper's selection, priced by the engine's priceBundle and reserved as its
  * components.
  */
-import { notFound, validationError, type Issue } from "../../http/errors";
+import { notFound, validationError, type Issue } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import * as repo from "./repo";
 import type { Bundle, BundleSelection, Component, PutBundleBody } from "./schemas";

@@ -2,7 +2,7 @@
  * The shopper's cart: one active cart per customer, created on demand; prices always come from the
  * server (catalog, price lists, discounts through the pricing engine), never from the client.
  */
-import { AppError, notFound, validationError } from "../../http/errors";
+import { AppError, notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { resolveSelection } from "../bundles/service";
 import { normalizeCode } from "../pricing/eligibility";

@@ -8,7 +8,7 @@
  * rows under a post-edit key.
  */
 import { getConfig } from "../../env";
-import { createLogger } from "../../http/logger";
+import { createLogger } from "../../lib/log";
 import { Lru } from "../../lib/lru";
 import { toHex } from "../../lib/crypto";
 import type { D1Like } from "./repo";

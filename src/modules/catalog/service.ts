@@ -2,7 +2,7 @@
  * Store catalog reads. Each answer is built from one D1 statement and served through the tiered
  * cache (cache.ts); the cached value is the final JSON body, so a hit costs no serialization.
  */
-import { AppError, validationError } from "../../http/errors";
+import { AppError, validationError } from "../../lib/errors";
 import { fromBase64Url, toBase64Url } from "../../lib/crypto";
 import { serveCached, type CacheAnswer, type ReadContext } from "./cache";
 import { toCategoryTree, toProduct } from "./mappers";

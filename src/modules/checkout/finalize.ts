@@ -6,7 +6,7 @@
  * refund the provider confirmed (REFUND_PENDING → REFUNDED). Each is written in the same batch as
  * the state that records it.
  */
-import { createLogger } from "../../http/logger";
+import { createLogger } from "../../lib/log";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
 import { closeLines, commitLines, stockLinesOf } from "../inventory/service";

@@ -5,8 +5,8 @@
  * A decline or a provider fault returns the checkout to LOCKED with its stock still held and its
  * discount uses given back in the same batch, so the shopper can retry.
  */
-import { AppError, conflict, invalidState, notFound, validationError } from "../../http/errors";
-import { createLogger } from "../../http/logger";
+import { AppError, conflict, invalidState, notFound, validationError } from "../../lib/errors";
+import { createLogger } from "../../lib/log";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";

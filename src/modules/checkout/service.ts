@@ -3,7 +3,7 @@
  * the payment, and hand over to finalize. Each state change is a conditional UPDATE.
  */
 import { getConfig } from "../../env";
-import { AppError, conflict, invalidState, notFound, validationError } from "../../http/errors";
+import { AppError, conflict, invalidState, notFound, validationError } from "../../lib/errors";
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";

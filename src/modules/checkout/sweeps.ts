@@ -3,7 +3,7 @@
  * stuck before COMPLETED (so a paid checkout always becomes an order or a refund), unstick
  * payments that never got an answer, and drive REFUND_PENDING checkouts to REFUNDED.
  */
-import { createLogger } from "../../http/logger";
+import { createLogger } from "../../lib/log";
 import { finalizeCheckout, settleRefundPendingCheckout } from "./finalize";
 import { recoverPendingPayment } from "./payment";
 import * as repo from "./repo";

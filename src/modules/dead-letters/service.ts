@@ -5,8 +5,8 @@
  * idempotent, so a replay of work that partly happened has one effect.
  */
 import { getDb } from "../../db/client";
-import { invalidState, notFound } from "../../http/errors";
-import { createLogger } from "../../http/logger";
+import { invalidState, notFound } from "../../lib/errors";
+import { createLogger } from "../../lib/log";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
 import * as repo from "./repo";

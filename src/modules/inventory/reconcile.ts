@@ -6,7 +6,7 @@
  * sweep, and the versioned write never overwrites newer data.
  */
 import { getConfig } from "../../env";
-import { createLogger } from "../../http/logger";
+import { createLogger } from "../../lib/log";
 import * as repo from "./repo";
 import { withStock } from "./service";
 

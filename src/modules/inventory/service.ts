@@ -2,7 +2,7 @@
  * Stock operations over InventoryDO: one object per variant, reservations taken in variant-id
  * order and rolled back as a whole, admin changes recorded as a history in D1.
  */
-import { AppError, conflict, notFound } from "../../http/errors";
+import { AppError, conflict, notFound } from "../../lib/errors";
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import type { ChangeResult, CommitResult, LevelView, ReserveResult } from "./ledger";

@@ -8,8 +8,8 @@
 import { getDb } from "../../db/client";
 import { writeBusinessEvent } from "../analytics/events";
 import { getConfig } from "../../env";
-import { notFound } from "../../http/errors";
-import { createLogger, type Logger } from "../../http/logger";
+import { notFound } from "../../lib/errors";
+import { createLogger, type Logger } from "../../lib/log";
 import { retryDelaySeconds } from "../../lib/backoff";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { outboundBreakers } from "../outbound/breakers";

@@ -3,7 +3,7 @@
  * refunds. Status changes follow the state machine and are versioned conditional UPDATEs.
  */
 import type { OrderStatus } from "../../db/schema";
-import { AppError, invalidState, notFound } from "../../http/errors";
+import { AppError, invalidState, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";

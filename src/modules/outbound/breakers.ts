@@ -3,7 +3,7 @@
  * every caller in the isolate. Transitions are logged; admins see the states at
  * GET /api/v1/admin/circuit-breakers.
  */
-import { createLogger } from "../../http/logger";
+import { createLogger } from "../../lib/log";
 import { BreakerRegistry } from "../../lib/circuit-breaker";
 
 export const outboundBreakers = new BreakerRegistry({ failureThreshold: 5, cooldownMs: 30_000 }, (name, from, to) =>

@@ -5,8 +5,8 @@
  * that cannot succeed (the provider refuses it, or it failed for about a day) is handed to admins:
  * status `needs_attention`, an error log line, an analytics event, and GET /admin/refunds.
  */
-import { notFound } from "../../http/errors";
-import { createLogger } from "../../http/logger";
+import { notFound } from "../../lib/errors";
+import { createLogger } from "../../lib/log";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { writeBusinessEvent } from "../analytics/events";
 import { outboundBreakers } from "../outbound/breakers";

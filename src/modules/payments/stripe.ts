@@ -5,7 +5,7 @@
  * provider reports them pending, looked up again by reference until they succeed or fail.
  */
 import type { Config } from "../../env";
-import type { PaymentProvider, RefundResult, StartResult } from "./provider";
+import type { PaymentProvider, RefundResult, StartResult } from "./types";
 
 const DEFAULT_API = "https://api.stripe.com/v1";
 const TIMEOUT_MS = 10_000;

@@ -5,7 +5,7 @@
  * what the shop does when the provider fails. Never available in production (provider.ts).
  */
 import { randomToken } from "../../lib/crypto";
-import type { PaymentProvider, RefundResult } from "./provider";
+import type { PaymentProvider, RefundResult } from "./types";
 
 export const TEST_TOKENS = ["tok_success", "tok_decline"] as const;
 

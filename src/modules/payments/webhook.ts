@@ -8,8 +8,8 @@
  */
 import { z } from "zod";
 import { getConfig } from "../../env";
-import { AppError } from "../../http/errors";
-import { createLogger } from "../../http/logger";
+import { AppError } from "../../lib/errors";
+import { createLogger } from "../../lib/log";
 import { newId } from "../../lib/ids";
 import { checkoutIn, releaseClaimStatements } from "../checkout/discount-claims";
 import { finalizeOrDefer, recordCapturedPayment, refundNow } from "../checkout/payment";

@@ -3,7 +3,7 @@
  * (draft-ietf-httpapi-ratelimit-headers): `"<policy>";q=<quota>;w=<window s>` and
  * `"<policy>";r=<remaining>;t=<seconds until reset>`; over the limit, 429 with `Retry-After`.
  */
-import { AppError } from "../../http/errors";
+import { AppError } from "../../lib/errors";
 import type { Policy } from "./policies";
 import type { WindowDecision } from "./window";
 

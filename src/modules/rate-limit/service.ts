@@ -3,7 +3,7 @@
  * The shop never goes down because of the limiter: on a timeout or a fault (after one retry with
  * a fresh stub, since a broken stub stays broken) the request passes and a warning is logged.
  */
-import type { Logger } from "../../http/logger";
+import type { Logger } from "../../lib/log";
 import type { Policy } from "./policies";
 import type { WindowDecision } from "./window";
 

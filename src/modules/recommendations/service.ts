@@ -2,7 +2,7 @@
  * Recommendations: "bought together" scores kept by the order-events consumer, topped up with the
  * category's best sellers; answers cached like the catalog (src/modules/catalog/cache.ts).
  */
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import { money } from "../../lib/money";
 import { serveCached, type CacheAnswer, type ReadContext } from "../catalog/cache";
 import type { D1Like } from "../catalog/repo";

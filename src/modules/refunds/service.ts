@@ -3,8 +3,8 @@
  * confirmed refund completes (a REFUND_PENDING checkout becomes REFUNDED, a cancelled or refunded
  * order becomes settled), and the admin view of refunds handed over for attention.
  */
-import { notFound } from "../../http/errors";
-import { createLogger } from "../../http/logger";
+import { notFound } from "../../lib/errors";
+import { createLogger } from "../../lib/log";
 import { settleRefundPendingCheckout } from "../checkout/finalize";
 import { settleOrder } from "../orders/service";
 import { attemptRefund, retryRefundNow } from "../payments/refunds";

@@ -2,7 +2,7 @@
  * Reviews: verified buyers write one review per product; automatic rules reject empty or abusive
  * text at once, admins approve or reject the rest; approved reviews make up the product's rating.
  */
-import { conflict, forbidden, notFound } from "../../http/errors";
+import { conflict, forbidden, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import type { D1Like } from "../catalog/repo";

@@ -5,7 +5,7 @@
  * failing for longer than WEBHOOK_DISABLE_AFTER_SECONDS is disabled and the admins are emailed.
  */
 import { getConfig } from "../../env";
-import { createLogger } from "../../http/logger";
+import { createLogger } from "../../lib/log";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";

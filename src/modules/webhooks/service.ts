@@ -4,7 +4,7 @@
  * delivery log, redeliver. Deliveries themselves are in delivery.ts, the fan-out in dispatch.ts.
  */
 import { getConfig } from "../../env";
-import { AppError, invalidState, notFound, validationError } from "../../http/errors";
+import { AppError, invalidState, notFound, validationError } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
