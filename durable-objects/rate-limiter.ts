@@ -51,8 +51,12 @@ export class RateLimiterDO extends DurableObject<Env> {
     });
   }
 
-  /** Counts one request against `policy` if its window has room, and says how much room is left. */
-  async hit(policy: string, limit: number, windowMs: number): Promise<WindowDecision> {
+  /**
+   * Counts one request against `policy` if its window has room, and says how much room is left.
+   * With `lease`, also grants up to that many more slots for the caller's isolate to spend on its
+   * own until `leaseUntil` (counted here now, so the total never passes `limit`).
+   */
+  async hit(policy: string, limit: number, windowMs: number, lease: { want: number; ttlMs: number } | null = null): Promise<WindowDecision & { leased?: number; leaseUntil?: number }> {
     const now = Date.now();
     let log = this.logs.get(policy);
     if (!log) this.logs.set(policy, (log = new SlidingLog()));
@@ -64,17 +68,25 @@ export class RateLimiterDO extends DurableObject<Env> {
       this.pendingPuts.set(`p:${policy}`, windowMs);
       this.scheduleFlush();
     }
+    const stamped = log.newest ?? now;
+    let leased = 0;
+    const leaseUntil = now + (lease?.ttlMs ?? 0);
+    if (decision.allowed && lease && lease.want > 0) {
+      leased = log.lease(limit, lease.want, leaseUntil);
+      decision.remaining = Math.max(0, decision.remaining - leased);
+    }
     if (decision.allowed) {
       const pending = this.unflushed.get(policy) ?? [];
-      pending.push(now);
+      pending.push(stamped);
+      for (let i = 0; i < leased; i++) pending.push(leaseUntil);
       this.unflushed.set(policy, pending);
       this.scheduleFlush();
       if (this.alarmAt === null) {
-        this.alarmAt = now + windowMs;
+        this.alarmAt = leaseUntil + windowMs;
         void this.ctx.storage.setAlarm(this.alarmAt, UNCONFIRMED);
       }
     }
-    return decision;
+    return lease ? { ...decision, leased, leaseUntil } : decision;
   }
 
   private chunksOf(policy: string): Chunk[] {

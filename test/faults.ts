@@ -22,7 +22,7 @@ export type FaultHooks = {
   /** Keep queue messages here instead of sending them (the test delivers them itself). */
   captureQueues?: boolean;
   /** Told when a real D1 or InventoryDO call starts and ends (after the hooks let it through). */
-  track?: { start(): void; end(): void };
+  track?: { start(kind: "d1" | "stock"): void; end(kind: "d1" | "stock"): void };
 };
 
 export class InjectedFault extends Error {
@@ -51,13 +51,13 @@ export function faultyEnv(base: Env, hooks: FaultHooks = {}): FaultyEnv {
     const limit = state.faults.dieAfter;
     if (limit != null && state.calls > limit) throw new RequestDied();
   };
-  const tracked = async <T>(real: () => Promise<T>): Promise<T> => {
+  const tracked = async <T>(real: () => Promise<T>, kind: "d1" | "stock" = "d1"): Promise<T> => {
     const track = state.faults.track;
-    track?.start();
+    track?.start(kind);
     try {
       return await real();
     } finally {
-      track?.end();
+      track?.end(kind);
     }
   };
 
@@ -79,18 +79,22 @@ export function faultyEnv(base: Env, hooks: FaultHooks = {}): FaultyEnv {
     return statement as unknown as AnyStatement;
   }
 
-  const realDb = base.DB;
-  const DB = {
-    prepare: (sql: string) => wrapStatement(realDb.prepare(sql), sql),
-    batch: async (statements: AnyStatement[]) => {
-      await gate();
-      await state.faults.d1?.({ kind: "batch", sql: statements.map((s) => s.__sql ?? "?") });
-      return tracked(() => realDb.batch(statements.map((s) => s.__real ?? s)));
-    },
-    exec: (query: string) => realDb.exec(query),
-    dump: () => realDb.dump(),
-    withSession: (constraint?: string) => realDb.withSession(constraint as never),
-  } as unknown as D1Database;
+  /** D1 and its sessions (D1 Sessions API) are wrapped alike. */
+  function wrapDb(real: Pick<D1Database, "prepare" | "batch"> & Partial<D1Database> & { getBookmark?: () => string | null }): D1Database {
+    return {
+      prepare: (sql: string) => wrapStatement(real.prepare(sql), sql),
+      batch: async (statements: AnyStatement[]) => {
+        await gate();
+        await state.faults.d1?.({ kind: "batch", sql: statements.map((s) => s.__sql ?? "?") });
+        return tracked(() => real.batch(statements.map((s) => s.__real ?? s)));
+      },
+      exec: (query: string) => real.exec!(query),
+      dump: () => real.dump!(),
+      withSession: (constraint?: string) => wrapDb(real.withSession!(constraint as never) as never),
+      getBookmark: () => real.getBookmark?.() ?? null,
+    } as unknown as D1Database;
+  }
+  const DB = wrapDb(base.DB);
 
   const realInventory = base.INVENTORY;
   const INVENTORY = {
@@ -107,7 +111,7 @@ export function faultyEnv(base: Env, hooks: FaultHooks = {}): FaultyEnv {
             return async (...args: unknown[]) => {
               await gate();
               await state.faults.stock?.({ method, variantId: String(args[0]) });
-              return tracked(() => stub[method]!(...args));
+              return tracked(() => stub[method]!(...args), "stock");
             };
           },
         },

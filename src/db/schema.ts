@@ -162,6 +162,8 @@ export const productVariants = sqliteTable(
     currency: text("currency").notNull().default("USD"),
     options: text("options", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     position: integer("position").notNull().default(0),
+    /** How many InventoryDO objects hold this variant's stock (1; more for a flash sale, set by admins). */
+    stockShards: integer("stock_shards").notNull().default(1),
     ...versioned,
     ...timestamps,
   },
@@ -207,6 +209,23 @@ export const inventoryLevels = sqliteTable(
   },
   // Serves the admin low-stock report without scanning every variant.
   (t) => [index("inventory_levels_available_idx").on(sql`(${t.onHand} - ${t.reserved})`)],
+);
+
+/**
+ * The level of each object holding a variant's stock (one row for most variants; one per shard
+ * for a sharded one). inventory_levels is their sum, written by the same consumer.
+ */
+export const inventoryShardLevels = sqliteTable(
+  "inventory_shard_levels",
+  {
+    variantId: text("variant_id").notNull(),
+    shard: integer("shard").notNull(),
+    onHand: integer("on_hand").notNull(),
+    reserved: integer("reserved").notNull(),
+    version: integer("version").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.variantId, t.shard] })],
 );
 
 export const inventoryAdjustments = sqliteTable(

@@ -2,11 +2,13 @@
 import { z } from "zod";
 import { createLogger } from "../lib/log";
 import { getConfig } from "../env";
-import { upsertLevelIfNewer } from "../modules/inventory/repo";
+import { upsertLevelIfNewer, upsertShardLevel } from "../modules/inventory/repo";
 import { requestDispatch } from "../modules/webhooks";
 
 const SyncMessage = z.object({
   variantId: z.string().min(1),
+  /** Which object of the variant sent it (0, or absent, for the variant's own). */
+  shard: z.number().int().min(0).max(64).default(0),
   onHand: z.number().int(),
   reserved: z.number().int().min(0),
   version: z.number().int().min(0),
@@ -16,7 +18,9 @@ const SyncMessage = z.object({
 export async function processInventorySync(env: Env, body: unknown, now = Date.now()): Promise<boolean> {
   const parsed = SyncMessage.safeParse(body);
   if (!parsed.success) return false;
-  const { applied, lowStock } = await upsertLevelIfNewer(env.DB, parsed.data, now, getConfig(env).LOW_STOCK_THRESHOLD);
+  const whole = await upsertShardLevel(env.DB, parsed.data, now);
+  if (!whole) return false;
+  const { applied, lowStock } = await upsertLevelIfNewer(env.DB, whole, now, getConfig(env).LOW_STOCK_THRESHOLD);
   if (lowStock) await requestDispatch(env);
   return applied;
 }

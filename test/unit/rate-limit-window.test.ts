@@ -99,3 +99,35 @@ describe("SlidingLog (the Durable Object's in-place log)", () => {
     );
   });
 });
+
+describe("leased slots", () => {
+  it("a slot spent at any moment before the lease ends never lets a window hold more than the limit", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 100, max: 5_000 }),
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 400 }), lease: fc.integer({ min: 0, max: 10 }), spendAfter: fc.integer({ min: 0, max: 99 }) }), { maxLength: 80 }),
+        (limit, windowMs, events) => {
+          const log = new SlidingLog();
+          const admitted: number[] = [];
+          let now = 1_000_000;
+          for (const e of events) {
+            now += e.gap;
+            const { decision } = log.decide(now, limit, windowMs);
+            if (!decision.allowed) continue;
+            admitted.push(now);
+            const until = now + 100;
+            const granted = log.lease(limit, e.lease, until);
+            // The isolate spends its slots somewhere before the lease ends.
+            for (let i = 0; i < granted; i++) admitted.push(now + Math.min(e.spendAfter, 99));
+          }
+          admitted.sort((a, b) => a - b);
+          for (let i = 0; i < admitted.length; i++) {
+            const inWindow = admitted.filter((t) => t > admitted[i]! - windowMs && t <= admitted[i]!).length;
+            expect(inWindow).toBeLessThanOrEqual(limit);
+          }
+        },
+      ),
+    );
+  });
+});

@@ -25,6 +25,8 @@ export type PricedCartLine = {
   total: number;
   /** For a bundle line: the components of one unit (reserved × quantity). */
   components: Component[] | null;
+  /** How many objects hold the variant's stock when the line was priced (routes its hold; see inventory/service). */
+  stockShards?: number;
 };
 export type { Totals };
 
@@ -76,6 +78,7 @@ export async function priceStoredCart(env: Env, customerId: string, cart: repo.C
       lineTotal: p.subtotal - p.discount,
       total: p.total,
       components: input[i]!.components,
+      stockShards: r.stock_shards,
       purchasable: r.purchasable === 1,
     };
   });

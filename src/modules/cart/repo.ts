@@ -13,6 +13,7 @@ export type CartLineRow = {
   tax_rate_bps: number;
   purchasable: number;
   bundle_selection: string | null;
+  stock_shards: number;
 };
 
 /** Creates the active cart if there is none (the partial unique index decides), then reads it. */
@@ -34,7 +35,7 @@ export async function cartLines(d1: D1Database, cartId: string): Promise<CartLin
     .prepare(
       `SELECT ci.id AS item_id, ci.variant_id, p.id AS product_id, p.category_id, ci.quantity, v.sku,
               p.title || ' - ' || v.title AS title, v.price, v.currency, p.tax_rate_bps,
-              (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable, ci.bundle_selection
+              (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable, ci.bundle_selection, v.stock_shards
        FROM cart_items ci
        JOIN product_variants v ON v.id = ci.variant_id
        JOIN products p ON p.id = v.product_id

@@ -24,6 +24,27 @@ export type SyncMessage = { variantId: string; onHand: number; reserved: number;
  * same batch, and judged against the row before it, an inventory.low_stock event when the write
  * takes the available stock below `lowStockThreshold`.
  */
+/**
+ * Records one object's level (newer versions only) and answers the variant's whole level: the sum
+ * over its objects, whose version (the sum of theirs) only grows, so the read model's versioned
+ * write still keeps the newest.
+ */
+export async function upsertShardLevel(d1: D1Database, m: SyncMessage & { shard: number }, now: number): Promise<SyncMessage | null> {
+  const [, sum] = await d1.batch<{ on_hand: number | null; reserved: number | null; version: number | null }>([
+    d1
+      .prepare(
+        `INSERT INTO inventory_shard_levels (variant_id, shard, on_hand, reserved, version, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (variant_id, shard) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, version = excluded.version, updated_at = excluded.updated_at
+         WHERE excluded.version > inventory_shard_levels.version`,
+      )
+      .bind(m.variantId, m.shard, m.onHand, m.reserved, m.version, now),
+    d1.prepare("SELECT SUM(on_hand) AS on_hand, SUM(reserved) AS reserved, SUM(version) AS version FROM inventory_shard_levels WHERE variant_id = ?").bind(m.variantId),
+  ]);
+  const row = sum!.results[0];
+  if (row?.version == null) return null;
+  return { variantId: m.variantId, onHand: row.on_hand ?? 0, reserved: row.reserved ?? 0, version: row.version };
+}
+
 export async function upsertLevelIfNewer(d1: D1Database, m: SyncMessage, now: number, lowStockThreshold = 0): Promise<{ applied: boolean; lowStock: boolean }> {
   const [event, result] = await d1.batch([
     ...webhookEventStatements(d1, lowStockEvent(m, lowStockThreshold, now)),
@@ -92,4 +113,9 @@ export async function forceLevel(d1: D1Database, m: SyncMessage, now: number) {
     )
     .bind(m.variantId, m.onHand, m.reserved, m.version, now)
     .run();
+}
+
+/** How many objects hold the variant's stock; read with the cart's lines, so checkouts route without asking. */
+export async function setStockShards(d1: D1Database, variantId: string, count: number) {
+  await d1.prepare("UPDATE product_variants SET stock_shards = ? WHERE id = ?").bind(count, variantId).run();
 }

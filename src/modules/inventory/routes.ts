@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
 import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import type { Principal } from "../../http/types";
-import { AdjustInventoryBody, InventoryLevel, SetInventoryBody, StockChangeHeaders, VariantParam } from "./schemas";
+import { AdjustInventoryBody, InventoryLevel, SetInventoryBody, SetShardsBody, ShardedLevel, StockChangeHeaders, VariantParam } from "./schemas";
 import * as inventory from "./service";
 
 export const inventoryRoutes = createRouter();
@@ -59,4 +59,20 @@ inventoryRoutes.openapi(
     const input = { variantId: c.req.valid("param").variantId, onHand: c.req.valid("json").onHand, actor: actorOf(c.get("principal")), idempotencyKey };
     return c.json(await inventory.setLevel(c.env, input), 200);
   },
+);
+
+inventoryRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/inventory/{variantId}/shards",
+    tags,
+    summary: "Split a hot variant's stock over N objects (a flash sale past one object's ~1,000 requests/s); 1 = one object",
+    description:
+      "Each shard holds a slice; a checkout holds stock on its own shard, or on the coordinator when that shard runs dry, which first pulls every shard's free units back, so no unit left anywhere is ever refused. See docs/performance.md.",
+    middleware: guard,
+    security: adminSecurity,
+    request: { params: VariantParam, body: jsonBody(SetShardsBody) },
+    responses: { 200: jsonContent(ShardedLevel, "The variant's level and shard count"), ...errorResponses(400, 401, 403, 404, 422) },
+  }),
+  async (c) => c.json(await inventory.setShards(c.env, c.req.valid("param").variantId, c.req.valid("json").count), 200),
 );

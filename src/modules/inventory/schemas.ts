@@ -25,3 +25,9 @@ export const StockChangeHeaders = z.object({
     .optional()
     .openapi({ description: "Client-chosen key; a retried request with the same key and body is applied once and answers the first outcome" }),
 });
+
+export const SetShardsBody = z
+  .object({ count: z.number().int().min(1).max(16).openapi({ description: "How many objects hold the variant's stock; 1 = one object (no sharding)" }) })
+  .strict();
+
+export const ShardedLevel = InventoryLevel.extend({ shards: z.number().int() }).openapi("ShardedInventoryLevel");

@@ -1,114 +1,168 @@
 /**
- * Stock operations over InventoryDO: one object per variant, reservations taken in variant-id
- * order and rolled back as a whole, admin changes recorded as a history in D1.
+ * Stock operations over InventoryDO: one object per variant — or, for a hot variant, a
+ * coordinator and N−1 shards (docs/performance.md) — reservations taken for every line at once
+ * and rolled back as a whole, admin changes recorded as a history in D1.
  */
-import { AppError, conflict, notFound } from "../../lib/errors";
+import { AppError, conflict, notFound, validationError } from "../../lib/errors";
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import type { ChangeResult, CommitResult, LevelView, ReserveResult } from "./ledger";
 import * as repo from "./repo";
 
-export type StockLine = { variantId: string; quantity: number };
+/** `shards`: how many objects hold the variant's stock (1, or absent, for one). */
+export type StockLine = { variantId: string; quantity: number; shards?: number };
 export type Shortage = { variantId: string; requested: number; available: number };
 
 /** InventoryDO's RPC surface as plain promises (the generated Rpc types do not narrow unions well). */
 export type StockApi = {
-  reserve(variantId: string, checkoutId: string, qty: number, expiresAt: number): Promise<ReserveResult>;
-  commit(variantId: string, checkoutId: string, qty: number): Promise<CommitResult>;
-  release(variantId: string, checkoutId: string): Promise<LevelView>;
-  restock(variantId: string, checkoutId: string): Promise<LevelView>;
-  close(variantId: string, checkoutId: string): Promise<LevelView>;
+  reserve(key: string, checkoutId: string, qty: number, expiresAt: number, refill?: number | null): Promise<ReserveResult>;
+  commit(key: string, checkoutId: string, qty: number): Promise<CommitResult>;
+  release(key: string, checkoutId: string): Promise<LevelView>;
+  restock(key: string, checkoutId: string): Promise<LevelView>;
+  close(key: string, checkoutId: string): Promise<LevelView>;
   adjust(variantId: string, opId: string, delta: number, fingerprint?: string): Promise<ChangeResult>;
   set(variantId: string, opId: string, onHand: number, fingerprint?: string): Promise<ChangeResult>;
-  snapshot(variantId: string): Promise<LevelView>;
+  snapshot(key: string): Promise<LevelView>;
+  setShards(variantId: string, count: number): Promise<{ shards: number; level: LevelView }>;
 };
 
-function stub(env: Env, variantId: string): StockApi {
-  return env.INVENTORY.get(env.INVENTORY.idFromName(variantId)) as unknown as StockApi;
+/** The object of a variant's shard (`variantId#k`; shard 0 is the variant's own object, its coordinator). */
+const keyOf = (variantId: string, shard: number) => (shard === 0 ? variantId : `${variantId}#${shard}`);
+
+function stub(env: Env, key: string): StockApi {
+  return env.INVENTORY.get(env.INVENTORY.idFromName(key)) as unknown as StockApi;
 }
 
 const inventoryBusy = () =>
   new AppError("RATE_LIMITED", "This item is in very high demand; try again in a moment", 429, { reason: "inventory_busy", retryAfterSeconds: 1 });
 
-/** Calls the variant's object; a broken stub is replaced once (every method is idempotent). */
-export async function withStock<T>(env: Env, variantId: string, fn: (s: StockApi) => Promise<T>): Promise<T> {
+/** Calls the variant's object (or one of its shards); a broken stub is replaced once (every method is idempotent). */
+export async function withStock<T>(env: Env, variantId: string, fn: (s: StockApi) => Promise<T>, shard = 0): Promise<T> {
+  const key = keyOf(variantId, shard);
   try {
-    return await fn(stub(env, variantId));
+    return await fn(stub(env, key));
   } catch (err) {
     // Retry only a broken connection; an overloaded object gets no extra load.
     const flags = err as { retryable?: boolean; overloaded?: boolean } | null;
     // A flash sale can overload one variant's object: that is "try again", not a server fault.
     if (flags?.overloaded === true) throw inventoryBusy();
     if (flags?.retryable !== true) throw err;
-    return fn(stub(env, variantId));
+    return fn(stub(env, key));
   }
+}
+
+/** The shard a checkout's hold goes to: spread by checkout, stable for the checkout. */
+export function shardFor(checkoutId: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < checkoutId.length; i++) hash = Math.imul(hash ^ checkoutId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
 }
 
 /** The stock a cart or snapshot line takes: a bundle line takes its components × its quantity, others themselves. */
-export function stockLinesOf(lines: readonly (StockLine & { components?: StockLine[] | null })[]): StockLine[] {
-  return lines.flatMap((l) => (l.components?.length ? l.components.map((c) => ({ variantId: c.variantId, quantity: c.quantity * l.quantity })) : [{ variantId: l.variantId, quantity: l.quantity }]));
+export function stockLinesOf(lines: readonly (StockLine & { components?: StockLine[] | null; stockShards?: number })[]): StockLine[] {
+  return lines.flatMap((l) =>
+    l.components?.length
+      ? l.components.map((c) => ({ variantId: c.variantId, quantity: c.quantity * l.quantity }))
+      : [{ variantId: l.variantId, quantity: l.quantity, shards: l.stockShards ?? l.shards }],
+  );
 }
 
-/** Sums lines that share a variant and sorts by variant id, the fixed order that avoids deadlock-like contention. */
+/** Sums lines that share a variant, in variant-id order (a stable order for logs and tests). */
 export function normalizeLines(lines: StockLine[]): StockLine[] {
-  const sums = new Map<string, number>();
-  for (const line of lines) sums.set(line.variantId, (sums.get(line.variantId) ?? 0) + line.quantity);
-  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variantId, quantity]) => ({ variantId, quantity }));
+  const sums = new Map<string, StockLine>();
+  for (const line of lines) {
+    const seen = sums.get(line.variantId);
+    sums.set(line.variantId, { variantId: line.variantId, quantity: (seen?.quantity ?? 0) + line.quantity, shards: Math.max(seen?.shards ?? 1, line.shards ?? 1) });
+  }
+  return [...sums.values()].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0));
 }
 
-/** Reserves every line for the checkout or none: on a shortfall it releases what it took and names each short line. */
+type Taken = { variantId: string; shard: number };
+
+/**
+ * One line's hold: on the checkout's shard when the variant is split and that shard has the
+ * units, else on the coordinator (which pulls the shards' free units when short, so a unit left
+ * anywhere is found).
+ */
+async function reserveOne(env: Env, checkoutId: string, line: StockLine, expiresAt: number): Promise<{ result: ReserveResult; taken: Taken }> {
+  const shard = shardFor(checkoutId, line.shards ?? 1);
+  if (shard > 0) {
+    const key = keyOf(line.variantId, shard);
+    const result = await withStock(env, line.variantId, (s) => s.reserve(key, checkoutId, line.quantity, expiresAt), shard);
+    if (result.ok) return { result, taken: { variantId: line.variantId, shard } };
+    // That shard ran dry: its old hold (if any) goes, and the coordinator decides.
+    await withStock(env, line.variantId, (s) => s.release(key, checkoutId), shard);
+  }
+  const result = await withStock(env, line.variantId, (s) => s.reserve(line.variantId, checkoutId, line.quantity, expiresAt, shard > 0 ? shard : null));
+  return { result, taken: { variantId: line.variantId, shard: 0 } };
+}
+
+/** Reserves every line for the checkout — all lines at once — or none: on a shortfall it releases what it took and names each short line. */
 export async function reserveLines(env: Env, checkoutId: string, lines: StockLine[], expiresAt: number): Promise<Shortage[]> {
   const ordered = normalizeLines(lines);
-  const taken: string[] = [];
-  for (const [i, line] of ordered.entries()) {
-    let result: ReserveResult;
-    try {
-      result = await withStock(env, line.variantId, (s) => s.reserve(line.variantId, checkoutId, line.quantity, expiresAt));
-    } catch (err) {
-      // All or nothing: what was taken goes back before the failure is reported.
-      await releaseLines(env, checkoutId, taken).catch(() => undefined);
-      throw err;
-    }
-    if (result.ok) {
-      taken.push(line.variantId);
-      continue;
-    }
-    await releaseLines(env, checkoutId, taken);
-    const shortages: Shortage[] = [{ variantId: line.variantId, requested: line.quantity, available: result.available }];
-    for (const rest of ordered.slice(i + 1)) {
-      const level = await withStock(env, rest.variantId, (s) => s.snapshot(rest.variantId));
-      if (level.available < rest.quantity) shortages.push({ variantId: rest.variantId, requested: rest.quantity, available: level.available });
-    }
-    return shortages;
+  const outcomes = await Promise.allSettled(ordered.map((line) => reserveOne(env, checkoutId, line, expiresAt)));
+  const taken = outcomes.flatMap((o) => (o.status === "fulfilled" && o.value.result.ok ? [o.value.taken] : []));
+  const fault = outcomes.find((o) => o.status === "rejected");
+  const shortages: Shortage[] = outcomes.flatMap((o, i) =>
+    o.status === "fulfilled" && !o.value.result.ok ? [{ variantId: ordered[i]!.variantId, requested: ordered[i]!.quantity, available: o.value.result.available }] : [],
+  );
+  if (!fault && shortages.length === 0) return [];
+  // All or nothing: what was taken goes back before the failure is reported.
+  const giveBack = Promise.all(taken.map((t) => withStock(env, t.variantId, (s) => s.release(keyOf(t.variantId, t.shard), checkoutId), t.shard)));
+  if (fault) {
+    await giveBack.catch(() => undefined);
+    throw (fault as PromiseRejectedResult).reason;
   }
-  return [];
+  await giveBack;
+  return shortages;
 }
 
+/** Frees the checkout's holds of these variants, wherever they are; idempotent. */
 export async function releaseLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
-  for (const variantId of variantIds) await withStock(env, variantId, (s) => s.release(variantId, checkoutId));
+  await Promise.all([...new Set(variantIds)].map((variantId) => withStock(env, variantId, (s) => s.release(variantId, checkoutId))));
 }
 
-/** Sells exactly each line's quantity; answers the variants that could not be sold (hold lapsed and stock gone, or checkout closed). */
+/** Sells exactly each line's quantity, all lines at once; answers the variants that could not be sold (hold lapsed and stock gone, or checkout closed). */
 export async function commitLines(env: Env, checkoutId: string, lines: StockLine[]): Promise<string[]> {
-  const failed: string[] = [];
-  for (const line of normalizeLines(lines)) {
-    const result = await withStock(env, line.variantId, (s) => s.commit(line.variantId, checkoutId, line.quantity));
-    if (!result.ok) failed.push(line.variantId);
-  }
-  return failed;
+  const results = await Promise.all(
+    normalizeLines(lines).map(async (line) => {
+      const shard = shardFor(checkoutId, line.shards ?? 1);
+      let result: CommitResult | null = null;
+      if (shard > 0) {
+        const key = keyOf(line.variantId, shard);
+        result = await withStock(env, line.variantId, (s) => s.commit(key, checkoutId, line.quantity), shard);
+        // Not held on that shard (its hold was taken on the coordinator, or lapsed): the coordinator sells.
+        if (!result.ok && result.code === "NO_RESERVATION") result = null;
+      }
+      result ??= await withStock(env, line.variantId, (s) => s.commit(line.variantId, checkoutId, line.quantity));
+      return result.ok ? null : line.variantId;
+    }),
+  );
+  return results.filter((v): v is string => v !== null);
 }
 
 /** Puts a sold checkout's units back on hand; idempotent. */
 export async function restockLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
-  for (const variantId of [...new Set(variantIds)]) await withStock(env, variantId, (s) => s.restock(variantId, checkoutId));
+  await Promise.all([...new Set(variantIds)].map((variantId) => withStock(env, variantId, (s) => s.restock(variantId, checkoutId))));
 }
 
 /**
  * For a checkout that will never be an order: frees what it holds, returns what it bought, and
- * leaves a tombstone per variant so that a finalize still running elsewhere cannot sell to it.
+ * leaves a tombstone per variant (on every shard) so that a finalize still running elsewhere cannot sell to it.
  */
 export async function closeLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
-  for (const variantId of [...new Set(variantIds)].sort()) await withStock(env, variantId, (s) => s.close(variantId, checkoutId));
+  await Promise.all([...new Set(variantIds)].map((variantId) => withStock(env, variantId, (s) => s.close(variantId, checkoutId))));
+}
+
+/** Admin: splits a variant's stock over `count` objects (1 = one object), for a sale past one object's throughput. */
+export async function setShards(env: Env, variantId: string, count: number) {
+  await requireVariant(env, variantId);
+  if (!Number.isSafeInteger(count) || count < 1 || count > 16) throw validationError([{ path: "count", message: "between 1 and 16" }]);
+  const { level } = await withStock(env, variantId, (s) => s.setShards(variantId, count));
+  // Checkouts locked from now on spread their holds over the shards (the count travels with their priced lines).
+  await repo.setStockShards(env.DB, variantId, count);
+  return { ...toLevel(level), shards: count };
 }
 
 async function requireVariant(env: Env, variantId: string) {

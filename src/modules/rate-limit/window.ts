@@ -91,7 +91,9 @@ export class SlidingLog {
   decide(now: number, limit: number, windowMs: number): { decision: WindowDecision; expired: number } {
     const expired = this.expire(now, windowMs);
     const allowed = this.size < limit;
-    if (allowed) this.times.push(now);
+    // Never before the newest stamp (a lease's slots are stamped at its end): the log stays
+    // ascending, and a hit is counted at least as long as it was really inside the window.
+    if (allowed) this.times.push(Math.max(now, this.newest ?? now));
     const count = this.size;
     const blocker = this.times[this.head + Math.max(0, count - limit)];
     const untilOldestLeaves = count > 0 ? this.times[this.head]! + windowMs - now : 0;
@@ -103,5 +105,16 @@ export class SlidingLog {
       resetMs: Math.max(0, untilOldestLeaves),
     };
     return { decision, expired };
+  }
+
+  /**
+   * Grants up to `want` more slots of the window to be spent elsewhere until `until`, counted now
+   * and stamped `until`: a slot spent at any moment before then leaves the window no earlier than
+   * a hit made at that moment would. Answers how many were granted (never past `limit`).
+   */
+  lease(limit: number, want: number, until: number): number {
+    const granted = Math.max(0, Math.min(want, limit - this.size));
+    for (let i = 0; i < granted; i++) this.times.push(until);
+    return granted;
   }
 }
