@@ -48,7 +48,7 @@ function startWorker(outdir) {
 
 function workerOptions(outdir, queues) {
   const text = (value) => ({ type: "text", value });
-  const vars = { JWT_SECRET, PAYMENT_WEBHOOK_SECRET: "whsec_bench", RATE_LIMIT_MULTIPLIER: "100000", ENVIRONMENT: "bench", CHECKOUT_TTL_SECONDS: "900" };
+  const vars = { JWT_SECRET, PAYMENT_WEBHOOK_SECRET: "whsec_bench", RATE_LIMIT_MULTIPLIER: "100000", ENVIRONMENT: "development", CHECKOUT_TTL_SECONDS: "900" };
   return {
     config: {
       name: "edgeshop",

@@ -16,6 +16,7 @@ const steps = [
   { name: "unit + integration (workerd)", report: ".tmp/vitest-workers.json", cmd: ["npx", "vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=.tmp/vitest-workers.json"] },
   { name: "e2e (black box over HTTP)", report: ".tmp/vitest-e2e.json", cmd: ["npx", "vitest", "run", "--config", "test/e2e/vitest.config.ts", "--reporter=default", "--reporter=json", "--outputFile.json=.tmp/vitest-e2e.json"] },
   { name: "bundle (wrangler deploy --dry-run)", cmd: ["node", "scripts/check-bundle.mjs"] },
+  { name: "split deployment (edge + writes Workers build)", cmd: ["node", "scripts/split-deploy.mjs", "--dry-run"] },
   { name: "dependency audit (npm audit --omit=dev)", cmd: ["node", "scripts/audit.mjs"] },
 ];
 

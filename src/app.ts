@@ -13,6 +13,7 @@ import { reportError, scrub } from "./http/error-reporting";
 import { AppError, errorBody, type ErrorCode } from "./lib/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
 import { corsFromConfig } from "./http/middleware/cors";
+import { placeWrites } from "./http/middleware/placement";
 import { rateLimit } from "./http/middleware/rate-limit";
 import { requestContext } from "./http/middleware/request-context";
 import { securityHeaders } from "./http/middleware/security-headers";
@@ -93,7 +94,7 @@ export function createApp() {
     return c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), requestId), 404);
   });
 
-  app.use("*", requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
+  app.use("*", placeWrites, requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
