@@ -22,9 +22,10 @@ export function bundle() {
 }
 
 /** Starts the bundled Worker with the given CACHE_MODE and extra bindings; answers the instance and its URL. */
-export async function start(scriptPath, mode, extraBindings = {}) {
+export async function start(scriptPath, mode, extraBindings = {}, extraOptions = {}) {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
+      ...extraOptions,
       name: "edgeshop",
       modules: true,
       scriptPath,

@@ -46,6 +46,8 @@ export const testProvider: PaymentProvider = {
     if (fault === "provider_error" || fault === "rejected" || input.token !== "tok_success") {
       const reason = fault ? "processing_error" : "card_declined";
       testPaymentLedger.declines.set(input.attemptKey, reason);
+      // Bounded like the rest of the ledger: a long-running dev server never grows without end.
+      if (testPaymentLedger.declines.size > LEDGER_LIMIT) testPaymentLedger.declines.delete(testPaymentLedger.declines.keys().next().value!);
       return { status: "declined", ref, reason };
     }
     remember(testPaymentLedger.charges, { ref, checkoutId: input.checkoutId, attemptKey: input.attemptKey, amount: input.amount, currency: input.currency });
