@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
- * `npm run bench:checkout`: N concurrent shoppers buy the same variant (hot SKU), then N buy
- * different variants. Reports checkouts/s, p50/p99 of checkout and payment, 5xx and the oversell
- * count (must be 0), and writes its section of load/RESULTS.md.
+ * `npm run bench:checkout`: N concurrent shoppers buy the same variant (hot SKU), the same on a
+ * variant split over 4 shard objects, then N buy different variants (spread). Reports checkouts/s
+ * and payments/s, p50/p99 of checkout and payment, /healthz req/s measured in the same run and the
+ * ratio of each rate to it (target ≥ 0.1×), the D1 round trips each request made (X-D1-Trips,
+ * counted by the Worker when BENCH_TRIPS is set), 5xx and the oversell count (must be 0), and
+ * writes its section of load/RESULTS.md.
  *
  * The Worker runs in Miniflare (the `miniflare` package API) on the bundle that
  * `wrangler deploy --dry-run` produces — the deployable artifact, faster to start than wrangler dev.
@@ -48,7 +51,7 @@ function startWorker(outdir) {
 
 function workerOptions(outdir, queues) {
   const text = (value) => ({ type: "text", value });
-  const vars = { JWT_SECRET, PAYMENT_WEBHOOK_SECRET: "whsec_bench", RATE_LIMIT_MULTIPLIER: "100000", ENVIRONMENT: "development", CHECKOUT_TTL_SECONDS: "900" };
+  const vars = { JWT_SECRET, PAYMENT_WEBHOOK_SECRET: "whsec_bench", RATE_LIMIT_MULTIPLIER: "100000", ENVIRONMENT: "development", CHECKOUT_TTL_SECONDS: "900", D1_TRIPS_HEADER: "true" };
   return {
     config: {
       name: "edgeshop",
@@ -147,7 +150,7 @@ async function call(mf, method, path, tokenValue, body, headers = {}) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => null);
-  return { status: res.status, json, ms: performance.now() - started };
+  return { status: res.status, json, ms: performance.now() - started, trips: Number(res.headers.get("X-D1-Trips") ?? NaN) };
 }
 
 const pct = (values, p) => {
@@ -184,6 +187,8 @@ async function scenario(mf, name, shoppers, variantFor) {
     checkoutP99: pct(checkouts.map((c) => c.ms), 99),
     paymentP50: pct(payments.map((p) => p.ms), 50),
     paymentP99: pct(payments.map((p) => p.ms), 99),
+    checkoutTrips: Math.max(...winners.map(({ c }) => c.trips)),
+    paymentTrips: Math.max(...payments.map((p) => p.trips)),
   };
 }
 
@@ -198,22 +203,39 @@ async function oversold(mf, db, admin, variants, stock) {
   return over;
 }
 
+/** /healthz req/s in the same Miniflare instance: the yardstick the checkout rates are divided by. */
+async function healthzRate(mf, seconds = 3) {
+  let count = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (performance.now() < until) {
+        await (await mf.dispatchFetch(`${BASE}/healthz`)).arrayBuffer();
+        count += 1;
+      }
+    }),
+  );
+  return count / seconds;
+}
+
 function report(results, meta) {
   const f = (n) => n.toFixed(1);
-  const rows = results.map(
-    (r) =>
-      `| ${r.name} | ${r.shoppers} | ${r.locked} / ${r.refused409} | ${r.completed} | ${f((r.locked / r.checkoutWallMs) * 1000)} | ${f((r.completed / (r.checkoutWallMs + r.paymentWallMs)) * 1000)} | ${f(r.checkoutP50)} / ${f(r.checkoutP99)} | ${f(r.paymentP50)} / ${f(r.paymentP99)} | ${r.errors5xx} | ${r.oversell} |`,
-  );
+  const rows = results.map((r) => {
+    const checkoutsPerSecond = (r.locked / r.checkoutWallMs) * 1000;
+    const paymentsPerSecond = (r.completed / r.paymentWallMs) * 1000;
+    return `| ${r.name} | ${r.shoppers} | ${r.locked} / ${r.refused409} | ${r.completed} | ${f(checkoutsPerSecond)} (${(checkoutsPerSecond / meta.healthz).toFixed(2)}×) | ${f(paymentsPerSecond)} (${(paymentsPerSecond / meta.healthz).toFixed(2)}×) | ${f(r.checkoutP50)} / ${f(r.checkoutP99)} | ${f(r.paymentP50)} / ${f(r.paymentP99)} | ${r.checkoutTrips} / ${r.paymentTrips} | ${r.errors5xx} | ${r.oversell} |`;
+  });
   return [
     "<!-- bench:checkout:start -->",
     "## Checkout (`npm run bench:checkout`)",
     "",
     `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues, RATE_LIMIT_MULTIPLIER=100000.`,
     `Every shopper's cart holds 1 unit; all shoppers check out at the same moment, then every shopper who got a 201 pays at the same moment.`,
-    `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them). Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each).`,
+    `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each).`,
+    `/healthz in the same instance: ${meta.healthz.toFixed(0)} req/s; each rate is also given as a ratio to it (target ≥ 0.1×).`,
     "",
-    "| scenario | shoppers | 201 / 409 | orders | checkouts/s | orders/s (end to end) | checkout p50 / p99 ms | payment p50 / p99 ms | 5xx | oversell |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| scenario | shoppers | 201 / 409 | orders | checkouts/s (× healthz) | payments/s (× healthz) | checkout p50 / p99 ms | payment p50 / p99 ms | D1 trips checkout / payment | 5xx | oversell |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
     "All requests of a phase start together and share one workerd process, one local D1 and (hot SKU) one object, so each latency is mostly the time to drain the whole burst: p50 ≈ p99 is expected here, and checkouts/s is the figure to compare.",
@@ -243,19 +265,27 @@ async function main() {
     const [admin] = await seedUsers(db, 1, "ADMIN", "A");
     const hotShoppers = await seedUsers(db, N, "CUSTOMER", "H");
     const spreadShoppers = await seedUsers(db, N, "CUSTOMER", "S");
+    const shardShoppers = await seedUsers(db, N, "CUSTOMER", "K");
     const [hot] = await seedVariants(db, "H", 1, HOT_STOCK);
+    const [sharded] = await seedVariants(db, "K", 1, HOT_STOCK);
     const spread = await seedVariants(db, "S", N, SPREAD_STOCK);
+    const healthz = await healthzRate(mf);
     const hotResult = await scenario(mf, "hot SKU", hotShoppers, () => hot);
     hotResult.oversell = await oversold(mf, db, admin, [hot], HOT_STOCK);
+    const split = await call(mf, "PUT", `/api/v1/admin/inventory/${sharded}/shards`, admin.token, { count: 4 });
+    if (split.status !== 200) throw new Error(`shards: ${split.status} ${JSON.stringify(split.json)}`);
+    const shardResult = await scenario(mf, "hot SKU × 4 shards", shardShoppers, () => sharded);
+    shardResult.oversell = await oversold(mf, db, admin, [sharded], HOT_STOCK);
     const spreadResult = await scenario(mf, "spread", spreadShoppers, (i) => spread[i]);
     spreadResult.oversell = await oversold(mf, db, admin, spread, SPREAD_STOCK);
     const version = JSON.parse(readFileSync(join(ROOT, "node_modules", "miniflare", "package.json"), "utf8")).version;
-    const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK };
-    const section = report([hotResult, spreadResult], meta);
+    const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK, healthz };
+    const results = [hotResult, shardResult, spreadResult];
+    const section = report(results, meta);
     console.log(section);
-    console.log(`BENCH_JSON ${JSON.stringify({ hot: hotResult, spread: spreadResult, meta })}`);
+    console.log(`BENCH_JSON ${JSON.stringify({ hot: hotResult, sharded: shardResult, spread: spreadResult, meta })}`);
     if (!process.env.BENCH_NO_WRITE) writeResults(section);
-    const failed = hotResult.oversell + spreadResult.oversell + hotResult.errors5xx + spreadResult.errors5xx;
+    const failed = results.reduce((sum, r) => sum + r.oversell + r.errors5xx, 0);
     process.exitCode = failed > 0 ? 1 : 0;
   } finally {
     await mf.dispose();

@@ -13,6 +13,7 @@ import { reportError, scrub } from "./http/error-reporting";
 import { AppError, errorBody, type ErrorCode } from "./lib/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
 import { corsFromConfig } from "./http/middleware/cors";
+import { d1TripsHeader } from "./http/middleware/d1-trips";
 import { placeWrites } from "./http/middleware/placement";
 import { rateLimit } from "./http/middleware/rate-limit";
 import { requestContext } from "./http/middleware/request-context";
@@ -94,7 +95,7 @@ export function createApp() {
     return c.json(errorBody(new AppError("NOT_FOUND", "Route not found", 404), requestId), 404);
   });
 
-  app.use("*", placeWrites, requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
+  app.use("*", placeWrites, requestContext, d1TripsHeader, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

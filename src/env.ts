@@ -50,6 +50,8 @@ const ConfigSchema = z.object({
   /** Base URL of the Stripe-compatible API (a staging mock, say); Stripe's own by default. */
   PAYMENT_API_URL: z.string().url().optional(),
   SENTRY_DSN: z.string().optional(),
+  /** Benchmarks only: answer each request's sequential D1 round trips in X-D1-Trips. */
+  D1_TRIPS_HEADER: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** How long one webhook delivery may take before it counts as failed. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   /** An endpoint failing (no success) for this long is disabled and the admins are emailed. */
