@@ -43,7 +43,7 @@ const routes = {
 };
 const samples = Object.fromEntries(Object.keys(routes).map((n) => [n, []]));
 // Warm every route (caches, JIT) before measuring.
-for (const [name, [pool, next]] of Object.entries(routes)) await slice(pool, next, 1, { latencies: [], errors: 0, seconds: 0, cache: {} }, CONNECTIONS);
+for (const [pool, next] of Object.values(routes)) await slice(pool, next, 1, { latencies: [], errors: 0, seconds: 0, cache: {} }, CONNECTIONS);
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, [pool, next]] of Object.entries(routes)) {
     const sink = { latencies: [], errors: 0, seconds: 0, cache: {} };

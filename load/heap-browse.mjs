@@ -9,7 +9,7 @@
  *
  *   npm run bench:heap [-- --seconds 120 --connections 200 --every 15]
  */
-import { Pool } from "undici";
+import { Pool, WebSocket } from "undici";
 import { bundle, migrate, seed, start } from "./lib/worker.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).join(" ").split("--").filter(Boolean).map((a) => a.trim().split(/\s+/)));

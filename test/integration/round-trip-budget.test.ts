@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { addToCart, clearInventoryAlarms, createProduct, startCheckout } from "../factories/commerce";
+import { addToCart, clearInventoryAlarms, createProduct } from "../factories/commerce";
 import { call, callWith, registerCustomer } from "../helpers";
 import { countingEnv, type TripCount } from "../round-trips";
 
