@@ -14,6 +14,23 @@ export default tseslint.config(
     },
   },
   {
+    // zod tree-shakes only as a namespace import; the Worker bundle's "zod" has no `z` object
+    // (wrangler.toml [alias], src/lib/zod-entry.ts, docs/bundle.md).
+    files: ["src/**/*.ts", "durable-objects/**/*.ts", "test/**/*.ts"],
+    ignores: ["src/lib/zod-entry.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        ...[
+          "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z'][importKind='value']",
+          "ImportDeclaration[source.value='zod'][importKind='value'] > ImportDefaultSpecifier",
+          "ImportDeclaration[source.value='@hono/zod-openapi'] > ImportSpecifier[imported.name='z']",
+          "ImportDeclaration[source.value=/^zod\\/v4/]",
+        ].map((selector) => ({ selector, message: 'Write `import * as z from "zod"`: only that form tree-shakes (docs/bundle.md).' })),
+      ],
+    },
+  },
+  {
     files: ["load/k6/**/*.js"],
     languageOptions: { globals: { __ENV: "readonly", __VU: "readonly", __ITER: "readonly", console: "readonly" } },
   },
