@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", ".wrangler", "worker-configuration.d.ts", "dist", ".e2e", "coverage", ".tmp"] },
+  { ignores: ["node_modules", "public/docs/vendor", ".wrangler", "worker-configuration.d.ts", "dist", ".e2e", "coverage", ".tmp"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -29,6 +29,10 @@ export default tseslint.config(
         ].map((selector) => ({ selector, message: 'Write `import * as z from "zod"`: only that form tree-shakes (docs/bundle.md).' })),
       ],
     },
+  },
+  {
+    files: ["public/**/*.js"],
+    languageOptions: { globals: { window: "readonly", document: "readonly", SwaggerUIBundle: "readonly" } },
   },
   {
     files: ["load/k6/**/*.js"],

@@ -8,8 +8,8 @@ import { adminGroupRoutes } from "./modules/admin-pricing/group-routes";
 import { adminPromoRoutes } from "./modules/admin-pricing/promo-routes";
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
+import { docsPage } from "./http/docs-page";
 import { reportError, scrub } from "./http/error-reporting";
 import { AppError, errorBody, type ErrorCode } from "./lib/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
@@ -163,7 +163,7 @@ export function createApp() {
     });
     return c.json(document);
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Edgeshop API" }));
+  app.get("/docs", docsPage);
 
   return app;
 }
