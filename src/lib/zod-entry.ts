@@ -3,7 +3,7 @@
  * tree-shakes. Our code imports `* as z from "zod"`, which esbuild shakes down to the members
  * used. But @hono/zod-openapi does `import { z } from "zod"` and passes that namespace to
  * `extendZodWithOpenApi(z)`; a namespace used as a value makes esbuild keep every export of zod:
- * its ~40 locales, the JSON Schema converters, the schema compiler (about 370 KB minified,
+ * its ~40 locales, the JSON Schema converters, the schema compiler (about 360 KiB minified,
  * docs/bundle.md). `extendZodWithOpenApi` only needs `ZodType` (it adds `.openapi()` to its
  * prototype), so this module hands it exactly that and re-exports the rest by name.
  *
@@ -23,6 +23,7 @@ const extensionTarget = { ZodType };
 export const z: typeof extensionTarget = new Proxy(extensionTarget, {
   get(target, key) {
     if (key in target) return target[key as keyof typeof target];
+    if (typeof key === "symbol") return undefined;
     throw new Error(`zod's \`z\` namespace object is not in the Worker bundle (z.${String(key)}): write \`import * as z from "zod"\``);
   },
 });
