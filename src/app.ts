@@ -6,9 +6,10 @@ import { adminBundleRoutes } from "./modules/bundles/routes";
 import { documentGraphQL, graphqlRoutes } from "./graphql/routes";
 import { adminGroupRoutes } from "./modules/admin-pricing/group-routes";
 import { adminPromoRoutes } from "./modules/admin-pricing/promo-routes";
-import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { HTTPException } from "hono/http-exception";
+import { docsPage } from "./http/docs-page";
 import { reportError, scrub } from "./http/error-reporting";
 import { AppError, errorBody, type ErrorCode } from "./lib/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
@@ -162,7 +163,7 @@ export function createApp() {
     });
     return c.json(document);
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Edgeshop API" }));
+  app.get("/docs", docsPage);
 
   return app;
 }

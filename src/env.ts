@@ -2,7 +2,7 @@
  * Bindings come from `wrangler types` (worker-configuration.d.ts, `Env`); this module parses the
  * string vars into typed config once per isolate, so bad config fails loudly at the first request.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const positiveInt = z.coerce.number().int().positive();
 /** A rate-limit policy written as "limit/windowSeconds", e.g. "300/60". */

@@ -3,7 +3,7 @@
  * same cache layers, or the fill of a cached answer), so they answer with the same data;
  * everything a product needs beyond its row (reviews, recommendations) comes through the loaders.
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { GraphQLNonNull, type GraphQLFieldConfigMap } from "graphql";
 import { CategoryTree, Collection, IdOrSlugParam, Product, ProductListQuery } from "../modules/catalog/schemas";
 import { Region } from "../modules/markets/schemas";

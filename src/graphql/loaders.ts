@@ -9,7 +9,8 @@ import { getStoreProducts } from "../modules/catalog/service";
 import { recommendationIdsFor } from "../modules/recommendations/service";
 import type { Review } from "../modules/reviews/schemas";
 import { approvedReviewsOfProducts } from "../modules/reviews/service";
-import type { GraphQLContext } from "./context";
+import type { D1Like } from "../modules/catalog/repo";
+import type { CatalogReads } from "./catalog-reads";
 
 export type Loaders = {
   reviews: (first: number) => DataLoader<string, Review[]>;
@@ -36,7 +37,8 @@ function flatten(nodes: CategoryNode[], into = new Map<string, CategoryNode>()) 
   return into;
 }
 
-export function createLoaders(context: Pick<GraphQLContext, "db" | "catalog">): Loaders {
+/** `context` is the request's GraphQLContext (its D1 handle and catalog reads). */
+export function createLoaders(context: { db: D1Like; catalog: CatalogReads }): Loaders {
   return {
     reviews: perFirst(
       (first) =>

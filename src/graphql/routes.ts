@@ -7,7 +7,8 @@
  * private and never stored.
  */
 import type { GraphQLSchema } from "graphql";
-import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import * as z from "zod";
 import { Hono, type Context } from "hono";
 import { explorerMode, getConfig, type ExplorerMode } from "../env";
 import { reportError, scrub } from "../http/error-reporting";

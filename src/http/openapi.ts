@@ -2,7 +2,8 @@
  * Route building blocks: every router is an OpenAPIHono with one shared validation hook, so
  * the schemas that validate are the schemas in /openapi.json, and every failure has one envelope.
  */
-import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
+import { OpenAPIHono, type Hook } from "@hono/zod-openapi";
+import * as z from "zod";
 import { validationError } from "../lib/errors";
 import type { AppEnv } from "./types";
 

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { PageQuery } from "../../http/openapi";
 import { Product, Variant } from "../catalog/schemas";
 

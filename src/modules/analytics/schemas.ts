@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { validationError } from "../../lib/errors";
 
 const DAY_MS = 86_400_000;

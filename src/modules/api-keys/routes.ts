@@ -1,4 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { requireAdmin } from "../../http/middleware/auth";
 import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
 import { ApiKey, CreateApiKeyBody, CreatedApiKey } from "./schemas";

@@ -1,4 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
 import { limitLoginAttempts } from "../../http/middleware/rate-limit";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";

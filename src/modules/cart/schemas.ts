@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { MoneySchema } from "../../http/openapi";
 import { BundleSelection } from "../bundles/schemas";
 import { REJECTION_REASONS } from "../pricing/types";

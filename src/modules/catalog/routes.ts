@@ -1,4 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { createRouter, errorResponses, jsonContent, pageOf } from "../../http/openapi";
 import { readContext, sendCached } from "./http-cache";
 import { CategoryTree, Collection, IdOrSlugParam, Product, ProductListQuery, ProductPage } from "./schemas";

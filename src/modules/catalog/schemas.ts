@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { MoneySchema, PageQuery, pageOf } from "../../http/openapi";
 
 export const SORTS = ["newest", "price_asc", "price_desc", "relevance"] as const;

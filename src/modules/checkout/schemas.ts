@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { CHECKOUT_STATES } from "../../db/schema";
 import { AppliedCode, AutomaticDiscount, CartItem, TotalsSchema } from "../cart/schemas";
 

@@ -1,4 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { currentUserId, requireAdmin, requireAuth } from "../../http/middleware/auth";
 import { adminSecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";

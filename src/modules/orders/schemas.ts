@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ORDER_STATUSES, REFUND_STATUSES } from "../../db/schema";
 import { MoneySchema, PageQuery } from "../../http/openapi";
 import { TotalsSchema } from "../cart/schemas";

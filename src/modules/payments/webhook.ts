@@ -6,7 +6,7 @@
  * (a refund still to be confirmed is recorded: the sweep retries it), so the provider redelivers
  * anything we did not take.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { getConfig } from "../../env";
 import { AppError } from "../../lib/errors";
 import { createLogger } from "../../lib/log";

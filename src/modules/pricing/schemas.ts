@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 
 /** The discount kinds of the `discounts.kind` column, in schema order. */
 export const DISCOUNT_KINDS = [
