@@ -6,6 +6,7 @@
 import DataLoader from "dataloader";
 import type { CategoryNode, Product } from "../modules/catalog/schemas";
 import { getStoreProducts } from "../modules/catalog/service";
+import { catalogMarketOf } from "../modules/markets/context";
 import { recommendationIdsFor } from "../modules/recommendations/service";
 import type { Review } from "../modules/reviews/schemas";
 import { approvedReviewsOfProducts } from "../modules/reviews/service";
@@ -36,7 +37,7 @@ function flatten(nodes: CategoryNode[], into = new Map<string, CategoryNode>()) 
   return into;
 }
 
-export function createLoaders(context: Pick<GraphQLContext, "db" | "catalog">): Loaders {
+export function createLoaders(context: Pick<GraphQLContext, "db" | "catalog" | "market">): Loaders {
   return {
     reviews: perFirst(
       (first) =>
@@ -53,7 +54,7 @@ export function createLoaders(context: Pick<GraphQLContext, "db" | "catalog">): 
         }),
     ),
     products: new DataLoader(async (ids) => {
-      const found = await getStoreProducts(context.db, ids);
+      const found = await getStoreProducts(context.db, ids, catalogMarketOf(context.market));
       return ids.map((id) => found.get(id) ?? null);
     }),
     // The tree is one catalog read; a product's category ref is looked up in it.
