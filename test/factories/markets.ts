@@ -8,7 +8,8 @@ async function admin(method: string, path: string, body?: unknown) {
   return res.json;
 }
 
-export type Markets = { methods: Record<string, string> };
+type MethodKey = "usStandard" | "usExpress" | "euStandard" | "ukStandard";
+export type Markets = { methods: Record<MethodKey, string> };
 
 /**
  * The three seeded-like regions (US default, tax added; EU and UK, prices with VAT), their tax
@@ -36,8 +37,8 @@ export function setupMarkets(): Promise<Markets> {
     for (const [countryCode, provinceCode, taxCategory, rateBps] of rates) {
       await admin("POST", "/tax-rates", { countryCode, provinceCode, taxCategory, rateBps, name: `${countryCode}${provinceCode ? `-${provinceCode}` : ""} ${taxCategory}` });
     }
-    const methods: Record<string, string> = {};
-    const method = async (key: string, body: Record<string, unknown>) => (methods[key] = (await admin("POST", "/shipping-methods", body)).id);
+    const methods = {} as Record<MethodKey, string>;
+    const method = async (key: MethodKey, body: Record<string, unknown>) => (methods[key] = (await admin("POST", "/shipping-methods", body)).id);
     await method("usStandard", { regionCode: "US", name: "Standard", amount: 599, freeOver: 7500, estimatedDays: 5 });
     await method("usExpress", { regionCode: "US", name: "Express", kind: "weight", weightRates: [{ maxGrams: 1000, amount: 1200 }, { maxGrams: 5000, amount: 2000 }], estimatedDays: 2 });
     await method("euStandard", { regionCode: "EU", name: "Standard", amount: 490, freeOver: 6000, estimatedDays: 4 });
