@@ -7,6 +7,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminToken, createCategory, createCollection, unique } from "../factories/catalog";
 import { pricedProduct, setupMarkets } from "../factories/markets";
+import { env } from "cloudflare:test";
+import { recordCoPurchases } from "../../src/modules/recommendations/service";
+import { createOrder, createUser } from "../factories/reviews";
 import { call, expectErrorEnvelope, graphql } from "../helpers";
 
 const STORE = "/api/v1/store";
@@ -124,6 +127,22 @@ describe("the catalog cache and markets", () => {
     expect(eu.headers.get("X-Region")).toBe("EU");
     expect(eu.json.data.product.variants[0].price).toEqual({ amount: 1400, currency: "EUR" });
     expect((await graphql("{ regions { code currency } }")).json.data.regions.map((r: { code: string }) => r.code)).toEqual(["US", "EU", "UK"]);
+  });
+});
+
+describe("recommendations in a market", () => {
+  it("recommend what the region sells, priced in its currency and titled in the shopper's language", async () => {
+    const base = await pricedProduct({ USD: 1000, EUR: 900 });
+    const both = await pricedProduct({ USD: 2000, EUR: 1800 });
+    const usOnly = await pricedProduct({ USD: 3000 });
+    await admin("PUT", `/products/${both.id}/translations/de`, { title: "Beides" });
+    const line = (p: typeof base) => ({ productId: p.id, variantId: p.variants[0].id });
+    await recordCoPurchases(env, await createOrder(await createUser(), [line(base), line(both), line(usOnly)]));
+    const recs = (region: string, language: string) => call("GET", `${STORE}/products/${base.id}/recommendations`, { headers: { "X-Region": region, "Accept-Language": language } });
+    const us = await recs("US", "en");
+    expect(us.json.data.map((r: { id: string }) => r.id).sort()).toEqual([both.id, usOnly.id].sort());
+    const eu = await recs("EU", "de");
+    expect(eu.json.data).toEqual([expect.objectContaining({ id: both.id, title: "Beides", priceRange: { min: { amount: 1800, currency: "EUR" }, max: { amount: 1800, currency: "EUR" } } })]);
   });
 });
 
