@@ -16,6 +16,7 @@ import { bodyLimitFromConfig } from "./http/middleware/body-limit";
 import { corsFromConfig } from "./http/middleware/cors";
 import { rateLimit } from "./http/middleware/rate-limit";
 import { requestContext } from "./http/middleware/request-context";
+import { marketContext } from "./http/middleware/market";
 import { securityHeaders } from "./http/middleware/security-headers";
 import { jsonContent, validationHook } from "./http/openapi";
 import type { AppEnv } from "./http/types";
@@ -26,6 +27,9 @@ import { accountRoutes, adminEmailRoutes } from "./modules/notifications/routes"
 import { adminDeadLetterRoutes } from "./modules/dead-letters/routes";
 import { adminOrderRoutes } from "./modules/admin-orders/routes";
 import { cartRoutes } from "./modules/cart/routes";
+import { addressRoutes } from "./modules/addresses/routes";
+import { adminMarketRoutes } from "./modules/markets/admin-routes";
+import { marketStoreRoutes } from "./modules/markets/store-routes";
 import { checkoutRoutes } from "./modules/checkout/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
 import { orderRoutes } from "./modules/orders/routes";
@@ -95,6 +99,8 @@ export function createApp() {
   });
 
   app.use("*", requestContext, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
+  app.use("/api/v1/store/*", marketContext);
+  app.use("/graphql", marketContext);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -141,6 +147,9 @@ export function createApp() {
   app.route("/api/v1/admin", adminPromoRoutes);
   app.route("/api/v1/admin", adminBundleRoutes);
   app.route("/api/v1/admin", webhookAdminRoutes);
+  app.route("/api/v1/store", marketStoreRoutes);
+  app.route("/api/v1/store", addressRoutes);
+  app.route("/api/v1/admin", adminMarketRoutes);
   app.route("/", graphqlRoutes);
   documentGraphQL(app);
 

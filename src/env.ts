@@ -36,7 +36,16 @@ const ConfigSchema = z.object({
   RATE_LIMIT_WEBHOOK: policy.default({ limit: 3000, windowSeconds: 60 }),
   RATE_LIMIT_DEFAULT: policy.default({ limit: 100, windowSeconds: 60 }),
   CHECKOUT_TTL_SECONDS: positiveInt.default(900),
-  /** "true": catalog prices, price lists and fixed discounts already hold the tax (tax-inclusive). */
+  /**
+   * The languages the store answers in, comma-separated; the first is the default (the language
+   * of the catalog's own text). Translations in other locales are stored but not served.
+   */
+  LOCALES: z
+    .string()
+    .default("en,de,fr")
+    .transform((s) => s.split(",").map((l) => l.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/)).min(1)),
+  /** Tax inclusion of the implicit default region, used while no region is configured. */
   PRICES_INCLUDE_TAX: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   EMAIL_PROVIDER: z.enum(["local", "http"]).default("local"),
   EMAIL_FROM: z.string().default("Edgeshop <orders@edgeshop.local>"),

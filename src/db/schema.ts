@@ -123,6 +123,8 @@ export const products = sqliteTable(
     status: text("status", { enum: ["draft", "active", "archived"] }).notNull().default("draft"),
     categoryId: text("category_id").references(() => categories.id),
     taxRateBps: integer("tax_rate_bps").notNull().default(0),
+    /** Looked up with the shipping place in tax_rates; taxRateBps is the rate where no row matches. */
+    taxCategory: text("tax_category").notNull().default("standard"),
     /** Denormalized from live variants so price filters and sorts use an index. */
     minPrice: integer("min_price"),
     maxPrice: integer("max_price"),
@@ -162,10 +164,48 @@ export const productVariants = sqliteTable(
     currency: text("currency").notNull().default("USD"),
     options: text("options", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
     position: integer("position").notNull().default(0),
+    /** Shipping weight of one unit, for weight-based shipping rates. */
+    weightGrams: integer("weight_grams").notNull().default(0),
+    /** False for goods nobody ships (downloads, services): a cart of only those needs no address. */
+    requiresShipping: integer("requires_shipping", { mode: "boolean" }).notNull().default(true),
     ...versioned,
     ...timestamps,
   },
   (t) => [index("product_variants_product_idx").on(t.productId, t.position)],
+);
+
+/**
+ * A variant's price in a currency other than its own (product_variants.price/currency): set by
+ * admins per currency, never converted at request time. No row = not sold in that currency.
+ */
+export const variantPrices = sqliteTable(
+  "variant_prices",
+  {
+    variantId: text("variant_id").notNull().references(() => productVariants.id),
+    currency: text("currency").notNull(),
+    amount: integer("amount").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.variantId, t.currency] })],
+);
+
+/**
+ * A product's price range in every currency it has a live variant priced in (its variants' own
+ * currency and variant_prices), kept in the same batch as every price write. Backs the store's
+ * price filters and sorts in each region's currency, and whether a product is listed there.
+ */
+export const productPrices = sqliteTable(
+  "product_prices",
+  {
+    productId: text("product_id").notNull().references(() => products.id),
+    currency: text("currency").notNull(),
+    minAmount: integer("min_amount").notNull(),
+    maxAmount: integer("max_amount").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.productId, t.currency] }),
+    index("product_prices_listing_idx").on(t.currency, t.minAmount, t.productId),
+  ],
 );
 
 /** A bundle product is made of choice sets; each set offers variants, min..max of them chosen. */
@@ -342,6 +382,11 @@ export const carts = sqliteTable(
     customerId: text("customer_id").notNull().references(() => users.id),
     status: text("status", { enum: ["active", "converted", "abandoned"] }).notNull().default("active"),
     currency: text("currency").notNull().default("USD"),
+    /** The region the cart prices in (null: the store's default region when the cart was made). */
+    regionCode: text("region_code"),
+    /** A copy of the address the cart ships to (markets/schemas Address), or null. */
+    shippingAddress: text("shipping_address", { mode: "json" }).$type<Record<string, unknown>>(),
+    shippingMethodId: text("shipping_method_id"),
     discountCodes: text("discount_codes", { mode: "json" }).$type<string[]>().notNull().default([]),
     version: integer("version").notNull().default(1),
     ...timestamps,
@@ -397,6 +442,8 @@ export const checkouts = sqliteTable(
     lines: text("lines", { mode: "json" }).$type<unknown[]>().notNull().default([]),
     totals: text("totals", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
     discounts: text("discounts", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    /** Region, locale, shipping address and method as the checkout locked them (markets CheckoutMarket). */
+    market: text("market", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
     expiresAt: integer("expires_at").notNull(),
     orderId: text("order_id"),
     paymentId: text("payment_id"),
@@ -494,8 +541,16 @@ export const orders = sqliteTable(
     subtotal: integer("subtotal").notNull(),
     discountTotal: integer("discount_total").notNull().default(0),
     taxTotal: integer("tax_total").notNull().default(0),
+    /** What shipping added to the total (gross in tax-inclusive regions); its tax is in tax_total. */
+    shippingTotal: integer("shipping_total").notNull().default(0),
     total: integer("total").notNull(),
     email: text("email").notNull(),
+    regionCode: text("region_code"),
+    /** The shopper's language at checkout: emails about the order are written in it. */
+    locale: text("locale"),
+    /** Copies made at checkout: later edits to the address book or the method never change an order. */
+    shippingAddress: text("shipping_address", { mode: "json" }).$type<Record<string, unknown>>(),
+    shippingMethod: text("shipping_method", { mode: "json" }).$type<Record<string, unknown>>(),
     version: integer("version").notNull().default(1),
     /** For cancelled/refunded orders: whether the stock goes back, and when stock and money were settled. */
     restockOnSettle: integer("restock_on_settle", { mode: "boolean" }).notNull().default(false),
@@ -747,4 +802,104 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
     index("webhook_deliveries_event_idx").on(t.eventId),
   ],
+);
+
+// ── Markets: regions, tax, shipping, addresses, translations ─────────────────
+
+/** Where the shop sells: one currency, the countries in it, and whether its prices include tax. */
+export const regions = sqliteTable(
+  "regions",
+  {
+    code: text("code").primaryKey(),
+    name: text("name").notNull(),
+    currency: text("currency").notNull(),
+    countries: text("countries", { mode: "json" }).$type<string[]>().notNull().default([]),
+    taxInclusive: integer("tax_inclusive", { mode: "boolean" }).notNull().default(false),
+    /** Exactly one region is the default (a partial unique index); requests from elsewhere use it. */
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    position: integer("position").notNull().default(0),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("regions_one_default_uq").on(t.isDefault).where(sql`is_default = 1`)],
+);
+
+/**
+ * Tax rates by place and tax category. province_code '' is the whole country; a province row
+ * wins over it. The category "shipping" taxes shipping charges in that place.
+ */
+export const taxRates = sqliteTable(
+  "tax_rates",
+  {
+    id: text("id").primaryKey(),
+    countryCode: text("country_code").notNull(),
+    provinceCode: text("province_code").notNull().default(""),
+    taxCategory: text("tax_category").notNull().default("standard"),
+    rateBps: integer("rate_bps").notNull(),
+    name: text("name").notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("tax_rates_place_uq").on(t.countryCode, t.provinceCode, t.taxCategory)],
+);
+
+export const SHIPPING_KINDS = ["flat", "weight"] as const;
+
+/** A way to ship in one region: a flat amount or a weight table, optionally free over a threshold. */
+export const shippingMethods = sqliteTable(
+  "shipping_methods",
+  {
+    id: text("id").primaryKey(),
+    regionCode: text("region_code").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: SHIPPING_KINDS }).notNull().default("flat"),
+    /** Minor units of the region's currency (flat kind). */
+    amount: integer("amount").notNull().default(0),
+    /** Weight kind: [{maxGrams, amount}] ascending; a cart heavier than the last cannot use it. */
+    weightRates: text("weight_rates", { mode: "json" }).$type<{ maxGrams: number; amount: number }[]>().notNull().default([]),
+    /** Free when the cart's goods (after discounts) reach this amount; null = never free. */
+    freeOver: integer("free_over"),
+    estimatedDays: integer("estimated_days"),
+    /** Restricts the method to some of the region's countries; empty = all of them. */
+    countries: text("countries", { mode: "json" }).$type<string[]>().notNull().default([]),
+    status: text("status", { enum: ["active", "inactive"] }).notNull().default("active"),
+    position: integer("position").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [index("shipping_methods_region_idx").on(t.regionCode, t.position)],
+);
+
+/** A customer's address book. */
+export const addresses = sqliteTable(
+  "addresses",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    firstName: text("first_name").notNull(),
+    lastName: text("last_name").notNull(),
+    line1: text("line1").notNull(),
+    line2: text("line2"),
+    city: text("city").notNull(),
+    postalCode: text("postal_code").notNull(),
+    province: text("province"),
+    countryCode: text("country_code").notNull(),
+    phone: text("phone"),
+    ...timestamps,
+  },
+  (t) => [index("addresses_customer_idx").on(t.customerId, t.createdAt)],
+);
+
+export const TRANSLATABLE = ["product", "variant", "category", "collection"] as const;
+
+/** Titles and descriptions per locale; the catalog falls back to the row's own text. */
+export const translations = sqliteTable(
+  "translations",
+  {
+    entityType: text("entity_type", { enum: TRANSLATABLE }).notNull(),
+    entityId: text("entity_id").notNull(),
+    locale: text("locale").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.entityType, t.entityId, t.locale] })],
 );

@@ -6,6 +6,7 @@
 import DataLoader from "dataloader";
 import type { CategoryNode, Product } from "../modules/catalog/schemas";
 import { getStoreProducts } from "../modules/catalog/service";
+import { catalogMarketOf, type Market } from "../modules/markets/context";
 import { recommendationIdsFor } from "../modules/recommendations/service";
 import type { Review } from "../modules/reviews/schemas";
 import { approvedReviewsOfProducts } from "../modules/reviews/service";
@@ -37,8 +38,8 @@ function flatten(nodes: CategoryNode[], into = new Map<string, CategoryNode>()) 
   return into;
 }
 
-/** `context` is the request's GraphQLContext (its D1 handle and catalog reads). */
-export function createLoaders(context: { db: D1Like; catalog: CatalogReads }): Loaders {
+/** `context` is the request's GraphQLContext (its D1 handle, catalog reads and market). */
+export function createLoaders(context: { db: D1Like; catalog: CatalogReads; market: Market }): Loaders {
   return {
     reviews: perFirst(
       (first) =>
@@ -55,7 +56,7 @@ export function createLoaders(context: { db: D1Like; catalog: CatalogReads }): L
         }),
     ),
     products: new DataLoader(async (ids) => {
-      const found = await getStoreProducts(context.db, ids);
+      const found = await getStoreProducts(context.db, ids, catalogMarketOf(context.market));
       return ids.map((id) => found.get(id) ?? null);
     }),
     // The tree is one catalog read; a product's category ref is looked up in it.

@@ -22,7 +22,7 @@ import type { PolicyName } from "../modules/rate-limit/policies";
 import { AppliedCode, AutomaticDiscount, Cart, CartItem, TotalsSchema } from "../modules/cart/schemas";
 import { CategoryRef, CategoryTree, Collection, Product, SORTS, Variant, type CategoryNode } from "../modules/catalog/schemas";
 import { Checkout } from "../modules/checkout/schemas";
-import { Region } from "../modules/markets/schemas";
+import { Address, ChosenShipping, Region, ShippingOption } from "../modules/markets/schemas";
 import { Order, OrderLine } from "../modules/orders/schemas";
 import { RecommendationsQuery } from "../modules/recommendations/schemas";
 import { Review } from "../modules/reviews/schemas";
@@ -102,6 +102,9 @@ export const types: OutputTypes = new OutputTypes({
     [CategoryTree, "Category"],
     [Collection, "Collection"],
     [Region, "Region"],
+    [Address, "Address"],
+    [ChosenShipping, "ChosenShippingMethod"],
+    [ShippingOption, "ShippingOption"],
     [Review, "Review"],
     [Cart, "Cart"],
     [CartItem, "CartItem"],

@@ -32,7 +32,7 @@ type OwnedRoute = {
 const STORE = "/api/v1/store";
 
 /** Resource segments under /api/v1/store whose ids belong to one customer. */
-const OWNED_SEGMENTS = ["cart", "checkouts", "orders", "reviews"];
+const OWNED_SEGMENTS = ["cart", "checkouts", "orders", "reviews", "addresses"];
 
 const OWNED_ROUTES: OwnedRoute[] = [
   { method: "PATCH", path: `${STORE}/cart/items/{id}`, create: (o) => cartItemOf(o), body: { quantity: 2 } },
@@ -42,6 +42,9 @@ const OWNED_ROUTES: OwnedRoute[] = [
   { method: "POST", path: `${STORE}/checkouts/{id}/payment`, create: (o) => checkoutOf(o), body: { provider: "test", token: "tok_success" } },
   { method: "GET", path: `${STORE}/orders/{id}`, create: (o) => orderOf(o) },
   { method: "POST", path: `${STORE}/orders/{id}/cancel`, create: (o) => orderOf(o) },
+  { method: "GET", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o) },
+  { method: "PATCH", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o), body: { city: "Elsewhere" } },
+  { method: "DELETE", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o) },
 ];
 
 // Factories over the API.md contract, so they work against whichever implementation is merged.
@@ -52,7 +55,7 @@ async function activeVariant(): Promise<string> {
   sku += 1;
   const res = await call("POST", "/api/v1/admin/products", {
     token: adminToken,
-    body: { title: `Owned ${sku}`, status: "active", variants: [{ sku: `OWN-${Date.now()}-${sku}`, title: "One", price: 1000, stock: 50 }] },
+    body: { title: `Owned ${sku}`, status: "active", variants: [{ sku: `OWN-${Date.now()}-${sku}`, title: "One", price: 1000, stock: 50, requiresShipping: false }] },
   });
   if (res.status !== 201) throw new Error(`product: ${res.status} ${res.text}`);
   return res.json.variants[0].id;
@@ -73,6 +76,12 @@ async function checkoutOf(owner: Session): Promise<string> {
   await cartItemOf(owner);
   const res = await call("POST", `${STORE}/checkouts`, { token: owner.token, headers: { "Idempotency-Key": crypto.randomUUID() } });
   if (res.status !== 201) throw new Error(`checkout: ${res.status} ${res.text}`);
+  return res.json.id;
+}
+async function addressOf(owner: Session): Promise<string> {
+  const body = { firstName: "Ada", lastName: "Owner", line1: "1 Private Road", city: "Berlin", postalCode: "10115", countryCode: "DE" };
+  const res = await call("POST", `${STORE}/addresses`, { token: owner.token, body });
+  if (res.status !== 201) throw new Error(`address: ${res.status} ${res.text}`);
   return res.json.id;
 }
 async function orderOf(owner: Session): Promise<string> {
@@ -129,6 +138,7 @@ const OWNED_FIELDS: OwnedField[] = [
   { field: "removeCartItem", query: "mutation($id: ID!) { removeCartItem(itemId: $id) { id } }", create: (o) => cartItemOf(o) },
   { field: "removeDiscount", query: "mutation($id: String!) { removeDiscount(code: $id) { id } }", create: (o) => cartCodeOf(o) },
   { field: "payCheckout", query: 'mutation($id: ID!) { payCheckout(id: $id, token: "tok_success") { id } }', create: (o) => checkoutOf(o) },
+  { field: "setShippingAddress", query: "mutation($id: ID!) { setShippingAddress(addressId: $id) { id } }", create: (o) => addressOf(o) },
 ];
 
 const schema = storefrontSchema();

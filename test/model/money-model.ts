@@ -57,6 +57,25 @@ export type Op =
 export type Step = { op: Op; fault: Fault }[];
 export type Scenario = { mode: "test" | "stripe"; stock: number[]; codeLimit: number; steps: Step[]; schedule: number[] };
 
+/**
+ * Markets: every run sells in one region whose goods ship, with tax by place and a flat shipping
+ * charge, so shipping is part of every charge, order total and refund the invariants check.
+ */
+const MODEL_ADDRESS = { firstName: "Model", lastName: "Shopper", line1: "1 Model Way", city: "Albany", postalCode: "12207", province: "NY", countryCode: "US" };
+let marketSetup: Promise<string> | undefined;
+async function modelMarket(e: Env, adminToken: string): Promise<string> {
+  marketSetup ??= (async () => {
+    const admin = (path: string, body: unknown) => callWith(e, "POST", `/api/v1/admin${path}`, { token: adminToken, body });
+    await admin("/regions", { code: "MODEL", name: "Model", currency: "USD", countries: ["US"], isDefault: true });
+    await admin("/tax-rates", { countryCode: "US", provinceCode: "NY", taxCategory: "standard", rateBps: 800, name: "NY" });
+    await admin("/tax-rates", { countryCode: "US", provinceCode: "NY", taxCategory: "shipping", rateBps: 800, name: "NY shipping" });
+    const method = await admin("/shipping-methods", { regionCode: "MODEL", name: "Flat", amount: 450 });
+    if (method.status !== 201) throw new Error(`model shipping method: ${method.status} ${method.text}`);
+    return method.json.id as string;
+  })();
+  return marketSetup;
+}
+
 const CUSTOMERS = 3;
 const VARIANTS = 2;
 const AHEAD_MS = [0, 6 * 60_000, 20 * 60_000, 3 * 3600_000];
@@ -119,6 +138,7 @@ class World {
   adminToken = "";
   variants: { id: string; initial: number }[] = [];
   discount!: { id: string; code: string };
+  shippingMethodId = "";
   readonly stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
   readonly inbox: string[] = [];
   readonly delivered = new Set<number>();
@@ -158,7 +178,8 @@ class World {
       .bind(adminId, `model-admin-${this.runId}@example.test`, now, now)
       .run();
     this.adminToken = await signAccessToken(secret, { userId: adminId, role: "ADMIN" }, 3600);
-    const { variants } = await createProduct({ variants: this.scenario.stock.map((stock, i) => ({ price: 1000 + i * 250, stock })) });
+    this.shippingMethodId = await modelMarket(this.baseEnv(), this.adminToken);
+    const { variants } = await createProduct({ requiresShipping: true, variants: this.scenario.stock.map((stock, i) => ({ price: 1000 + i * 250, stock, weightGrams: 300 })) });
     this.variants = variants.map((v, i) => ({ id: v.id, initial: this.scenario.stock[i]! }));
     const discount = await createDiscount({ kind: "cart_fixed", value: 300, usageLimit: this.scenario.codeLimit });
     this.discount = { id: discount.id, code: discount.code! };
@@ -286,6 +307,12 @@ class World {
       }
       case "add": {
         const res = await callWith(e, "POST", "/api/v1/store/cart/items", { token, body: { variantId: this.variants[op.v]!.id, quantity: op.qty } });
+        // The goods ship: a cart without a destination gets one and the flat method (a new cart after each order has none).
+        if (res.status === 201 && !res.json.shippingMethod) {
+          const address = await callWith(e, "PUT", "/api/v1/store/cart/shipping-address", { token, body: { address: MODEL_ADDRESS } });
+          const method = await callWith(e, "PUT", "/api/v1/store/cart/shipping-method", { token, body: { shippingMethodId: this.shippingMethodId } });
+          return `add → ${res.status}, ship → ${address.status}/${method.status}`;
+        }
         return `add → ${res.status}`;
       }
       case "setQty": {
@@ -449,8 +476,8 @@ async function checkInvariants(world: World) {
   const all = async <T>(sql: string, ...args: unknown[]) => (await env.DB.prepare(sql).bind(...args).all<T>()).results;
   const checkouts = await all<{ id: string; state: string; payment_id: string | null; order_id: string | null }>(`SELECT id, state, payment_id, order_id FROM checkouts WHERE customer_id IN (${marks})`, ...customerIds);
   const checkoutIds = new Set(checkouts.map((c) => c.id));
-  const orders = await all<{ id: string; checkout_id: string; status: string; total: number; restock_on_settle: number; settled_at: number | null }>(
-    `SELECT id, checkout_id, status, total, restock_on_settle, settled_at FROM orders WHERE customer_id IN (${marks})`,
+  const orders = await all<{ id: string; checkout_id: string; status: string; subtotal: number; discount_total: number; shipping_total: number; tax_total: number; total: number; restock_on_settle: number; settled_at: number | null }>(
+    `SELECT id, checkout_id, status, subtotal, discount_total, shipping_total, tax_total, total, restock_on_settle, settled_at FROM orders WHERE customer_id IN (${marks})`,
     ...customerIds,
   );
   const payments = (await all<PaymentFacts>("SELECT id, checkout_id, provider_ref, amount, status, order_id FROM payments WHERE provider = ?", world.scenario.mode)).filter((p) => checkoutIds.has(p.checkout_id));
@@ -490,6 +517,10 @@ async function checkInvariants(world: World) {
     const charge = charges.find((c) => c.ref === payment!.provider_ref);
     expect(charge, `order ${order.id} was charged at the provider`).toBeDefined();
     expect(charge!.amount).toBe(order.total);
+    // Markets: the charged total is the goods after discounts plus shipping plus tax (the region is
+    // tax-exclusive), shipping is charged on every order here, and so a full refund returns it too.
+    expect(order.total, `order ${order.id}: total = subtotal − discount + shipping + tax`).toBe(order.subtotal - order.discount_total + order.shipping_total + order.tax_total);
+    expect(order.shipping_total, `order ${order.id} paid for shipping`).toBe(450);
     if (order.status === "cancelled" || order.status === "refunded") expect(order.settled_at, `order ${order.id} settled`).not.toBeNull();
   }
   // Every charge the shop knows of exists at the provider.

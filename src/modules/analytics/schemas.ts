@@ -43,6 +43,22 @@ export const SalesReport = z
   })
   .openapi("SalesReport");
 
+export const MarketSalesReport = z
+  .object({
+    range: Range,
+    data: z.array(
+      z.object({
+        region: z.string().nullable().openapi({ description: "null: orders placed before regions existed" }),
+        orders: z.number().int(),
+        revenue: Money,
+        shipping: Money,
+        tax: Money,
+        averageOrderValue: Money,
+      }),
+    ),
+  })
+  .openapi("MarketSalesReport");
+
 export const TopProductsQuery = RangeQuery.extend({
   limit: z.coerce.number().int().min(1).max(100).default(10),
 });

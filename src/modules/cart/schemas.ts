@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { MoneySchema } from "../../http/openapi";
 import { BundleSelection } from "../bundles/schemas";
+import { Address, ChosenShipping } from "../markets/schemas";
 import { REJECTION_REASONS } from "../pricing/types";
 
 /** The most units of one variant a cart line may hold. */
@@ -27,8 +28,9 @@ export const CartItem = z
   })
   .openapi("CartItem");
 
+/** total = subtotal − discount + shipping (+ tax when the region's prices exclude it). */
 export const TotalsSchema = z
-  .object({ subtotal: MoneySchema, discount: MoneySchema, tax: MoneySchema, total: MoneySchema })
+  .object({ subtotal: MoneySchema, discount: MoneySchema, shipping: MoneySchema, tax: MoneySchema, total: MoneySchema })
   .openapi("Totals");
 
 export const AppliedCode = z.object({ code: z.string(), amount: MoneySchema }).openapi("AppliedDiscountCode");
@@ -45,6 +47,13 @@ export const Cart = z
     /** Codes stored on the cart that do not apply now, and why (they apply again once they fit). */
     inactiveCodes: z.array(z.object({ code: z.string(), reason: z.enum(REJECTION_REASONS) })),
     totals: TotalsSchema,
+    /** The region the cart prices in (its currency and tax mode). */
+    region: z.string(),
+    /** Whether anything in the cart ships (then checkout needs an address and a method). */
+    requiresShipping: z.boolean(),
+    shippingAddress: Address.nullable(),
+    /** The chosen method while it fits the cart, with what it charges it. */
+    shippingMethod: ChosenShipping.nullable(),
   })
   .openapi("Cart");
 export type Cart = z.infer<typeof Cart>;

@@ -1,6 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
+import { marketOf } from "../../http/middleware/market";
 import { createRouter, errorResponses, jsonContent, pageOf } from "../../http/openapi";
+import { catalogMarketOf } from "../markets/context";
 import { readContext, sendCached } from "./http-cache";
 import { CategoryTree, Collection, IdOrSlugParam, Product, ProductListQuery, ProductPage } from "./schemas";
 import * as catalog from "./service";
@@ -10,6 +12,8 @@ const tags = ["Store: catalog"];
 const cacheHeaders = {
   ETag: { schema: { type: "string" as const }, description: "Content hash; send back as If-None-Match" },
   "X-Cache": { schema: { type: "string" as const }, description: "HIT-MEMORY, HIT-KV or MISS" },
+  "X-Region": { schema: { type: "string" as const }, description: "The region the answer is priced in (?region, X-Region, the request's country, or the default)" },
+  "Content-Language": { schema: { type: "string" as const }, description: "The language of titles and descriptions (?locale or Accept-Language, else the default)" },
 };
 const cached = <T extends z.ZodType>(schema: T, description: string) => ({
   ...jsonContent(schema, description),
@@ -26,7 +30,7 @@ catalogRoutes.openapi(
     request: { query: ProductListQuery },
     responses: { 200: cached(ProductPage, "A page of products"), ...notModified, ...errorResponses(400, 422, 429) },
   }),
-  async (c) => sendCached(c, await catalog.listProducts(readContext(c), c.req.valid("query"))),
+  async (c) => sendCached(c, await catalog.listProducts(readContext(c), c.req.valid("query"), catalogMarketOf(marketOf(c)))),
 );
 
 catalogRoutes.openapi(
@@ -38,7 +42,7 @@ catalogRoutes.openapi(
     request: { params: IdOrSlugParam },
     responses: { 200: cached(Product, "The product"), ...notModified, ...errorResponses(404, 429) },
   }),
-  async (c) => sendCached(c, await catalog.getProduct(readContext(c), c.req.valid("param").idOrSlug)),
+  async (c) => sendCached(c, await catalog.getProduct(readContext(c), c.req.valid("param").idOrSlug, catalogMarketOf(marketOf(c)))),
 );
 
 catalogRoutes.openapi(
@@ -49,7 +53,7 @@ catalogRoutes.openapi(
     summary: "The category tree",
     responses: { 200: cached(pageOf(CategoryTree), "Root categories with their children"), ...notModified },
   }),
-  async (c) => sendCached(c, await catalog.listCategories(readContext(c))),
+  async (c) => sendCached(c, await catalog.listCategories(readContext(c), catalogMarketOf(marketOf(c)))),
 );
 
 catalogRoutes.openapi(
@@ -60,5 +64,5 @@ catalogRoutes.openapi(
     summary: "Collections",
     responses: { 200: cached(pageOf(Collection), "Collections"), ...notModified },
   }),
-  async (c) => sendCached(c, await catalog.listCollections(readContext(c))),
+  async (c) => sendCached(c, await catalog.listCollections(readContext(c), catalogMarketOf(marketOf(c)))),
 );

@@ -12,6 +12,8 @@ export type CheckoutRow = {
   lines: string;
   totals: string;
   discounts: string;
+  /** Region, locale, shipping address and method as locked (markets CheckoutMarket, JSON). */
+  market?: string;
   expires_at: number;
   order_id: string | null;
   payment_id: string | null;
@@ -27,7 +29,7 @@ export const snapshotOf = (row: Pick<CheckoutRow, "lines" | "totals" | "discount
   discounts: JSON.parse(row.discounts || "[]") as AppliedDiscount[],
 });
 
-const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, expires_at, order_id, payment_id, updated_at, version";
+const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, market, expires_at, order_id, payment_id, updated_at, version";
 
 export function findCheckout(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
@@ -44,21 +46,21 @@ export function findCustomerCheckout(d1: D1Database, id: string, customerId: str
  */
 export async function upsertCheckout(
   d1: D1Database,
-  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; expiresAt: number; now: number },
+  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; expiresAt: number; now: number },
 ): Promise<{ id: string; previousLines: PricedCartLine[] | null } | null> {
   const [before, out] = await d1.batch<{ lines?: string; id?: string }>([
     d1.prepare("SELECT lines FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
     d1
       .prepare(
-        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, expires_at, version, created_at, updated_at)
-         VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, 1, ?, ?)
-         ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED',
-           lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, market, expires_at, version, created_at, updated_at)
+         VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED', currency = excluded.currency,
+           lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, market = excluded.market, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
            failure_reason = NULL, version = checkouts.version + 1
          WHERE checkouts.state IN ('CREATED', 'FAILED')
          RETURNING id`,
       )
-      .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), row.expiresAt, row.now, row.now),
+      .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), JSON.stringify(row.market), row.expiresAt, row.now, row.now),
   ]);
   const id = out!.results[0]?.id;
   if (!id) return null;

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
+import { marketOf } from "../../http/middleware/market";
 import { bearerSecurity, createRouter, errorResponses, jsonContent } from "../../http/openapi";
 import { payCheckout } from "./payment";
 import { Checkout, CheckoutParam, CreateCheckoutBody, IdempotencyHeaders, PaymentAnswer, PaymentBody } from "./schemas";
@@ -26,7 +27,9 @@ checkoutRoutes.openapi(
   async (c) => {
     const key = c.req.valid("header")["idempotency-key"];
     const body = c.req.valid("json") ?? {};
-    return c.json(await checkouts.createCheckout(c.env, currentUserId(c.get("principal")), key, body), 201);
+    const checkout = await checkouts.createCheckout(c.env, currentUserId(c.get("principal")), key, body, Date.now(), marketOf(c));
+    c.set("answerRegion", checkout.region);
+    return c.json(checkout, 201);
   },
 );
 

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { CHECKOUT_STATES } from "../../db/schema";
 import { AppliedCode, AutomaticDiscount, CartItem, TotalsSchema } from "../cart/schemas";
+import { Address, ChosenShipping } from "../markets/schemas";
 
 export const Checkout = z
   .object({
@@ -11,6 +12,10 @@ export const Checkout = z
     discounts: z.array(AppliedCode),
     automaticDiscounts: z.array(AutomaticDiscount),
     totals: TotalsSchema,
+    /** The region the checkout is priced in. */
+    region: z.string(),
+    shippingAddress: Address.nullable(),
+    shippingMethod: ChosenShipping.nullable(),
     expiresAt: z.string(),
     orderId: z.string().nullable(),
   })

@@ -9,6 +9,8 @@ import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
 import { activeCart } from "../cart/service";
+import { checkoutMarketOf, checkoutRefusal, marketView, storedCheckoutMarket } from "../markets/cart";
+import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
 import { releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
@@ -32,6 +34,7 @@ export function toCheckout(row: Omit<repo.CheckoutRow, "version">): Checkout {
     lines: lines.map((l) => toCartItem(l, row.currency)),
     ...toDiscountViews(discounts, row.currency),
     totals: toTotals(totals, row.currency),
+    ...marketView(storedCheckoutMarket(row.market)),
     expiresAt: toIso(row.expires_at),
     orderId: row.order_id,
   };
@@ -47,11 +50,14 @@ export const codeNoLongerApplies = (code: string | null, reason: string) =>
   conflict(`Discount ${code ?? ""} no longer applies (${reason}); remove it from the cart or try again`.replace("  ", " "), { reason, code });
 
 /** Prices the active cart, stores the snapshot and reserves every line, or none. */
-async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number): Promise<Checkout> {
-  const cart = await activeCart(env, customerId, now);
+async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number, market: Market): Promise<Checkout> {
+  const cart = await activeCart(env, customerId, now, market);
   if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
-  const priced = await priceStoredCart(env, customerId, cart, [], now);
+  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
   if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
+  // Markets: every line priced in the cart's currency; goods to ship have an address and a method.
+  const refusal = checkoutRefusal(priced);
+  if (refusal) throw refusal;
   // A code that stopped applying for reasons outside the cart (used up, expired, deleted) refuses
   // the checkout rather than charging more than the shopper saw; one the cart's own contents
   // switched off is already shown on the cart as inactive, at the price charged here.
@@ -59,7 +65,8 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   if (refused) throw codeNoLongerApplies(normalizeCode(refused.code), refused.reason);
   const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
   const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals, discounts: priced.applied };
-  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
+  const marketFacts = checkoutMarketOf(market, priced.market, priced.shipping);
+  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, market: marketFacts, expiresAt, now };
   const upserted = await repo.upsertCheckout(env.DB, row);
   if (!upserted) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
   const { id, previousLines } = upserted;
@@ -87,7 +94,7 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const lines = JSON.stringify(snapshot.lines);
   const totals = JSON.stringify(snapshot.totals);
   const discounts = JSON.stringify(snapshot.discounts);
-  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, market: JSON.stringify(marketFacts), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
 }
 
 function replay(row: repo.KeyRow): Checkout {
@@ -97,7 +104,7 @@ function replay(row: repo.KeyRow): Checkout {
 }
 
 /** POST /checkouts: the same key and body replay the stored answer; another body is a conflict. */
-export async function createCheckout(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now = Date.now()): Promise<Checkout> {
+export async function createCheckout(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now = Date.now(), market?: Market): Promise<Checkout> {
   const scope = `checkout:${customerId}`;
   const hash = await sha256Hex(JSON.stringify({ cartId: body.cartId ?? null, note: body.note ?? null }));
   const claim = await repo.claimKey(env.DB, scope, key, hash, now, now + KEY_TTL_MS);
@@ -110,7 +117,7 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
     }
   }
   try {
-    const checkout = await lockCart(env, customerId, key, body, now);
+    const checkout = await lockCart(env, customerId, key, body, now, market ?? (await defaultMarket(env)));
     await repo.storeKeyResponse(env.DB, scope, key, 201, checkout);
     return checkout;
   } catch (err) {

@@ -8,6 +8,7 @@ import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
 import { toTotals } from "../cart/pricing";
+import { orderMarketView } from "../markets/orders";
 import { restockLines, stockLinesOf } from "../inventory/service";
 import { enqueuePendingEmail } from "../notifications/service";
 import { attemptRefund } from "../payments/refunds";
@@ -31,7 +32,8 @@ function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRo
       tax: money(i.tax, c),
       total: money(i.total, c),
     })),
-    totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, tax: row.tax_total, total: row.total }, c),
+    totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, shipping: row.shipping_total, tax: row.tax_total, total: row.total }, c),
+    ...orderMarketView(row),
     createdAt: toIso(row.created_at),
     events: events.map((e) => ({ status: e.status, at: toIso(e.created_at) })),
     refunds: refunds.map((r) => ({
