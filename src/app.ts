@@ -37,6 +37,9 @@ import { recommendationRoutes } from "./modules/recommendations/routes";
 import { adminRefundRoutes } from "./modules/refunds/routes";
 import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
 import { webhookAdminRoutes } from "./modules/webhooks/routes";
+import { giftCardAdminRoutes, giftCardStoreRoutes } from "./modules/gift-cards/routes";
+import { returnAdminRoutes, returnStoreRoutes } from "./modules/returns/routes";
+import { wishlistAdminRoutes, wishlistStoreRoutes } from "./modules/wishlists/routes";
 import { webhooksSection } from "./modules/webhooks/document";
 import { WebhookPayload } from "./modules/webhooks/schemas";
 import { finishDocument } from "./http/openapi-document";
@@ -140,6 +143,12 @@ export function createApp() {
   app.route("/api/v1/admin", adminPromoRoutes);
   app.route("/api/v1/admin", adminBundleRoutes);
   app.route("/api/v1/admin", webhookAdminRoutes);
+  app.route("/api/v1/store", returnStoreRoutes);
+  app.route("/api/v1/admin", returnAdminRoutes);
+  app.route("/api/v1/store", giftCardStoreRoutes);
+  app.route("/api/v1/admin", giftCardAdminRoutes);
+  app.route("/api/v1/store", wishlistStoreRoutes);
+  app.route("/api/v1/admin", wishlistAdminRoutes);
   app.route("/", graphqlRoutes);
   documentGraphQL(app);
 

@@ -35,7 +35,13 @@ const ConfigSchema = z.object({
   /** Signed provider webhooks (few sender addresses, bursts during a sale): high on purpose. */
   RATE_LIMIT_WEBHOOK: policy.default({ limit: 3000, windowSeconds: 60 }),
   RATE_LIMIT_DEFAULT: policy.default({ limit: 100, windowSeconds: 60 }),
+  /** Gift-card code lookups and entries per IP: low, so codes cannot be guessed. */
+  RATE_LIMIT_GIFT_CARD: policy.default({ limit: 10, windowSeconds: 60 }),
   CHECKOUT_TTL_SECONDS: positiveInt.default(900),
+  /** How long after delivery a customer may ask to return units. */
+  RETURN_WINDOW_DAYS: positiveInt.default(30),
+  /** How long the replacement of an approved exchange stays reserved while the goods come back. */
+  EXCHANGE_HOLD_DAYS: positiveInt.default(30),
   /** "true": catalog prices, price lists and fixed discounts already hold the tax (tax-inclusive). */
   PRICES_INCLUDE_TAX: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   EMAIL_PROVIDER: z.enum(["local", "http"]).default("local"),

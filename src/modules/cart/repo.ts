@@ -1,5 +1,6 @@
 /** D1 access for carts: the one active cart per customer, its items joined with live catalog rows. */
-export type CartRow = { id: string; currency: string; discount_codes: string };
+/** `gift_cards` and `use_store_credit`: the balances applied to the cart (gift-cards/tenders.ts reads them). */
+export type CartRow = { id: string; currency: string; discount_codes: string; gift_cards: string; use_store_credit: number };
 export type CartLineRow = {
   item_id: string;
   variant_id: string;
@@ -24,7 +25,7 @@ export async function ensureActiveCart(d1: D1Database, id: string, customerId: s
          VALUES (?, ?, 'active', 'USD', '[]', 1, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .bind(id, customerId, now, now),
-    d1.prepare("SELECT id, currency, discount_codes FROM carts WHERE customer_id = ? AND status = 'active'").bind(customerId),
+    d1.prepare("SELECT id, currency, discount_codes, gift_cards, use_store_credit FROM carts WHERE customer_id = ? AND status = 'active'").bind(customerId),
   ]);
   return read!.results[0]!;
 }

@@ -31,6 +31,15 @@ export const TotalsSchema = z
   .object({ subtotal: MoneySchema, discount: MoneySchema, tax: MoneySchema, total: MoneySchema })
   .openapi("Totals");
 
+/** Totals of a cart or checkout, with what its gift cards and store credit pay and what is left to charge. */
+export const PayableTotals = TotalsSchema.extend({
+  giftCard: MoneySchema.openapi({ description: "Paid by gift cards" }),
+  storeCredit: MoneySchema.openapi({ description: "Paid by store credit" }),
+  amountDue: MoneySchema.openapi({ description: "What the payment provider charges: total − giftCard − storeCredit" }),
+}).openapi("PayableTotals");
+
+export const AppliedGiftCard = z.object({ last4: z.string(), amount: MoneySchema.openapi({ description: "What the card pays of this cart" }) }).openapi("AppliedGiftCard");
+
 export const AppliedCode = z.object({ code: z.string(), amount: MoneySchema }).openapi("AppliedDiscountCode");
 export const AutomaticDiscount = z.object({ title: z.string(), amount: MoneySchema }).openapi("AutomaticDiscount");
 
@@ -44,7 +53,11 @@ export const Cart = z
     automaticDiscounts: z.array(AutomaticDiscount),
     /** Codes stored on the cart that do not apply now, and why (they apply again once they fit). */
     inactiveCodes: z.array(z.object({ code: z.string(), reason: z.enum(REJECTION_REASONS) })),
-    totals: TotalsSchema,
+    /** Gift cards entered on the cart and what each would pay now (held when the checkout locks). */
+    giftCards: z.array(AppliedGiftCard),
+    /** What the customer's store credit would pay, when the cart uses it. */
+    storeCredit: MoneySchema.nullable(),
+    totals: PayableTotals,
   })
   .openapi("Cart");
 export type Cart = z.infer<typeof Cart>;

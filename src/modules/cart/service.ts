@@ -5,9 +5,10 @@
 import { AppError, notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { resolveSelection } from "../bundles/service";
+import { appliedBalances, estimateTenders, tenderViews, type Tender } from "../gift-cards/tenders";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
-import { priceStoredCart, toCartItem, toDiscountViews, toTotals, type CartPricing } from "./pricing";
+import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
 import * as repo from "./repo";
 import { MAX_CART_CODES, MAX_CART_LINES, MAX_LINE_QUANTITY, type AddCartItemBody, type Cart } from "./schemas";
 
@@ -15,18 +16,24 @@ export function activeCart(env: Env, customerId: string, now = Date.now()) {
   return repo.ensureActiveCart(env.DB, newId("cart", now), customerId, now);
 }
 
-function toCart(priced: CartPricing): Cart {
+function toCart(priced: CartPricing, tenders: Tender[]): Cart {
+  const paid = tenderViews(tenders, priced.currency);
   return {
     id: priced.id,
     items: priced.lines.map((l) => toCartItem(l, priced.currency)),
     ...toDiscountViews(priced.applied, priced.currency),
     inactiveCodes: priced.rejected.map((r) => ({ code: normalizeCode(r.code), reason: r.reason })),
-    totals: toTotals(priced.totals, priced.currency),
+    giftCards: paid.giftCards,
+    storeCredit: paid.storeCredit,
+    totals: toPayableTotals(priced.totals, tenders, priced.currency),
   };
 }
 
 async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now = Date.now()): Promise<Cart> {
-  return toCart(await priceStoredCart(env, customerId, cart, [], now));
+  const priced = await priceStoredCart(env, customerId, cart, [], now);
+  // Gift cards and store credit on the cart: what each would pay now (held only when the checkout locks).
+  const tenders = await estimateTenders(env, appliedBalances(customerId, cart.currency, cart), priced.totals.total);
+  return toCart(priced, tenders);
 }
 
 /** The customer's active cart (created on demand). */

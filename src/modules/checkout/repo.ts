@@ -12,6 +12,8 @@ export type CheckoutRow = {
   lines: string;
   totals: string;
   discounts: string;
+  /** Balances held for the checkout (gift-cards/tenders.ts). */
+  tenders: string;
   expires_at: number;
   order_id: string | null;
   payment_id: string | null;
@@ -27,7 +29,7 @@ export const snapshotOf = (row: Pick<CheckoutRow, "lines" | "totals" | "discount
   discounts: JSON.parse(row.discounts || "[]") as AppliedDiscount[],
 });
 
-const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, expires_at, order_id, payment_id, updated_at, version";
+const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, tenders, expires_at, order_id, payment_id, updated_at, version";
 
 export function findCheckout(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
@@ -71,14 +73,21 @@ export function findByKey(d1: D1Database, customerId: string, key: string) {
 }
 
 /** Moves a checkout from one of `from` to `to`; false when it was not in one of them. */
-export function transitionStatement(d1: D1Database, id: string, from: CheckoutState[], to: CheckoutState, now: number, extra: { failureReason?: string; paymentId?: string; orderId?: string } = {}) {
+export function transitionStatement(
+  d1: D1Database,
+  id: string,
+  from: CheckoutState[],
+  to: CheckoutState,
+  now: number,
+  extra: { failureReason?: string; paymentId?: string; orderId?: string; tenders?: string } = {},
+) {
   return d1
     .prepare(
       `UPDATE checkouts SET state = ?, updated_at = ?, version = version + 1,
-         failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), order_id = COALESCE(?, order_id)
+         failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), order_id = COALESCE(?, order_id), tenders = COALESCE(?, tenders)
        WHERE id = ? AND state IN (${from.map(() => "?").join(", ")})`,
     )
-    .bind(to, now, extra.failureReason ?? null, extra.paymentId ?? null, extra.orderId ?? null, id, ...from);
+    .bind(to, now, extra.failureReason ?? null, extra.paymentId ?? null, extra.orderId ?? null, extra.tenders ?? null, id, ...from);
 }
 
 export async function transition(d1: D1Database, id: string, from: CheckoutState[], to: CheckoutState, now: number, extra = {}): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CHECKOUT_STATES } from "../../db/schema";
-import { AppliedCode, AutomaticDiscount, CartItem, TotalsSchema } from "../cart/schemas";
+import { MoneySchema } from "../../http/openapi";
+import { AppliedCode, AppliedGiftCard, AutomaticDiscount, CartItem, PayableTotals } from "../cart/schemas";
 
 export const Checkout = z
   .object({
@@ -10,7 +11,11 @@ export const Checkout = z
     lines: z.array(CartItem),
     discounts: z.array(AppliedCode),
     automaticDiscounts: z.array(AutomaticDiscount),
-    totals: TotalsSchema,
+    /** Gift cards holding part of the total for this checkout (captured when it becomes an order). */
+    giftCards: z.array(AppliedGiftCard),
+    storeCredit: MoneySchema.nullable(),
+    /** `amountDue` is what the payment charges; 0 when the balances cover everything (no provider call). */
+    totals: PayableTotals,
     expiresAt: z.string(),
     orderId: z.string().nullable(),
   })

@@ -7,7 +7,8 @@ import { AppError, conflict, invalidState, notFound, validationError } from "../
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
-import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
+import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals } from "../cart/pricing";
+import { appliedBalances, holdTenders, releaseTenders, tendersOf, tenderViews } from "../gift-cards/tenders";
 import { activeCart } from "../cart/service";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
@@ -25,13 +26,17 @@ const HOLD_GRACE_MS = 60_000;
 
 export function toCheckout(row: Omit<repo.CheckoutRow, "version">): Checkout {
   const { lines, totals, discounts } = repo.snapshotOf(row);
+  const tenders = tendersOf(row);
+  const paid = tenderViews(tenders, row.currency);
   return {
     id: row.id,
     state: row.state,
     cartId: row.cart_id,
     lines: lines.map((l) => toCartItem(l, row.currency)),
     ...toDiscountViews(discounts, row.currency),
-    totals: toTotals(totals, row.currency),
+    giftCards: paid.giftCards,
+    storeCredit: paid.storeCredit,
+    totals: toPayableTotals(totals, tenders, row.currency),
     expiresAt: toIso(row.expires_at),
     orderId: row.order_id,
   };
@@ -80,14 +85,17 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: id });
     throw insufficient(shortages);
   }
-  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now))) {
+  // Gift cards and store credit on the cart hold what they can of the total, like stock.
+  const tenders = await holdTenders(env, id, appliedBalances(customerId, cart.currency, cart), priced.totals.total, expiresAt + HOLD_GRACE_MS);
+  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now, { tenders: JSON.stringify(tenders) }))) {
     await releaseLines(env, id, stock.map((l) => l.variantId));
+    await releaseTenders(env, id, tenders);
     throw invalidState("Checkout changed while locking");
   }
   const lines = JSON.stringify(snapshot.lines);
   const totals = JSON.stringify(snapshot.totals);
   const discounts = JSON.stringify(snapshot.discounts);
-  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, tenders: JSON.stringify(tenders), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
 }
 
 function replay(row: repo.KeyRow): Checkout {
@@ -144,5 +152,6 @@ export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date
   if (moved!.meta.changes !== 1) return false;
   writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
   await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
+  await releaseTenders(env, row.id, tendersOf(row));
   return true;
 }
