@@ -23,7 +23,7 @@ export async function listItems(d1: D1Database, customerId: string): Promise<Wis
        JOIN product_variants v ON v.id = w.variant_id
        JOIN products p ON p.id = v.product_id
        LEFT JOIN inventory_levels il ON il.variant_id = v.id
-       WHERE w.customer_id = ? ORDER BY w.created_at DESC, w.variant_id`,
+       WHERE w.customer_id = ? ORDER BY w.created_at DESC, w.rowid DESC`,
     )
     .bind(customerId)
     .all<WishlistRow>();
