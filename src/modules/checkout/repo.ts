@@ -46,26 +46,26 @@ export function findCustomerCheckout(d1: D1Database, id: string, customerId: str
  */
 export async function upsertCheckout(
   d1: D1Database,
-  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; expiresAt: number; now: number },
-): Promise<{ id: string; previousLines: PricedCartLine[] | null } | null> {
-  const [before, out] = await d1.batch<{ lines?: string; id?: string }>([
-    d1.prepare("SELECT lines FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
+  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; tenders: string; expiresAt: number; now: number },
+): Promise<{ id: string; previousLines: PricedCartLine[] | null; previousTenders: string | null } | null> {
+  const [before, out] = await d1.batch<{ lines?: string; tenders?: string; id?: string }>([
+    d1.prepare("SELECT lines, tenders FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
     d1
       .prepare(
-        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, expires_at, version, created_at, updated_at)
-         VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, 1, ?, ?)
+        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, tenders, expires_at, version, created_at, updated_at)
+         VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
          ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED',
-           lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+           lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, tenders = excluded.tenders, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
            failure_reason = NULL, version = checkouts.version + 1
          WHERE checkouts.state IN ('CREATED', 'FAILED')
          RETURNING id`,
       )
-      .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), row.expiresAt, row.now, row.now),
+      .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), row.tenders, row.expiresAt, row.now, row.now),
   ]);
   const id = out!.results[0]?.id;
   if (!id) return null;
-  const previous = before!.results[0]?.lines;
-  return { id, previousLines: previous ? (JSON.parse(previous) as PricedCartLine[]) : null };
+  const previous = before!.results[0];
+  return { id, previousLines: previous?.lines ? (JSON.parse(previous.lines) as PricedCartLine[]) : null, previousTenders: previous?.tenders ?? null };
 }
 
 export function findByKey(d1: D1Database, customerId: string, key: string) {

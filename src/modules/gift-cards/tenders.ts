@@ -33,6 +33,12 @@ function parseList<T>(json: string | undefined | null): T[] {
   }
 }
 
+/**
+ * What a checkout records before it holds anything: the balances it may hold, at 0. Should it end
+ * before it locks (its request died, stock was short), releasing these lets go of any hold taken.
+ */
+export const plannedTenders = (applied: AppliedBalance[]) => JSON.stringify(applied.map((b) => ({ ...b, amount: 0 })));
+
 /** The tenders a checkout row recorded (none for a checkout that predates them). */
 export const tendersOf = (row: { tenders?: string | null }): Tender[] => parseList<Tender>(row.tenders);
 
@@ -69,7 +75,7 @@ export async function releaseTenders(env: Env, checkoutId: string, tenders: read
 
 /** Captures every tender for the order; false when one could not be taken (its hold lapsed and the balance is gone). */
 export async function captureTenders(env: Env, checkoutId: string, tenders: readonly Tender[]): Promise<boolean> {
-  for (const t of tenders) {
+  for (const t of tenders.filter((x) => x.amount > 0)) {
     const result = await withBalance(env, t.accountId, (s) => s.capture(t.accountId, checkoutId, t.amount));
     if (!result.ok) return false;
   }
