@@ -2109,7 +2109,7 @@ export interface components {
                 reason: "expired" | "not_started" | "usage_limit_reached" | "customer_limit_reached" | "minimum_not_met" | "not_applicable" | "not_stackable" | "unknown";
             }[];
             giftCards: components["schemas"]["AppliedGiftCard"][];
-            storeCredit: components["schemas"]["Money"] & (Record<string, never> | null);
+            usesStoreCredit: boolean;
             totals: components["schemas"]["PayableTotals"];
         };
         CartItem: {
@@ -2164,7 +2164,6 @@ export interface components {
             discounts: components["schemas"]["AppliedDiscountCode"][];
             automaticDiscounts: components["schemas"]["AutomaticDiscount"][];
             giftCards: components["schemas"]["AppliedGiftCard"][];
-            storeCredit: components["schemas"]["Money"] & (Record<string, never> | null);
             totals: components["schemas"]["PayableTotals"];
             expiresAt: string;
             orderId: string | null;

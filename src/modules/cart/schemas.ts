@@ -55,8 +55,8 @@ export const Cart = z
     inactiveCodes: z.array(z.object({ code: z.string(), reason: z.enum(REJECTION_REASONS) })),
     /** Gift cards entered on the cart and what each would pay now (held when the checkout locks). */
     giftCards: z.array(AppliedGiftCard),
-    /** What the customer's store credit would pay, when the cart uses it. */
-    storeCredit: MoneySchema.nullable(),
+    /** Whether the customer's store credit pays (what it would pay is `totals.storeCredit`). */
+    usesStoreCredit: z.boolean(),
     totals: PayableTotals,
   })
   .openapi("Cart");

@@ -16,7 +16,7 @@ export function activeCart(env: Env, customerId: string, now = Date.now()) {
   return repo.ensureActiveCart(env.DB, newId("cart", now), customerId, now);
 }
 
-function toCart(priced: CartPricing, tenders: Tender[]): Cart {
+function toCart(priced: CartPricing, cart: repo.CartRow, tenders: Tender[]): Cart {
   const paid = tenderViews(tenders, priced.currency);
   return {
     id: priced.id,
@@ -24,7 +24,7 @@ function toCart(priced: CartPricing, tenders: Tender[]): Cart {
     ...toDiscountViews(priced.applied, priced.currency),
     inactiveCodes: priced.rejected.map((r) => ({ code: normalizeCode(r.code), reason: r.reason })),
     giftCards: paid.giftCards,
-    storeCredit: paid.storeCredit,
+    usesStoreCredit: cart.use_store_credit === 1,
     totals: toPayableTotals(priced.totals, tenders, priced.currency),
   };
 }
@@ -33,7 +33,7 @@ async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now 
   const priced = await priceStoredCart(env, customerId, cart, [], now);
   // Gift cards and store credit on the cart: what each would pay now (held only when the checkout locks).
   const tenders = await estimateTenders(env, appliedBalances(customerId, cart.currency, cart), priced.totals.total);
-  return toCart(priced, tenders);
+  return toCart(priced, cart, tenders);
 }
 
 /** The customer's active cart (created on demand). */

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { CHECKOUT_STATES } from "../../db/schema";
-import { MoneySchema } from "../../http/openapi";
 import { AppliedCode, AppliedGiftCard, AutomaticDiscount, CartItem, PayableTotals } from "../cart/schemas";
 
 export const Checkout = z
@@ -13,7 +12,6 @@ export const Checkout = z
     automaticDiscounts: z.array(AutomaticDiscount),
     /** Gift cards holding part of the total for this checkout (captured when it becomes an order). */
     giftCards: z.array(AppliedGiftCard),
-    storeCredit: MoneySchema.nullable(),
     /** `amountDue` is what the payment charges; 0 when the balances cover everything (no provider call). */
     totals: PayableTotals,
     expiresAt: z.string(),

@@ -36,7 +36,6 @@ export function toCheckout(row: Omit<repo.CheckoutRow, "version">): Checkout {
     lines: lines.map((l) => toCartItem(l, row.currency)),
     ...toDiscountViews(discounts, row.currency),
     giftCards: paid.giftCards,
-    storeCredit: paid.storeCredit,
     totals: toPayableTotals(totals, tenders, row.currency),
     expiresAt: toIso(row.expires_at),
     orderId: row.order_id,

@@ -95,15 +95,7 @@ export async function giveBackTenders(env: Env, checkoutId: string, orderId: str
 /** Tenders as answers show them. */
 export function tenderViews(tenders: readonly Tender[], currency: string) {
   const cards = tenders.filter((t) => t.kind === "gift_card");
-  const credit = tenders.filter((t) => t.kind === "store_credit");
-  const giftCard = tenderTotal(cards);
-  const storeCredit = tenderTotal(credit);
-  return {
-    giftCards: cards.map((t) => ({ last4: t.last4 ?? "", amount: money(t.amount, currency) })),
-    storeCredit: credit.length > 0 ? money(storeCredit, currency) : null,
-    giftCard,
-    storeCreditTotal: storeCredit,
-  };
+  return { giftCards: cards.map((t) => ({ last4: t.last4 ?? "", amount: money(t.amount, currency) })) };
 }
 
 /**
