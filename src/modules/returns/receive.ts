@@ -21,7 +21,7 @@ import { attemptRefund } from "../payments/refunds";
 import * as payments from "../payments/repo";
 import { requestDispatch, webhookEventStatements } from "../webhooks";
 import { allocateRefund, type Allocation } from "./amounts";
-import { exchangeOrderIdOf, exchangeOrderStatements, sellExchange } from "./exchange";
+import { dropExchange, exchangeOrderIdOf, exchangeOrderStatements, sellExchange } from "./exchange";
 import * as repo from "./repo";
 
 export type ReceiveInput = { restock: boolean; refundTo?: "original" | "store_credit"; requestId: string | null };
@@ -132,6 +132,8 @@ export async function receiveReturn(env: Env, id: string, input: ReceiveInput, n
   // An exchange whose replacements cannot be had any more (the hold lapsed, the stock went) becomes a refund.
   const exchange = repo.exchangeItemsOf(ret);
   const exchangeKept = exchange.length > 0 && (await sellExchange(env, ret.id, exchange));
+  // Whatever of a dropped exchange did sell goes back (and nothing more can be sold to it).
+  if (exchange.length > 0 && !exchangeKept) await dropExchange(env, ret.id, exchange);
   const amount = Math.max(0, ret.returned_amount - (exchangeKept ? ret.exchange_amount : 0));
   const to = input.refundTo ?? ret.refund_to;
   const allocated = await allocate(env, facts, amount, to);
