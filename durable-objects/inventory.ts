@@ -10,6 +10,7 @@ import {
   decideClose,
   decideCommit,
   decideReserve,
+  decideReturnUnits,
   view,
   type ChangeResult,
   type CommitResult,
@@ -126,6 +127,27 @@ export class InventoryDO extends DurableObject<Env> {
     if (hold?.status !== "committed") return view(variantId, level);
     this.sql.exec("UPDATE holds SET status = 'returned' WHERE checkout_id = ?", checkoutId);
     return this.changed(variantId, this.write({ ...level, onHand: level.onHand + hold.qty })).level;
+  }
+
+  /**
+   * Puts back `qty` of the units a checkout bought (a return received), once per `opId`; the sale
+   * shrinks by as many, so restocking or closing the checkout later gives back only the rest.
+   * Answers the units put back (0 when the checkout has none left sold here).
+   */
+  async returnUnits(variantId: string, checkoutId: string, opId: string, qty: number): Promise<{ returned: number; level: LevelView }> {
+    if (!Number.isSafeInteger(qty) || qty < 1) throw new RangeError("qty must be a positive integer");
+    await this.load(variantId);
+    const done = this.sql.exec<{ result: string }>("SELECT result FROM ops WHERE op_id = ?", opId).toArray()[0];
+    if (done) return JSON.parse(done.result) as { returned: number; level: LevelView };
+    const level = this.level();
+    const decision = decideReturnUnits(this.hold(checkoutId), qty);
+    let result = { returned: 0, level: view(variantId, level) };
+    if (decision) {
+      this.sql.exec("UPDATE holds SET qty = ?, status = CASE WHEN ? = 0 THEN 'returned' ELSE status END WHERE checkout_id = ?", decision.soldLeft, decision.soldLeft, checkoutId);
+      result = { returned: decision.back, level: this.changed(variantId, this.write({ ...level, onHand: level.onHand + decision.back })).level };
+    }
+    this.sql.exec("INSERT INTO ops (op_id, result, fingerprint) VALUES (?, ?, ?)", opId, JSON.stringify(result), `return:${qty}`);
+    return result;
   }
 
   /**

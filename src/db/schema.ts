@@ -388,6 +388,10 @@ export const carts = sqliteTable(
     shippingAddress: text("shipping_address", { mode: "json" }).$type<Record<string, unknown>>(),
     shippingMethodId: text("shipping_method_id"),
     discountCodes: text("discount_codes", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** Gift cards entered on the cart (by id, with the last four characters shown back); never their codes. */
+    giftCards: text("gift_cards", { mode: "json" }).$type<{ id: string; last4: string }[]>().notNull().default([]),
+    /** Whether the customer's store credit pays part of this cart. */
+    useStoreCredit: integer("use_store_credit", { mode: "boolean" }).notNull().default(false),
     version: integer("version").notNull().default(1),
     ...timestamps,
   },
@@ -444,6 +448,11 @@ export const checkouts = sqliteTable(
     discounts: text("discounts", { mode: "json" }).$type<unknown[]>().notNull().default([]),
     /** Region, locale, shipping address and method as the checkout locked them (markets CheckoutMarket). */
     market: text("market", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * Balances (gift cards, store credit) held for this checkout when it locked, as
+     * [{accountId, kind, last4, amount}]; the provider charges the total less their sum.
+     */
+    tenders: text("tenders", { mode: "json" }).$type<unknown[]>().notNull().default([]),
     expiresAt: integer("expires_at").notNull(),
     orderId: text("order_id"),
     paymentId: text("payment_id"),
@@ -902,4 +911,144 @@ export const translations = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.entityType, t.entityId, t.locale] })],
+);
+
+// ── After the purchase: returns, gift cards, store credit, wishlists ─────────
+
+export const RETURN_STATUSES = ["requested", "approved", "received", "refunded", "rejected"] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+
+/**
+ * A return (RMA) of some units of one order. Its refund is fixed when the goods are received and
+ * paid back to where the money came from (the provider payment, then the gift cards and store
+ * credit that paid) or, when asked, as store credit; `refunded` once every part is confirmed.
+ */
+export const returns = sqliteTable(
+  "returns",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    status: text("status", { enum: RETURN_STATUSES }).notNull().default("requested"),
+    currency: text("currency").notNull(),
+    /** What the returned units cost the customer (lines after discounts, with tax), plus shipping when the whole order comes back. */
+    returnedAmount: integer("returned_amount").notNull().default(0),
+    shippingAmount: integer("shipping_amount").notNull().default(0),
+    /** The replacement variants of an exchange and what they are worth today: [{variantId, sku, title, quantity, amount}]. */
+    exchangeItems: text("exchange_items", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    exchangeAmount: integer("exchange_amount").notNull().default(0),
+    /** returnedAmount − exchangeAmount (never negative): the money that goes back. */
+    refundAmount: integer("refund_amount").notNull().default(0),
+    refundTo: text("refund_to", { enum: ["original", "store_credit"] }).notNull().default("original"),
+    restock: integer("restock", { mode: "boolean" }),
+    /** The provider refund of this return, when part of it goes back to the card. */
+    refundId: text("refund_id"),
+    exchangeOrderId: text("exchange_order_id"),
+    note: text("note"),
+    approvedAt: integer("approved_at"),
+    receivedAt: integer("received_at"),
+    refundedAt: integer("refunded_at"),
+    rejectedAt: integer("rejected_at"),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    index("returns_customer_idx").on(t.customerId, t.createdAt, t.id),
+    index("returns_status_idx").on(t.status, t.createdAt, t.id),
+    index("returns_order_idx").on(t.orderId),
+    index("returns_created_idx").on(t.createdAt, t.id),
+    // The settlement sweep: received returns not yet refunded, least recently touched first.
+    index("returns_received_idx").on(t.updatedAt).where(sql`status = 'received'`),
+    // The stock reconcile sweep: variants restocked by recently received returns.
+    index("returns_received_at_idx").on(t.receivedAt),
+  ],
+);
+
+export const returnLines = sqliteTable(
+  "return_lines",
+  {
+    id: text("id").primaryKey(),
+    /** No foreign key on purpose: a request writes its lines first and its return only if every line fit. */
+    returnId: text("return_id").notNull(),
+    orderId: text("order_id").notNull(),
+    variantId: text("variant_id").notNull(),
+    quantity: integer("quantity").notNull(),
+    /** What these units cost: their share of the line's total (after discounts, with tax). */
+    amount: integer("amount").notNull(),
+    tax: integer("tax").notNull().default(0),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("return_lines_return_idx").on(t.returnId), index("return_lines_order_idx").on(t.orderId, t.variantId)],
+);
+
+/** A gift card: its code is shown once and stored only as a hash; the balance lives in its GiftCardDO. */
+export const giftCards = sqliteTable(
+  "gift_cards",
+  {
+    id: text("id").primaryKey(),
+    codeHash: text("code_hash").notNull().unique(),
+    last4: text("last4").notNull(),
+    currency: text("currency").notNull(),
+    initialAmount: integer("initial_amount").notNull(),
+    expiresAt: integer("expires_at"),
+    createdBy: text("created_by"),
+    note: text("note"),
+    ...timestamps,
+  },
+  (t) => [index("gift_cards_created_idx").on(t.createdAt, t.id)],
+);
+
+/** Store credit put on a customer's account (admin grants, refunds paid as credit); the balance lives in a GiftCardDO. */
+export const storeCreditEntries = sqliteTable(
+  "store_credit_entries",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    currency: text("currency").notNull(),
+    amount: integer("amount").notNull(),
+    kind: text("kind", { enum: ["grant", "refund"] }).notNull(),
+    reference: text("reference"),
+    actor: text("actor"),
+    note: text("note"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("store_credit_entries_customer_idx").on(t.customerId, t.createdAt, t.id)],
+);
+
+/**
+ * Money going back to a balance (a gift card or store credit) for a return: written in the same
+ * batch as the receipt, applied to the balance's object by its key, and `succeeded` once applied.
+ */
+export const balanceRefunds = sqliteTable(
+  "balance_refunds",
+  {
+    id: text("id").primaryKey(),
+    returnId: text("return_id").notNull(),
+    accountId: text("account_id").notNull(),
+    /** `give_back`: to a gift card or store credit that paid the order; `credit`: new store credit. */
+    kind: text("kind", { enum: ["give_back", "credit"] }).notNull(),
+    checkoutId: text("checkout_id").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["pending", "succeeded"] }).notNull().default("pending"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("balance_refunds_return_account_uq").on(t.returnId, t.accountId), index("balance_refunds_checkout_idx").on(t.checkoutId)],
+);
+
+export const wishlistItems = sqliteTable(
+  "wishlist_items",
+  {
+    customerId: text("customer_id").notNull().references(() => users.id),
+    variantId: text("variant_id").notNull().references(() => productVariants.id),
+    productId: text("product_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.customerId, t.variantId] }),
+    index("wishlist_items_customer_idx").on(t.customerId, t.createdAt),
+    // The most-wished report counts per product.
+    index("wishlist_items_product_idx").on(t.productId),
+  ],
 );

@@ -19,7 +19,7 @@ import {
 import type { z } from "zod";
 import { MoneySchema, PageQuery } from "../http/openapi";
 import type { PolicyName } from "../modules/rate-limit/policies";
-import { AppliedCode, AutomaticDiscount, Cart, CartItem, TotalsSchema } from "../modules/cart/schemas";
+import { AppliedCode, AppliedGiftCard, AutomaticDiscount, Cart, CartItem, PayableTotals, TotalsSchema } from "../modules/cart/schemas";
 import { CategoryRef, CategoryTree, Collection, Product, SORTS, Variant, type CategoryNode } from "../modules/catalog/schemas";
 import { Checkout } from "../modules/checkout/schemas";
 import { Address, ChosenShipping, Region, ShippingOption } from "../modules/markets/schemas";
@@ -109,6 +109,8 @@ export const types: OutputTypes = new OutputTypes({
     [Cart, "Cart"],
     [CartItem, "CartItem"],
     [TotalsSchema, "Totals"],
+    [PayableTotals, "PayableTotals"],
+    [AppliedGiftCard, "AppliedGiftCard"],
     [AppliedCode, "AppliedDiscountCode"],
     [AutomaticDiscount, "AutomaticDiscount"],
     [Checkout, "Checkout"],

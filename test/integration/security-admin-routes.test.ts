@@ -31,6 +31,9 @@ const AREA_BY_SEGMENT: Record<string, ScopeArea> = {
   regions: "markets",
   "tax-rates": "markets",
   "shipping-methods": "markets",
+  returns: "orders",
+  "gift-cards": "gift-cards",
+  "store-credit": "gift-cards",
 };
 
 const ADMIN_PREFIX = "/api/v1/admin/";

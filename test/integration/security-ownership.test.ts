@@ -32,7 +32,7 @@ type OwnedRoute = {
 const STORE = "/api/v1/store";
 
 /** Resource segments under /api/v1/store whose ids belong to one customer. */
-const OWNED_SEGMENTS = ["cart", "checkouts", "orders", "reviews", "addresses"];
+const OWNED_SEGMENTS = ["cart", "checkouts", "orders", "reviews", "addresses", "returns", "wishlist"];
 
 const OWNED_ROUTES: OwnedRoute[] = [
   { method: "PATCH", path: `${STORE}/cart/items/{id}`, create: (o) => cartItemOf(o), body: { quantity: 2 } },
@@ -45,6 +45,11 @@ const OWNED_ROUTES: OwnedRoute[] = [
   { method: "GET", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o) },
   { method: "PATCH", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o), body: { city: "Elsewhere" } },
   { method: "DELETE", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o) },
+  { method: "POST", path: `${STORE}/orders/{id}/returns`, create: (o) => deliveredOrderOf(o), body: { lines: [{ variantId: "var_any", quantity: 1 }] } },
+  { method: "GET", path: `${STORE}/returns/{id}`, create: (o) => returnOf(o) },
+  // A gift card on the owner's cart is not on the intruder's: removing it by its code is 404.
+  { method: "DELETE", path: `${STORE}/cart/gift-cards/{id}`, create: (o) => cartGiftCardOf(o) },
+  { method: "DELETE", path: `${STORE}/wishlist/items/{id}`, create: (o) => wishedVariantOf(o) },
 ];
 
 // Factories over the API.md contract, so they work against whichever implementation is merged.
@@ -91,6 +96,35 @@ async function orderOf(owner: Session): Promise<string> {
   return res.json.orderId;
 }
 
+async function deliveredOrderOf(owner: Session): Promise<string> {
+  const orderId = await orderOf(owner);
+  for (const status of ["processing", "shipped", "delivered"]) {
+    const res = await call("POST", `/api/v1/admin/orders/${orderId}/status`, { token: adminToken, body: { status } });
+    if (res.status !== 200) throw new Error(`deliver: ${res.status} ${res.text}`);
+  }
+  return orderId;
+}
+async function returnOf(owner: Session): Promise<string> {
+  const orderId = await deliveredOrderOf(owner);
+  const order = await call("GET", `${STORE}/orders/${orderId}`, { token: owner.token });
+  const res = await call("POST", `${STORE}/orders/${orderId}/returns`, { token: owner.token, body: { lines: [{ variantId: order.json.lines[0].variantId, quantity: 1 }] } });
+  if (res.status !== 201) throw new Error(`return: ${res.status} ${res.text}`);
+  return res.json.id;
+}
+async function cartGiftCardOf(owner: Session): Promise<string> {
+  await cartItemOf(owner);
+  const card = await call("POST", "/api/v1/admin/gift-cards", { token: adminToken, body: { amount: 100, currency: "USD" } });
+  const res = await call("POST", `${STORE}/cart/gift-cards`, { token: owner.token, body: { code: card.json.code } });
+  if (res.status !== 200) throw new Error(`cart gift card: ${res.status} ${res.text}`);
+  return card.json.code;
+}
+async function wishedVariantOf(owner: Session): Promise<string> {
+  const variantId = await activeVariant();
+  const res = await call("POST", `${STORE}/wishlist/items`, { token: owner.token, body: { variantId } });
+  if (res.status !== 200) throw new Error(`wishlist: ${res.status} ${res.text}`);
+  return variantId;
+}
+
 /** `/a/:itemId/b` and `/a/{id}/b` both become `/a/{}/b`. */
 const shape = (path: string) => path.replace(/:[A-Za-z0-9_]+(\{[^}]*\})?|\{[^}]+\}/g, "{}");
 const registered = createApp().routes.filter((r) => r.method !== "ALL");
@@ -126,6 +160,22 @@ describe("owned resources", () => {
       expect(res.json.error.message).toBe(unknown.json.error.message);
     });
   }
+});
+
+describe("owned lists", () => {
+  it("lists only the customer's own returns, wishlist and store credit", async () => {
+    const [owner, intruder] = [await registerCustomer("list-owner"), await registerCustomer("list-intruder")];
+    const returnId = await returnOf(owner);
+    const variantId = await wishedVariantOf(owner);
+    await call("POST", `/api/v1/admin/store-credit/${owner.userId}`, { token: adminToken, body: { amount: 300, currency: "USD" } });
+    const returns = await call("GET", `${STORE}/returns?limit=100`, { token: intruder.token });
+    expect(returns.json.data.map((r: { id: string }) => r.id)).not.toContain(returnId);
+    const wishlist = await call("GET", `${STORE}/wishlist/items`, { token: intruder.token });
+    expect(wishlist.json.items.map((i: { variantId: string }) => i.variantId)).not.toContain(variantId);
+    const credit = await call("GET", `${STORE}/store-credit`, { token: intruder.token });
+    expect(credit.json).toMatchObject({ customerId: intruder.userId, balance: { amount: 0 } });
+    expect((await call("GET", `${STORE}/returns?limit=100`, { token: owner.token })).json.data.map((r: { id: string }) => r.id)).toContain(returnId);
+  });
 });
 
 type OwnedField = { field: string; query: string; create: (owner: Session) => Promise<string> };

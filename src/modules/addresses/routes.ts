@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import * as addresses from "./service";
 import { AddressBookEntry, AddressListQuery, AddressPage, AddressParam, CreateAddressBody, UpdateAddressBody } from "./schemas";
 

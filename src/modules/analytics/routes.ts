@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { adminSecurity, errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { resolveRange, FunnelReport, LowStockQuery, LowStockReport, MarketSalesReport, RangeQuery, SalesReport, TopProductsQuery, TopProductsReport } from "./schemas";
 import * as analytics from "./service";
 

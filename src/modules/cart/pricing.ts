@@ -129,6 +129,18 @@ export function toTotals(totals: Omit<Totals, "shipping"> & { shipping?: number 
   };
 }
 
+/** Totals with what gift cards and store credit pay, and the amount left for the payment provider. */
+export function toPayableTotals(totals: Totals, tenders: readonly { kind: string; amount: number }[], currency: string) {
+  const giftCard = tenders.filter((t) => t.kind === "gift_card").reduce((sum, t) => sum + t.amount, 0);
+  const storeCredit = tenders.filter((t) => t.kind === "store_credit").reduce((sum, t) => sum + t.amount, 0);
+  return {
+    ...toTotals(totals, currency),
+    giftCard: money(giftCard, currency),
+    storeCredit: money(storeCredit, currency),
+    amountDue: money(Math.max(0, totals.total - giftCard - storeCredit), currency),
+  };
+}
+
 /** Applied discounts as answers show them: entered codes, and automatic ones by title. */
 export function toDiscountViews(applied: AppliedDiscount[], currency: string) {
   return {

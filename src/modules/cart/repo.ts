@@ -1,6 +1,16 @@
 /** D1 access for carts: the one active cart per customer, its items joined with live catalog rows. */
-export type CartRow = { id: string; currency: string; discount_codes: string; region_code: string | null; shipping_address: string | null; shipping_method_id: string | null };
-const CART_COLUMNS = "id, currency, discount_codes, region_code, shipping_address, shipping_method_id";
+/** `gift_cards` and `use_store_credit`: the balances applied to the cart (gift-cards/tenders.ts reads them). */
+export type CartRow = {
+  id: string;
+  currency: string;
+  discount_codes: string;
+  region_code: string | null;
+  shipping_address: string | null;
+  shipping_method_id: string | null;
+  gift_cards: string;
+  use_store_credit: number;
+};
+const CART_COLUMNS = "id, currency, discount_codes, region_code, shipping_address, shipping_method_id, gift_cards, use_store_credit";
 export type CartLineRow = {
   item_id: string;
   variant_id: string;

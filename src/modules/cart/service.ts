@@ -5,11 +5,12 @@
 import { AppError, notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { resolveSelection } from "../bundles/service";
+import { appliedBalances, estimateTenders, tenderViews, type Tender } from "../gift-cards/tenders";
 import { chosenView, regionMove } from "../markets/cart";
 import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
-import { priceStoredCart, toCartItem, toDiscountViews, toTotals, type CartPricing } from "./pricing";
+import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
 import * as repo from "./repo";
 import { MAX_CART_CODES, MAX_CART_LINES, MAX_LINE_QUANTITY, type AddCartItemBody, type Cart } from "./schemas";
 
@@ -24,22 +25,28 @@ export async function activeCart(env: Env, customerId: string, now = Date.now(),
   return move ? repo.moveToRegion(env.DB, cart.id, move, now) : cart;
 }
 
-export function toCart(priced: CartPricing): Cart {
+function toCart(priced: CartPricing, cart: repo.CartRow, tenders: Tender[]): Cart {
+  const paid = tenderViews(tenders, priced.currency);
   return {
     id: priced.id,
     items: priced.lines.map((l) => toCartItem(l, priced.currency)),
     ...toDiscountViews(priced.applied, priced.currency),
     inactiveCodes: priced.rejected.map((r) => ({ code: normalizeCode(r.code), reason: r.reason })),
-    totals: toTotals(priced.totals, priced.currency),
     region: priced.market.region.code,
     requiresShipping: priced.market.ships,
     shippingAddress: priced.market.address,
     shippingMethod: priced.market.ships ? chosenView(priced.market, priced.shipping?.amount ?? 0) : null,
+    giftCards: paid.giftCards,
+    usesStoreCredit: cart.use_store_credit === 1,
+    totals: toPayableTotals(priced.totals, tenders, priced.currency),
   };
 }
 
 export async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now = Date.now(), market?: Market): Promise<Cart> {
-  return toCart(await priceStoredCart(env, customerId, cart, [], now, market));
+  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
+  // Gift cards and store credit on the cart: what each would pay now (held only when the checkout locks).
+  const tenders = await estimateTenders(env, appliedBalances(customerId, cart.currency, cart), priced.totals.total);
+  return toCart(priced, cart, tenders);
 }
 
 /** The customer's active cart (created on demand). */

@@ -4,8 +4,10 @@
  * that walks product_variants_product_idx, and category and rating come from joins. So a page of
  * 100 products costs one round trip, never 1 + N (test/integration/catalog-queries.test.ts).
  */
-import type { CatalogMarket } from "../markets/context";
 import type { ProductListQuery, Sort } from "./schemas";
+
+/** What a market means for catalog reads and their cache keys: the currency and the language (markets/context makes it). */
+export type CatalogMarket = { region: string; currency: string; locale: string; defaultLocale: string };
 
 /** D1Database and D1DatabaseSession both satisfy this, so reads can run inside a session. */
 export type D1Like = Pick<D1Database, "prepare" | "batch">;

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
 import { marketOf } from "../../http/middleware/market";
-import { createRouter, errorResponses, jsonContent, pageOf } from "../../http/openapi";
+import { errorResponses, jsonContent, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { catalogMarketOf } from "../markets/context";
 import { readContext, sendCached } from "./http-cache";
 import { CategoryTree, Collection, IdOrSlugParam, Product, ProductListQuery, ProductPage } from "./schemas";

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
 import { marketOf } from "../../http/middleware/market";
-import { bearerSecurity, createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { bearerSecurity, errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { payCheckout } from "./payment";
 import { Checkout, CheckoutParam, CreateCheckoutBody, IdempotencyHeaders, PaymentAnswer, PaymentBody } from "./schemas";
 import * as checkouts from "./service";

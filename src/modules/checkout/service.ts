@@ -7,7 +7,8 @@ import { AppError, conflict, invalidState, notFound, validationError } from "../
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
-import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
+import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals } from "../cart/pricing";
+import { appliedBalances, holdTenders, plannedTenders, releaseTenders, tendersOf, tenderViews } from "../gift-cards/tenders";
 import { activeCart } from "../cart/service";
 import { checkoutMarketOf, checkoutRefusal, marketView, storedCheckoutMarket } from "../markets/cart";
 import { defaultMarket, type Market } from "../markets/context";
@@ -27,14 +28,18 @@ const HOLD_GRACE_MS = 60_000;
 
 export function toCheckout(row: Omit<repo.CheckoutRow, "version">): Checkout {
   const { lines, totals, discounts } = repo.snapshotOf(row);
+  // Before it locks, a checkout lists the balances it may hold at 0: not shown as paying.
+  const tenders = tendersOf(row).filter((t) => t.amount > 0);
+  const paid = tenderViews(tenders, row.currency);
   return {
     id: row.id,
     state: row.state,
     cartId: row.cart_id,
     lines: lines.map((l) => toCartItem(l, row.currency)),
     ...toDiscountViews(discounts, row.currency),
-    totals: toTotals(totals, row.currency),
     ...marketView(storedCheckoutMarket(row.market)),
+    giftCards: paid.giftCards,
+    totals: toPayableTotals(totals, tenders, row.currency),
     expiresAt: toIso(row.expires_at),
     orderId: row.order_id,
   };
@@ -66,10 +71,12 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
   const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals, discounts: priced.applied };
   const marketFacts = checkoutMarketOf(market, priced.market, priced.shipping);
-  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, market: marketFacts, expiresAt, now };
+  // The balances the checkout may hold are on the row before any is held, so every end of it lets them go.
+  const applied = appliedBalances(customerId, cart.currency, cart);
+  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, market: marketFacts, tenders: plannedTenders(applied), expiresAt, now };
   const upserted = await repo.upsertCheckout(env.DB, row);
   if (!upserted) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
-  const { id, previousLines } = upserted;
+  const { id, previousLines, previousTenders } = upserted;
   // The newest checkout of a cart wins: older open ones give their stock back instead of holding it twice.
   for (const older of await repo.listOlderOpen(env.DB, customerId, cart.id, id)) await expireCheckout(env, older, now, "superseded");
   const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
@@ -80,21 +87,26 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   if (previousLines) {
     const kept = new Set(stock.map((l) => l.variantId));
     await releaseLines(env, id, stockLinesOf(previousLines).map((l) => l.variantId).filter((v) => !kept.has(v)));
+    await releaseTenders(env, id, tendersOf({ tenders: previousTenders }).filter((t) => !applied.some((a) => a.accountId === t.accountId)));
   }
   const shortages = gone.length > 0 ? gone : await reserveLines(env, id, stock, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
     await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
+    await releaseTenders(env, id, applied);
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: id });
     throw insufficient(shortages);
   }
-  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now))) {
+  // Gift cards and store credit on the cart hold what they can of the total, like stock.
+  const tenders = await holdTenders(env, id, applied, priced.totals.total, expiresAt + HOLD_GRACE_MS);
+  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now, { tenders: JSON.stringify(tenders) }))) {
     await releaseLines(env, id, stock.map((l) => l.variantId));
+    await releaseTenders(env, id, applied);
     throw invalidState("Checkout changed while locking");
   }
   const lines = JSON.stringify(snapshot.lines);
   const totals = JSON.stringify(snapshot.totals);
   const discounts = JSON.stringify(snapshot.discounts);
-  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, market: JSON.stringify(marketFacts), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, market: JSON.stringify(marketFacts), tenders: JSON.stringify(tenders), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
 }
 
 function replay(row: repo.KeyRow): Checkout {
@@ -151,5 +163,6 @@ export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date
   if (moved!.meta.changes !== 1) return false;
   writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
   await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
+  await releaseTenders(env, row.id, tendersOf(row));
   return true;
 }

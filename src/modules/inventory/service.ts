@@ -18,6 +18,7 @@ export type StockApi = {
   release(variantId: string, checkoutId: string): Promise<LevelView>;
   restock(variantId: string, checkoutId: string): Promise<LevelView>;
   close(variantId: string, checkoutId: string): Promise<LevelView>;
+  returnUnits(variantId: string, checkoutId: string, opId: string, qty: number): Promise<{ returned: number; level: LevelView }>;
   adjust(variantId: string, opId: string, delta: number, fingerprint?: string): Promise<ChangeResult>;
   set(variantId: string, opId: string, onHand: number, fingerprint?: string): Promise<ChangeResult>;
   snapshot(variantId: string): Promise<LevelView>;
@@ -101,6 +102,16 @@ export async function commitLines(env: Env, checkoutId: string, lines: StockLine
 /** Puts a sold checkout's units back on hand; idempotent. */
 export async function restockLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
   for (const variantId of [...new Set(variantIds)]) await withStock(env, variantId, (s) => s.restock(variantId, checkoutId));
+}
+
+/**
+ * Puts returned units back on hand, once per return (`returnId`): each variant's object shrinks
+ * the checkout's sale by what comes back, so a later cancel or refund never restocks them twice.
+ */
+export async function returnUnitsOf(env: Env, checkoutId: string, returnId: string, lines: StockLine[]): Promise<void> {
+  for (const line of normalizeLines(lines)) {
+    await withStock(env, line.variantId, (s) => s.returnUnits(line.variantId, checkoutId, `return:${returnId}:${line.variantId}`, line.quantity));
+  }
 }
 
 /**

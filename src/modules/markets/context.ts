@@ -7,6 +7,7 @@
 import { getConfig } from "../../env";
 import { AppError } from "../../lib/errors";
 import { serveCached, type ReadContext } from "../catalog/cache";
+import type { CatalogMarket } from "../catalog/repo";
 import { loadMarketConfig, type MarketConfig } from "./repo";
 import type { AdminRegion } from "./schemas";
 import { canonicalLocale } from "./translations";
@@ -147,8 +148,7 @@ export function defaultMarket(env: Env): Promise<Market> {
   return marketFor({ env, waitUntil: (promise) => void promise.catch(() => undefined) });
 }
 
-/** What a market means for catalog reads and their cache keys: the currency and the language. */
-export type CatalogMarket = { region: string; currency: string; locale: string; defaultLocale: string };
+export type { CatalogMarket };
 
 export const catalogMarketOf = (market: Market): CatalogMarket => ({
   region: market.region.code,

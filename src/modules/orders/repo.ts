@@ -127,6 +127,11 @@ export async function checkoutLines(d1: D1Database, checkoutId: string) {
   return row ? (JSON.parse(row.lines) as { variantId: string; quantity: number; components?: { variantId: string; quantity: number }[] | null }[]) : null;
 }
 
+/** The balances (gift cards, store credit) the order's checkout spent; null for an order without a checkout (an exchange). */
+export function checkoutTenders(d1: D1Database, checkoutId: string) {
+  return d1.prepare("SELECT tenders FROM checkouts WHERE id = ?").bind(checkoutId).first<{ tenders: string }>();
+}
+
 export type UnsettledOrder = { id: string; checkout_id: string; restock_on_settle: number };
 
 /** A cancelled or refunded order whose stock and money are not settled yet, or null. */

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import * as z from "zod";
-import { createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { handlePaymentWebhook } from "./webhook";
 
 export const paymentWebhookRoutes = createRouter();

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { ProductIdParam, Recommendations, RecommendationsQuery } from "./schemas";
 import { readContext, sendCached } from "../catalog/http-cache";
 import { getRecommendations } from "./service";
