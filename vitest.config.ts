@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Unit and integration tests run inside workerd with the real wrangler.toml bindings; storage
@@ -30,6 +31,8 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // The Worker bundle's module aliases (wrangler.toml [alias]), so the tests run the modules it ships.
+    resolve: { alias: [{ find: /^zod$/, replacement: fileURLToPath(new URL("./src/lib/zod-entry.ts", import.meta.url)) }] },
     test: {
       include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],

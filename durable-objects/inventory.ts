@@ -19,6 +19,7 @@ import {
   decideClose,
   decideCommit,
   decideReserve,
+  decideReturnUnits,
   view,
   type ChangeResult,
   type CommitResult,
@@ -208,6 +209,41 @@ export class InventoryDO extends DurableObject<Env> {
   }
 
   // ── Admin changes (coordinator) ─────────────────────────────────────────────
+
+  /**
+   * Puts back `qty` of the units a checkout bought (a return received), once per `opId`; the sale
+   * shrinks by as many, so restocking or closing the checkout later gives back only the rest.
+   * The coordinator puts back what was sold here, then asks the shards for the rest (each once per
+   * `opId` too, so a retried call after a crash asks them for the same amounts). Answers the units
+   * put back (0 when the checkout has none left sold anywhere).
+   */
+  async returnUnits(key: string, checkoutId: string, opId: string, qty: number): Promise<{ returned: number; level: LevelView }> {
+    if (!Number.isSafeInteger(qty) || qty < 1) throw new RangeError("qty must be a positive integer");
+    const { variantId, shard } = parseStockKey(key);
+    await this.load(variantId, shard);
+    const here = this.returnHere(variantId, checkoutId, opId, qty);
+    if (shard > 0 || this.shardsEverUsed() <= 1 || here.returned === qty) return here;
+    let left = qty - here.returned;
+    for (const k of this.shardIndexes(this.shardsEverUsed())) {
+      if (left === 0) break;
+      left -= (await this.shardStub(variantId, k).returnUnits(stockKey(variantId, k), checkoutId, opId, left)).returned;
+    }
+    return { returned: qty - left, level: await this.wholeLevel(variantId) };
+  }
+
+  private returnHere(variantId: string, checkoutId: string, opId: string, qty: number): { returned: number; level: LevelView } {
+    const done = this.sql.exec<{ result: string }>("SELECT result FROM ops WHERE op_id = ?", opId).toArray()[0];
+    if (done) return JSON.parse(done.result) as { returned: number; level: LevelView };
+    const level = this.level();
+    const decision = decideReturnUnits(this.hold(checkoutId), qty);
+    let result = { returned: 0, level: view(variantId, level) };
+    if (decision) {
+      this.sql.exec("UPDATE holds SET qty = ?, status = CASE WHEN ? = 0 THEN 'returned' ELSE status END WHERE checkout_id = ?", decision.soldLeft, decision.soldLeft, checkoutId);
+      result = { returned: decision.back, level: this.changed(variantId, this.write({ ...level, onHand: level.onHand + decision.back })).level };
+    }
+    this.sql.exec("INSERT INTO ops (op_id, result, fingerprint) VALUES (?, ?, ?)", opId, JSON.stringify(result), `return:${qty}`);
+    return result;
+  }
 
   /**
    * Adds `delta` to on-hand stock, never below what is reserved. Idempotent per `opId`: a repeat

@@ -9,20 +9,23 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-const BUDGET_GZIP_BYTES = 400 * 1024;
+// 227 KiB at the time of writing (docs/bundle.md); the rest is headroom for markets, returns and
+// gift cards. Over it, `npm run bundle:report` shows which import pulls in what.
+const BUDGET_GZIP_BYTES = 250 * 1024;
 // Cloudflare allows 1 s of startup CPU; this machine is slower than the edge, so a margin remains.
 const BUDGET_STARTUP_MS = 400;
 const outdir = "dist";
 
 rmSync(outdir, { recursive: true, force: true });
 execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { stdio: ["ignore", "inherit", "inherit"] });
+// Static assets (Swagger UI for /docs) are uploaded beside the Worker, not bundled into it.
 const files = readdirSync(outdir).filter((f) => f.endsWith(".js"));
 const raw = files.reduce((sum, f) => sum + readFileSync(join(outdir, f)).length, 0);
 const gzip = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(outdir, f))).length, 0);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`[bundle] ${files.join(", ")}: ${kib(raw)} raw, ${kib(gzip)} gzip (budget ${kib(BUDGET_GZIP_BYTES)} gzip)`);
 if (gzip > BUDGET_GZIP_BYTES) {
-  console.error(`[bundle] over budget by ${kib(gzip - BUDGET_GZIP_BYTES)}`);
+  console.error(`[bundle] over budget by ${kib(gzip - BUDGET_GZIP_BYTES)}: \`npm run bundle:report\` lists what each import costs (docs/bundle.md)`);
   process.exit(1);
 }
 

@@ -5,6 +5,7 @@
  * chunks can be sent as prepared statements too.
  */
 import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { REGIONS, buildPrices, buildShippingMethods, buildTaxRates, buildTranslations } from "./seed-markets.mjs";
 
 const MAX_VALUES_PER_STATEMENT = 100;
 const BASE_TIME = Date.UTC(2026, 0, 1);
@@ -82,6 +83,8 @@ const CATEGORY_TREE = [
 ];
 const COLLECTIONS = ["New Arrivals", "Best Sellers", "Gift Ideas", "Summer Edit", "Staff Picks"];
 
+const TRANSLATION_COLUMNS = ["entity_type", "entity_id", "locale", "title", "description", "updated_at"];
+
 const slugify = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 
 function buildCategories(rng) {
@@ -143,8 +146,9 @@ export function buildDiscounts(rng) {
   const base = { usage_count: 0, status: "active", version: 1, created_at: at, updated_at: at, starts_at: null, ends_at: null };
   return [
     { ...base, id: makeId(rng, "disc", at), code: "WELCOME10", title: "10% off your order", kind: "cart_percentage", value: 1000, rules: "{}", is_automatic: 0, priority: 10, stackable: 0, usage_limit: null, per_customer_limit: 1 },
-    { ...base, id: makeId(rng, "disc", at + 1), code: "FIVEOFF", title: "$5 off orders over $25", kind: "cart_fixed", value: 500, rules: JSON.stringify({ minSubtotal: 2500 }), is_automatic: 0, priority: 5, stackable: 1, usage_limit: 1000, per_customer_limit: null },
-    { ...base, id: makeId(rng, "disc", at + 2), code: null, title: "Spend $200, save 5%", kind: "tiered", value: 0, rules: JSON.stringify({ tiers: [{ threshold: 20000, thresholdType: "spend", valueBps: 500 }] }), is_automatic: 1, priority: 1, stackable: 1, usage_limit: null, per_customer_limit: null },
+    // A fixed amount per currency (never converted): $5, €5 or £4 off, over 25 of the same currency (£20).
+    { ...base, id: makeId(rng, "disc", at + 1), code: "FIVEOFF", title: "5 off orders over 25", kind: "cart_fixed", value: 500, rules: JSON.stringify({ currency: "USD", minSubtotal: 2500, amounts: { EUR: 500, GBP: 400 }, minSubtotals: { EUR: 2500, GBP: 2000 } }), is_automatic: 0, priority: 5, stackable: 1, usage_limit: 1000, per_customer_limit: null },
+    { ...base, id: makeId(rng, "disc", at + 2), code: null, title: "Spend $200, save 5%", kind: "tiered", value: 0, rules: JSON.stringify({ currency: "USD", tiers: [{ threshold: 20000, thresholdType: "spend", valueBps: 500 }] }), is_automatic: 1, priority: 1, stackable: 1, usage_limit: null, per_customer_limit: null },
   ];
 }
 
@@ -171,17 +175,32 @@ export function generateSeed({ products = 500, seed = 42, users, chunkSize = 100
     }));
     head.push(...insertStatements("users", ["id", "email", "password_hash", "name", "role", "marketing_opt_in", "created_at", "updated_at"], userRows));
   }
+  head.push(...insertStatements("regions", ["code", "name", "currency", "countries", "tax_inclusive", "is_default", "position", "version", "created_at", "updated_at"],
+    REGIONS.map((r) => ({ ...r, countries: JSON.stringify(r.countries), version: 1, created_at: BASE_TIME, updated_at: BASE_TIME }))));
+  head.push(...insertStatements("tax_rates", ["id", "country_code", "province_code", "tax_category", "rate_bps", "name", "created_at", "updated_at"], buildTaxRates(BASE_TIME)));
+  head.push(...insertStatements("shipping_methods", ["id", "region_code", "name", "kind", "amount", "weight_rates", "free_over", "estimated_days", "countries", "status", "position", "created_at", "updated_at"], buildShippingMethods(BASE_TIME)));
+  head.push(...insertStatements("translations", TRANSLATION_COLUMNS, buildTranslations([], categories.rows, BASE_TIME)));
   chunks.push({ label: "reference data", sql: head.join("\n") });
 
   const catalog = buildProducts(rng, products, categories.leaves, collections.map((c) => c.id));
+  // Markets: books are taxed at the reduced rate; every variant has a shipping weight (its own RNG,
+  // so the catalog's ids are what they were before markets).
+  const reducedCategories = new Set(categories.rows.filter((c) => c.name === "Notebooks").map((c) => c.id));
+  for (const p of catalog.products) p.tax_category = reducedCategories.has(p.category_id) ? "reduced" : "standard";
+  const weights = createRng(seed ^ 0x5eed);
+  for (const v of catalog.variants) Object.assign(v, { weight_grams: weights.int(1, 30) * 100, requires_shipping: 1 });
+  const market = buildPrices(catalog.products, catalog.variants, BASE_TIME);
   for (let start = 0; start < products; start += chunkSize) {
     const slice = catalog.products.slice(start, start + chunkSize);
     const ids = new Set(slice.map((p) => p.id));
     const variants = catalog.variants.filter((v) => ids.has(v.product_id));
     const variantIds = new Set(variants.map((v) => v.id));
     const statements = [
-      ...insertStatements("products", ["id", "slug", "title", "description", "status", "category_id", "tax_rate_bps", "min_price", "max_price", "currency", "is_bundle", "version", "created_at", "updated_at"], slice),
-      ...insertStatements("product_variants", ["id", "product_id", "sku", "title", "price", "currency", "options", "position", "version", "created_at", "updated_at"], variants),
+      ...insertStatements("products", ["id", "slug", "title", "description", "status", "category_id", "tax_rate_bps", "tax_category", "min_price", "max_price", "currency", "is_bundle", "version", "created_at", "updated_at"], slice),
+      ...insertStatements("product_variants", ["id", "product_id", "sku", "title", "price", "currency", "options", "position", "weight_grams", "requires_shipping", "version", "created_at", "updated_at"], variants),
+      ...insertStatements("variant_prices", ["variant_id", "currency", "amount", "updated_at"], market.variantPrices.filter((p) => variantIds.has(p.variant_id))),
+      ...insertStatements("product_prices", ["product_id", "currency", "min_amount", "max_amount"], market.productPrices.filter((p) => ids.has(p.product_id))),
+      ...insertStatements("translations", TRANSLATION_COLUMNS, buildTranslations(slice, [], BASE_TIME)),
       ...insertStatements("inventory_levels", ["variant_id", "on_hand", "reserved", "version", "updated_at"], catalog.levels.filter((l) => variantIds.has(l.variant_id))),
       ...insertStatements("product_collections", ["collection_id", "product_id", "position"], catalog.memberships.filter((m) => ids.has(m.product_id))),
     ];

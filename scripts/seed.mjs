@@ -4,13 +4,13 @@
  * [--out DIR] [--dry-run]`. Deterministic and idempotent (see seed-data.mjs). Users come from
  * .dev.vars (SEED_* keys) or the documented dev defaults.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generateSeed, hashPassword } from "./seed-data.mjs";
 import { readDevVars } from "./dev-vars.mjs";
+import { runWrangler } from "./wrangler.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -45,9 +45,9 @@ chunks.forEach((chunk, i) => {
   const file = join(values.out, `seed-${String(i).padStart(3, "0")}.sql`);
   writeFileSync(file, chunk.sql);
   if (values["dry-run"]) return;
-  const args = ["wrangler", "d1", "execute", "DB", "--local", `--file=${file}`];
+  const args = ["d1", "execute", "DB", "--local", `--file=${file}`];
   if (values["persist-to"]) args.push(`--persist-to=${values["persist-to"]}`);
-  execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
+  runWrangler(args);
   console.log(`[seed] ${chunk.label} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
 });
 console.log(values["dry-run"] ? `[seed] wrote ${chunks.length} SQL files to ${values.out}` : `[seed] done: ${products} products`);

@@ -6,9 +6,10 @@ import { adminBundleRoutes } from "./modules/bundles/routes";
 import { documentGraphQL, graphqlRoutes } from "./graphql/routes";
 import { adminGroupRoutes } from "./modules/admin-pricing/group-routes";
 import { adminPromoRoutes } from "./modules/admin-pricing/promo-routes";
-import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { HTTPException } from "hono/http-exception";
+import { docsPage } from "./http/docs-page";
 import { reportError, scrub } from "./http/error-reporting";
 import { AppError, errorBody, type ErrorCode } from "./lib/errors";
 import { bodyLimitFromConfig } from "./http/middleware/body-limit";
@@ -17,8 +18,10 @@ import { d1TripsHeader } from "./http/middleware/d1-trips";
 import { placeWrites } from "./http/middleware/placement";
 import { rateLimit } from "./http/middleware/rate-limit";
 import { requestContext } from "./http/middleware/request-context";
+import { marketContext } from "./http/middleware/market";
 import { securityHeaders } from "./http/middleware/security-headers";
-import { jsonContent, validationHook } from "./http/openapi";
+import { jsonContent } from "./http/openapi";
+import { validationHook } from "./http/router";
 import type { AppEnv } from "./http/types";
 import { adminAnalyticsRoutes } from "./modules/analytics/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
@@ -27,6 +30,9 @@ import { accountRoutes, adminEmailRoutes } from "./modules/notifications/routes"
 import { adminDeadLetterRoutes } from "./modules/dead-letters/routes";
 import { adminOrderRoutes } from "./modules/admin-orders/routes";
 import { cartRoutes } from "./modules/cart/routes";
+import { addressRoutes } from "./modules/addresses/routes";
+import { adminMarketRoutes } from "./modules/markets/admin-routes";
+import { marketStoreRoutes } from "./modules/markets/store-routes";
 import { checkoutRoutes } from "./modules/checkout/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
 import { orderRoutes } from "./modules/orders/routes";
@@ -39,6 +45,9 @@ import { recommendationRoutes } from "./modules/recommendations/routes";
 import { adminRefundRoutes } from "./modules/refunds/routes";
 import { reviewAdminRoutes, reviewStoreRoutes } from "./modules/reviews/routes";
 import { webhookAdminRoutes } from "./modules/webhooks/routes";
+import { giftCardAdminRoutes, giftCardStoreRoutes } from "./modules/gift-cards/routes";
+import { returnAdminRoutes, returnStoreRoutes } from "./modules/returns/routes";
+import { wishlistAdminRoutes, wishlistStoreRoutes } from "./modules/wishlists/routes";
 import { webhooksSection } from "./modules/webhooks/document";
 import { WebhookPayload } from "./modules/webhooks/schemas";
 import { finishDocument } from "./http/openapi-document";
@@ -96,6 +105,8 @@ export function createApp() {
   });
 
   app.use("*", placeWrites, requestContext, d1TripsHeader, securityHeaders, corsFromConfig, rateLimit, bodyLimitFromConfig);
+  app.use("/api/v1/store/*", marketContext);
+  app.use("/graphql", marketContext);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -142,6 +153,15 @@ export function createApp() {
   app.route("/api/v1/admin", adminPromoRoutes);
   app.route("/api/v1/admin", adminBundleRoutes);
   app.route("/api/v1/admin", webhookAdminRoutes);
+  app.route("/api/v1/store", marketStoreRoutes);
+  app.route("/api/v1/store", addressRoutes);
+  app.route("/api/v1/admin", adminMarketRoutes);
+  app.route("/api/v1/store", returnStoreRoutes);
+  app.route("/api/v1/admin", returnAdminRoutes);
+  app.route("/api/v1/store", giftCardStoreRoutes);
+  app.route("/api/v1/admin", giftCardAdminRoutes);
+  app.route("/api/v1/store", wishlistStoreRoutes);
+  app.route("/api/v1/admin", wishlistAdminRoutes);
   app.route("/", graphqlRoutes);
   documentGraphQL(app);
 
@@ -164,7 +184,7 @@ export function createApp() {
     });
     return c.json(document);
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Edgeshop API" }));
+  app.get("/docs", docsPage);
 
   return app;
 }

@@ -2,7 +2,7 @@
  * Bindings come from `wrangler types` (worker-configuration.d.ts, `Env`); this module parses the
  * string vars into typed config once per isolate, so bad config fails loudly at the first request.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const positiveInt = z.coerce.number().int().positive();
 /** A rate-limit policy written as "limit/windowSeconds", e.g. "300/60". */
@@ -35,8 +35,23 @@ const ConfigSchema = z.object({
   /** Signed provider webhooks (few sender addresses, bursts during a sale): high on purpose. */
   RATE_LIMIT_WEBHOOK: policy.default({ limit: 3000, windowSeconds: 60 }),
   RATE_LIMIT_DEFAULT: policy.default({ limit: 100, windowSeconds: 60 }),
+  /** Gift-card code lookups and entries per IP: low, so codes cannot be guessed. */
+  RATE_LIMIT_GIFT_CARD: policy.default({ limit: 10, windowSeconds: 60 }),
   CHECKOUT_TTL_SECONDS: positiveInt.default(900),
-  /** "true": catalog prices, price lists and fixed discounts already hold the tax (tax-inclusive). */
+  /**
+   * The languages the store answers in, comma-separated; the first is the default (the language
+   * of the catalog's own text). Translations in other locales are stored but not served.
+   */
+  LOCALES: z
+    .string()
+    .default("en,de,fr")
+    .transform((s) => s.split(",").map((l) => l.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$/)).min(1)),
+  /** How long after delivery a customer may ask to return units. */
+  RETURN_WINDOW_DAYS: positiveInt.default(30),
+  /** How long the replacement of an approved exchange stays reserved while the goods come back. */
+  EXCHANGE_HOLD_DAYS: positiveInt.default(30),
+  /** Tax inclusion of the implicit default region, used while no region is configured. */
   PRICES_INCLUDE_TAX: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   EMAIL_PROVIDER: z.enum(["local", "http"]).default("local"),
   EMAIL_FROM: z.string().default("Edgeshop <orders@edgeshop.local>"),

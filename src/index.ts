@@ -5,6 +5,7 @@ import { runScheduled } from "./scheduled";
 
 export { InventoryDO } from "../durable-objects/inventory";
 export { RateLimiterDO } from "../durable-objects/rate-limiter";
+export { GiftCardDO } from "../durable-objects/gift-card";
 
 const app = createApp();
 

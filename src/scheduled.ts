@@ -8,6 +8,7 @@ import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 import { settleInterruptedOrders } from "./modules/orders/service";
 import { retryDueRefunds } from "./modules/refunds/service";
+import { settleReceivedReturns } from "./modules/returns/receive";
 import { sweepStuckOutbox } from "./modules/notifications/service";
 import { sweepWebhooks } from "./modules/webhooks/service";
 
@@ -22,6 +23,7 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
   { name: "retry_due_refunds", run: retryDueRefunds },
   { name: "settle_failed_checkouts", run: settleFailedCheckouts },
+  { name: "settle_received_returns", run: settleReceivedReturns },
   { name: "sweep_webhooks", run: sweepWebhooks },
 ];
 

@@ -38,6 +38,7 @@ export async function start(scriptPath, mode, extraBindings = {}, extraOptions =
       durableObjects: {
         INVENTORY: { className: "InventoryDO", useSQLite: true },
         RATE_LIMITER: { className: "RateLimiterDO", useSQLite: true },
+        GIFT_CARDS: { className: "GiftCardDO", useSQLite: true },
       },
       bindings: {
         JWT_SECRET: "bench-secret-0123456789abcdef0123456789abcdef",

@@ -123,6 +123,8 @@ export const products = sqliteTable(
     status: text("status", { enum: ["draft", "active", "archived"] }).notNull().default("draft"),
     categoryId: text("category_id").references(() => categories.id),
     taxRateBps: integer("tax_rate_bps").notNull().default(0),
+    /** Looked up with the shipping place in tax_rates; taxRateBps is the rate where no row matches. */
+    taxCategory: text("tax_category").notNull().default("standard"),
     /** Denormalized from live variants so price filters and sorts use an index. */
     minPrice: integer("min_price"),
     maxPrice: integer("max_price"),
@@ -164,10 +166,48 @@ export const productVariants = sqliteTable(
     position: integer("position").notNull().default(0),
     /** How many InventoryDO objects hold this variant's stock (1; more for a flash sale, set by admins). */
     stockShards: integer("stock_shards").notNull().default(1),
+    /** Shipping weight of one unit, for weight-based shipping rates. */
+    weightGrams: integer("weight_grams").notNull().default(0),
+    /** False for goods nobody ships (downloads, services): a cart of only those needs no address. */
+    requiresShipping: integer("requires_shipping", { mode: "boolean" }).notNull().default(true),
     ...versioned,
     ...timestamps,
   },
   (t) => [index("product_variants_product_idx").on(t.productId, t.position)],
+);
+
+/**
+ * A variant's price in a currency other than its own (product_variants.price/currency): set by
+ * admins per currency, never converted at request time. No row = not sold in that currency.
+ */
+export const variantPrices = sqliteTable(
+  "variant_prices",
+  {
+    variantId: text("variant_id").notNull().references(() => productVariants.id),
+    currency: text("currency").notNull(),
+    amount: integer("amount").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.variantId, t.currency] })],
+);
+
+/**
+ * A product's price range in every currency it has a live variant priced in (its variants' own
+ * currency and variant_prices), kept in the same batch as every price write. Backs the store's
+ * price filters and sorts in each region's currency, and whether a product is listed there.
+ */
+export const productPrices = sqliteTable(
+  "product_prices",
+  {
+    productId: text("product_id").notNull().references(() => products.id),
+    currency: text("currency").notNull(),
+    minAmount: integer("min_amount").notNull(),
+    maxAmount: integer("max_amount").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.productId, t.currency] }),
+    index("product_prices_listing_idx").on(t.currency, t.minAmount, t.productId),
+  ],
 );
 
 /** A bundle product is made of choice sets; each set offers variants, min..max of them chosen. */
@@ -361,7 +401,16 @@ export const carts = sqliteTable(
     customerId: text("customer_id").notNull().references(() => users.id),
     status: text("status", { enum: ["active", "converted", "abandoned"] }).notNull().default("active"),
     currency: text("currency").notNull().default("USD"),
+    /** The region the cart prices in (null: the store's default region when the cart was made). */
+    regionCode: text("region_code"),
+    /** A copy of the address the cart ships to (markets/schemas Address), or null. */
+    shippingAddress: text("shipping_address", { mode: "json" }).$type<Record<string, unknown>>(),
+    shippingMethodId: text("shipping_method_id"),
     discountCodes: text("discount_codes", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** Gift cards entered on the cart (by id, with the last four characters shown back); never their codes. */
+    giftCards: text("gift_cards", { mode: "json" }).$type<{ id: string; last4: string }[]>().notNull().default([]),
+    /** Whether the customer's store credit pays part of this cart. */
+    useStoreCredit: integer("use_store_credit", { mode: "boolean" }).notNull().default(false),
     version: integer("version").notNull().default(1),
     ...timestamps,
   },
@@ -416,6 +465,13 @@ export const checkouts = sqliteTable(
     lines: text("lines", { mode: "json" }).$type<unknown[]>().notNull().default([]),
     totals: text("totals", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
     discounts: text("discounts", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    /** Region, locale, shipping address and method as the checkout locked them (markets CheckoutMarket). */
+    market: text("market", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * Balances (gift cards, store credit) held for this checkout when it locked, as
+     * [{accountId, kind, last4, amount}]; the provider charges the total less their sum.
+     */
+    tenders: text("tenders", { mode: "json" }).$type<unknown[]>().notNull().default([]),
     expiresAt: integer("expires_at").notNull(),
     orderId: text("order_id"),
     paymentId: text("payment_id"),
@@ -513,8 +569,16 @@ export const orders = sqliteTable(
     subtotal: integer("subtotal").notNull(),
     discountTotal: integer("discount_total").notNull().default(0),
     taxTotal: integer("tax_total").notNull().default(0),
+    /** What shipping added to the total (gross in tax-inclusive regions); its tax is in tax_total. */
+    shippingTotal: integer("shipping_total").notNull().default(0),
     total: integer("total").notNull(),
     email: text("email").notNull(),
+    regionCode: text("region_code"),
+    /** The shopper's language at checkout: emails about the order are written in it. */
+    locale: text("locale"),
+    /** Copies made at checkout: later edits to the address book or the method never change an order. */
+    shippingAddress: text("shipping_address", { mode: "json" }).$type<Record<string, unknown>>(),
+    shippingMethod: text("shipping_method", { mode: "json" }).$type<Record<string, unknown>>(),
     version: integer("version").notNull().default(1),
     /** For cancelled/refunded orders: whether the stock goes back, and when stock and money were settled. */
     restockOnSettle: integer("restock_on_settle", { mode: "boolean" }).notNull().default(false),
@@ -765,5 +829,245 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_endpoint_status_idx").on(t.endpointId, t.status, t.createdAt, t.id),
     index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
     index("webhook_deliveries_event_idx").on(t.eventId),
+  ],
+);
+
+// ── Markets: regions, tax, shipping, addresses, translations ─────────────────
+
+/** Where the shop sells: one currency, the countries in it, and whether its prices include tax. */
+export const regions = sqliteTable(
+  "regions",
+  {
+    code: text("code").primaryKey(),
+    name: text("name").notNull(),
+    currency: text("currency").notNull(),
+    countries: text("countries", { mode: "json" }).$type<string[]>().notNull().default([]),
+    taxInclusive: integer("tax_inclusive", { mode: "boolean" }).notNull().default(false),
+    /** Exactly one region is the default (a partial unique index); requests from elsewhere use it. */
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    position: integer("position").notNull().default(0),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("regions_one_default_uq").on(t.isDefault).where(sql`is_default = 1`)],
+);
+
+/**
+ * Tax rates by place and tax category. province_code '' is the whole country; a province row
+ * wins over it. The category "shipping" taxes shipping charges in that place.
+ */
+export const taxRates = sqliteTable(
+  "tax_rates",
+  {
+    id: text("id").primaryKey(),
+    countryCode: text("country_code").notNull(),
+    provinceCode: text("province_code").notNull().default(""),
+    taxCategory: text("tax_category").notNull().default("standard"),
+    rateBps: integer("rate_bps").notNull(),
+    name: text("name").notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("tax_rates_place_uq").on(t.countryCode, t.provinceCode, t.taxCategory)],
+);
+
+export const SHIPPING_KINDS = ["flat", "weight"] as const;
+
+/** A way to ship in one region: a flat amount or a weight table, optionally free over a threshold. */
+export const shippingMethods = sqliteTable(
+  "shipping_methods",
+  {
+    id: text("id").primaryKey(),
+    regionCode: text("region_code").notNull(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: SHIPPING_KINDS }).notNull().default("flat"),
+    /** Minor units of the region's currency (flat kind). */
+    amount: integer("amount").notNull().default(0),
+    /** Weight kind: [{maxGrams, amount}] ascending; a cart heavier than the last cannot use it. */
+    weightRates: text("weight_rates", { mode: "json" }).$type<{ maxGrams: number; amount: number }[]>().notNull().default([]),
+    /** Free when the cart's goods (after discounts) reach this amount; null = never free. */
+    freeOver: integer("free_over"),
+    estimatedDays: integer("estimated_days"),
+    /** Restricts the method to some of the region's countries; empty = all of them. */
+    countries: text("countries", { mode: "json" }).$type<string[]>().notNull().default([]),
+    status: text("status", { enum: ["active", "inactive"] }).notNull().default("active"),
+    position: integer("position").notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [index("shipping_methods_region_idx").on(t.regionCode, t.position)],
+);
+
+/** A customer's address book. */
+export const addresses = sqliteTable(
+  "addresses",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    firstName: text("first_name").notNull(),
+    lastName: text("last_name").notNull(),
+    line1: text("line1").notNull(),
+    line2: text("line2"),
+    city: text("city").notNull(),
+    postalCode: text("postal_code").notNull(),
+    province: text("province"),
+    countryCode: text("country_code").notNull(),
+    phone: text("phone"),
+    ...timestamps,
+  },
+  (t) => [index("addresses_customer_idx").on(t.customerId, t.createdAt)],
+);
+
+export const TRANSLATABLE = ["product", "variant", "category", "collection"] as const;
+
+/** Titles and descriptions per locale; the catalog falls back to the row's own text. */
+export const translations = sqliteTable(
+  "translations",
+  {
+    entityType: text("entity_type", { enum: TRANSLATABLE }).notNull(),
+    entityId: text("entity_id").notNull(),
+    locale: text("locale").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.entityType, t.entityId, t.locale] })],
+);
+
+// ── After the purchase: returns, gift cards, store credit, wishlists ─────────
+
+export const RETURN_STATUSES = ["requested", "approved", "received", "refunded", "rejected"] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+
+/**
+ * A return (RMA) of some units of one order. Its refund is fixed when the goods are received and
+ * paid back to where the money came from (the provider payment, then the gift cards and store
+ * credit that paid) or, when asked, as store credit; `refunded` once every part is confirmed.
+ */
+export const returns = sqliteTable(
+  "returns",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    status: text("status", { enum: RETURN_STATUSES }).notNull().default("requested"),
+    currency: text("currency").notNull(),
+    /** What the returned units cost the customer (lines after discounts, with tax), plus shipping when the whole order comes back. */
+    returnedAmount: integer("returned_amount").notNull().default(0),
+    shippingAmount: integer("shipping_amount").notNull().default(0),
+    /** The replacement variants of an exchange and what they are worth today: [{variantId, sku, title, quantity, amount}]. */
+    exchangeItems: text("exchange_items", { mode: "json" }).$type<unknown[]>().notNull().default([]),
+    exchangeAmount: integer("exchange_amount").notNull().default(0),
+    /** returnedAmount − exchangeAmount (never negative): the money that goes back. */
+    refundAmount: integer("refund_amount").notNull().default(0),
+    refundTo: text("refund_to", { enum: ["original", "store_credit"] }).notNull().default("original"),
+    restock: integer("restock", { mode: "boolean" }),
+    /** The provider refund of this return, when part of it goes back to the card. */
+    refundId: text("refund_id"),
+    exchangeOrderId: text("exchange_order_id"),
+    note: text("note"),
+    approvedAt: integer("approved_at"),
+    receivedAt: integer("received_at"),
+    refundedAt: integer("refunded_at"),
+    rejectedAt: integer("rejected_at"),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    index("returns_customer_idx").on(t.customerId, t.createdAt, t.id),
+    index("returns_status_idx").on(t.status, t.createdAt, t.id),
+    index("returns_order_idx").on(t.orderId),
+    index("returns_created_idx").on(t.createdAt, t.id),
+    // The settlement sweep: received returns not yet refunded, least recently touched first.
+    index("returns_received_idx").on(t.updatedAt).where(sql`status = 'received'`),
+    // The stock reconcile sweep: variants restocked by recently received returns.
+    index("returns_received_at_idx").on(t.receivedAt),
+  ],
+);
+
+export const returnLines = sqliteTable(
+  "return_lines",
+  {
+    id: text("id").primaryKey(),
+    /** No foreign key on purpose: a request writes its lines first and its return only if every line fit. */
+    returnId: text("return_id").notNull(),
+    orderId: text("order_id").notNull(),
+    variantId: text("variant_id").notNull(),
+    quantity: integer("quantity").notNull(),
+    /** What these units cost: their share of the line's total (after discounts, with tax). */
+    amount: integer("amount").notNull(),
+    tax: integer("tax").notNull().default(0),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("return_lines_return_idx").on(t.returnId), index("return_lines_order_idx").on(t.orderId, t.variantId)],
+);
+
+/** A gift card: its code is shown once and stored only as a hash; the balance lives in its GiftCardDO. */
+export const giftCards = sqliteTable(
+  "gift_cards",
+  {
+    id: text("id").primaryKey(),
+    codeHash: text("code_hash").notNull().unique(),
+    last4: text("last4").notNull(),
+    currency: text("currency").notNull(),
+    initialAmount: integer("initial_amount").notNull(),
+    expiresAt: integer("expires_at"),
+    createdBy: text("created_by"),
+    note: text("note"),
+    ...timestamps,
+  },
+  (t) => [index("gift_cards_created_idx").on(t.createdAt, t.id)],
+);
+
+/** Store credit put on a customer's account (admin grants, refunds paid as credit); the balance lives in a GiftCardDO. */
+export const storeCreditEntries = sqliteTable(
+  "store_credit_entries",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id").notNull().references(() => users.id),
+    currency: text("currency").notNull(),
+    amount: integer("amount").notNull(),
+    kind: text("kind", { enum: ["grant", "refund"] }).notNull(),
+    reference: text("reference"),
+    actor: text("actor"),
+    note: text("note"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("store_credit_entries_customer_idx").on(t.customerId, t.createdAt, t.id)],
+);
+
+/**
+ * Money going back to a balance (a gift card or store credit) for a return: written in the same
+ * batch as the receipt, applied to the balance's object by its key, and `succeeded` once applied.
+ */
+export const balanceRefunds = sqliteTable(
+  "balance_refunds",
+  {
+    id: text("id").primaryKey(),
+    returnId: text("return_id").notNull(),
+    accountId: text("account_id").notNull(),
+    /** `give_back`: to a gift card or store credit that paid the order; `credit`: new store credit. */
+    kind: text("kind", { enum: ["give_back", "credit"] }).notNull(),
+    checkoutId: text("checkout_id").notNull(),
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ["pending", "succeeded"] }).notNull().default("pending"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("balance_refunds_return_account_uq").on(t.returnId, t.accountId), index("balance_refunds_checkout_idx").on(t.checkoutId)],
+);
+
+export const wishlistItems = sqliteTable(
+  "wishlist_items",
+  {
+    customerId: text("customer_id").notNull().references(() => users.id),
+    variantId: text("variant_id").notNull().references(() => productVariants.id),
+    productId: text("product_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.customerId, t.variantId] }),
+    index("wishlist_items_customer_idx").on(t.customerId, t.createdAt),
+    // The most-wished report counts per product.
+    index("wishlist_items_product_idx").on(t.productId),
   ],
 );

@@ -3,11 +3,11 @@
  * same cache layers, or the fill of a cached answer), so they answer with the same data;
  * everything a product needs beyond its row (reviews, recommendations) comes through the loaders.
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { GraphQLNonNull, type GraphQLFieldConfigMap } from "graphql";
 import { CategoryTree, Collection, IdOrSlugParam, Product, ProductListQuery } from "../modules/catalog/schemas";
 import { Region } from "../modules/markets/schemas";
-import { listRegions } from "../modules/markets/service";
+import { regionsOf } from "../modules/markets/context";
 import type { GraphQLContext } from "./context";
 import { argsFrom, maxOf, parseArgs } from "./from-zod";
 import { connectionOf, nonNullList, ProductSort, types, withRules } from "./types";
@@ -57,5 +57,12 @@ export const catalogQueries = (): GraphQLFieldConfigMap<unknown, GraphQLContext>
       resolve: (_root, _args, context) => context.catalog.collections(),
     },
   ),
-  regions: withRules({ access: "public" }, { type: nonNullList(types.object(Region)), resolve: (_root, _args, context) => listRegions(context.env) }),
+  regions: withRules(
+    { access: "public" },
+    {
+      type: nonNullList(types.object(Region)),
+      description: "The regions the store sells in; X-Region (or the request's country) picks the one prices are in.",
+      resolve: (_root, _args, context) => regionsOf(context.env, context.market.config),
+    },
+  ),
 });

@@ -8,6 +8,7 @@ import { unauthenticated } from "../lib/errors";
 import type { Principal } from "../http/types";
 import type { CacheStatus, ReadContext } from "../modules/catalog/cache";
 import type { D1Like } from "../modules/catalog/repo";
+import { catalogMarketOf, type Market } from "../modules/markets/context";
 import { cachedReads, directReads, type CatalogReads } from "./catalog-reads";
 import { createLoaders, type Loaders } from "./loaders";
 
@@ -25,12 +26,15 @@ export type GraphQLContext = {
   loaders: Loaders;
   /** How each catalog read of this request was served (X-Cache of the answer). */
   cacheStatuses: CacheStatus[];
+  /** The request's region and language (X-Region, Accept-Language), as REST has them. */
+  market: Market;
 };
 
-export function createContext(base: { env: Env; requestId: string; db: D1Like; read: ReadContext; auth: Auth; cachingAnswer: boolean }): GraphQLContext {
+export function createContext(base: { env: Env; requestId: string; db: D1Like; read: ReadContext; auth: Auth; cachingAnswer: boolean; market: Market }): GraphQLContext {
   const { cachingAnswer, ...rest } = base;
   const cacheStatuses: CacheStatus[] = [];
-  const catalog = cachingAnswer ? directReads(base.db) : cachedReads(base.read, cacheStatuses);
+  const market = catalogMarketOf(base.market);
+  const catalog = cachingAnswer ? directReads(base.db, market) : cachedReads(base.read, cacheStatuses, market);
   const context: GraphQLContext = { ...rest, catalog, cacheStatuses, loaders: undefined as unknown as Loaders };
   context.loaders = createLoaders(context);
   return context;

@@ -3,7 +3,7 @@
  * GET query parameters, and choosing the answer's media type. A request that cannot be read is
  * a 400 with one VALIDATION_ERROR (never a 5xx).
  */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/types";
 

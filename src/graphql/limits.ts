@@ -30,6 +30,7 @@ import {
   type VariableValues,
 } from "graphql";
 import { MAX_CART_CODES, MAX_CART_LINES } from "../modules/cart/schemas";
+import { MAX_CART_GIFT_CARDS } from "../modules/gift-cards/schemas";
 import { rulesOf } from "./types";
 
 export const LIMITS = {
@@ -56,6 +57,8 @@ const LIST_SIZES: Record<string, number> = {
   "Cart.discounts": MAX_CART_CODES,
   "Cart.inactiveCodes": MAX_CART_CODES,
   "Checkout.discounts": MAX_CART_CODES,
+  "Cart.giftCards": MAX_CART_GIFT_CARDS,
+  "Checkout.giftCards": MAX_CART_GIFT_CARDS,
 };
 
 /**

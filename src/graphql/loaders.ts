@@ -6,10 +6,12 @@
 import DataLoader from "dataloader";
 import type { CategoryNode, Product } from "../modules/catalog/schemas";
 import { getStoreProducts } from "../modules/catalog/service";
+import { catalogMarketOf, type Market } from "../modules/markets/context";
 import { recommendationIdsFor } from "../modules/recommendations/service";
 import type { Review } from "../modules/reviews/schemas";
 import { approvedReviewsOfProducts } from "../modules/reviews/service";
-import type { GraphQLContext } from "./context";
+import type { D1Like } from "../modules/catalog/repo";
+import type { CatalogReads } from "./catalog-reads";
 
 export type Loaders = {
   reviews: (first: number) => DataLoader<string, Review[]>;
@@ -36,7 +38,8 @@ function flatten(nodes: CategoryNode[], into = new Map<string, CategoryNode>()) 
   return into;
 }
 
-export function createLoaders(context: Pick<GraphQLContext, "db" | "catalog">): Loaders {
+/** `context` is the request's GraphQLContext (its D1 handle, catalog reads and market). */
+export function createLoaders(context: { db: D1Like; catalog: CatalogReads; market: Market }): Loaders {
   return {
     reviews: perFirst(
       (first) =>
@@ -53,7 +56,7 @@ export function createLoaders(context: Pick<GraphQLContext, "db" | "catalog">): 
         }),
     ),
     products: new DataLoader(async (ids) => {
-      const found = await getStoreProducts(context.db, ids);
+      const found = await getStoreProducts(context.db, ids, catalogMarketOf(context.market));
       return ids.map((id) => found.get(id) ?? null);
     }),
     // The tree is one catalog read; a product's category ref is looked up in it.

@@ -7,17 +7,21 @@
  * private and never stored.
  */
 import type { GraphQLSchema } from "graphql";
-import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import * as z from "zod";
 import { Hono, type Context } from "hono";
 import { explorerMode, getConfig, type ExplorerMode } from "../env";
 import { reportError, scrub } from "../http/error-reporting";
 import { bearerPrincipal } from "../http/middleware/auth";
+import { marketOf } from "../http/middleware/market";
 import { limitRequest } from "../http/middleware/rate-limit";
 import { jsonBody, jsonContent } from "../http/openapi";
 import type { AppEnv } from "../http/types";
 import { AppError } from "../lib/errors";
 import { randomToken } from "../lib/crypto";
 import { serveCached, type CacheStatus } from "../modules/catalog/cache";
+import { marketKey } from "../modules/catalog/service";
+import { catalogMarketOf } from "../modules/markets/context";
 import { etagMatches, PUBLIC_CACHE_CONTROL, readContext } from "../modules/catalog/http-cache";
 import { RateLimitedError } from "../modules/rate-limit/headers";
 import { GRAPHQL_PATH } from "../modules/rate-limit/policies";
@@ -95,8 +99,10 @@ async function answerCached(c: Context<AppEnv>, media: Media, ready: Ready, key:
   const { schema, prepared, params } = ready;
   const requestId = c.get("requestId");
   let uncached: FormattedResult | null = null;
-  const answer = await serveCached(readContext(c), key, async (db) => {
-    const context = createContext({ env: c.env, requestId, db, read: readContext(c), auth, cachingAnswer: true });
+  const market = marketOf(c);
+  // The region and language are part of the answer, so they are part of its key.
+  const answer = await serveCached(readContext(c), `${marketKey(catalogMarketOf(market))}:${key}`, async (db) => {
+    const context = createContext({ env: c.env, requestId, db, read: readContext(c), auth, cachingAnswer: true, market });
     const result = await run(schema, prepared, params, context, onFault(c));
     if (cacheableErrors(result.errors)) return result;
     uncached = result;
@@ -136,7 +142,7 @@ async function handle(c: Context<AppEnv>, read: ReadOutcome): Promise<Response> 
   // A public read answers the same for everyone (that is what makes it cacheable): no token needed.
   if (plan.cacheKey) return answerCached(c, media, ready, plan.cacheKey);
   const auth = await authOf(c);
-  const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth, cachingAnswer: false });
+  const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth, cachingAnswer: false, market: marketOf(c) });
   const result = await run(schema, prepared, read.params, context, onFault(c));
   const status = combinedStatus(context.cacheStatuses);
   if (status) c.set("cacheStatus", status);

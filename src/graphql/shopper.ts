@@ -4,7 +4,7 @@
  * calls the same service, so ownership is the services' own: another customer's order, checkout
  * or cart item is NOT_FOUND, exactly as an id that does not exist.
  */
-import { GraphQLNonNull, type GraphQLFieldConfigMap } from "graphql";
+import { GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap } from "graphql";
 import { PageQuery } from "../http/openapi";
 import { AddCartItemBody, AddDiscountBody, Cart, CodeParam, ItemParam, UpdateCartItemBody } from "../modules/cart/schemas";
 import * as carts from "../modules/cart/service";
@@ -12,6 +12,9 @@ import { payCheckout } from "../modules/checkout/payment";
 import { Checkout, CheckoutParam, CreateCheckoutBody, IdempotencyHeaders, PaymentBody } from "../modules/checkout/schemas";
 import { createCheckout, getCheckout } from "../modules/checkout/service";
 import { Order, OrderParam } from "../modules/orders/schemas";
+import * as shipping from "../modules/markets/cart-service";
+import { AddressInput, ShippingMethodBody, ShippingOption } from "../modules/markets/schemas";
+import * as z from "zod";
 import { getOrder, listOrders } from "../modules/orders/service";
 import { requireUser, type GraphQLContext } from "./context";
 import { argsFrom, maxOf, parseArgs } from "./from-zod";
@@ -23,6 +26,11 @@ const UpdateItemArgs = ItemParam.extend(UpdateCartItemBody.shape);
 const CreateCheckoutArgs = IdempotencyHeaders.extend(CreateCheckoutBody.shape);
 // API.md fixes `token: String!`; the test provider needs one, a Stripe-like provider ignores it.
 const PayArgs = CheckoutParam.extend({ token: PaymentBody.shape.token.unwrap() });
+// PUT /cart/shipping-address's body, as two optional arguments (GraphQL has no input unions).
+const ShippingAddressArgs = z
+  .object({ addressId: z.string().min(1).max(64).optional(), address: AddressInput.optional() })
+  .strict()
+  .refine((b) => (b.addressId === undefined) !== (b.address === undefined), { message: "give exactly one of addressId and address", path: ["addressId"] });
 
 export const OrderConnection = connectionOf(types.object(Order));
 
@@ -46,7 +54,12 @@ export const shopperQueries = (): GraphQLFieldConfigMap<unknown, GraphQLContext>
   cart: withRules(customer, {
     type: types.object(Cart),
     description: "The customer's active cart (created on demand).",
-    resolve: (_root, _args, context) => carts.getCart(context.env, requireUser(context)),
+    resolve: (_root, _args, context) => carts.getCart(context.env, requireUser(context), context.market),
+  }),
+  shippingMethods: withRules(customer, {
+    type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(types.object(ShippingOption, "ShippingOption")))),
+    description: "The shipping methods that can ship the cart to its address, with their charge for it.",
+    resolve: async (_root, _args, context) => (await shipping.shippingOptions(context.env, requireUser(context), context.market)).options,
   }),
   orders: withRules(
     { ...customer, maxFirst: maxOf(PageQuery.shape.limit) },
@@ -83,7 +96,7 @@ export const shopperMutations = (): GraphQLFieldConfigMap<unknown, GraphQLContex
       type: cart,
       description: "Adds a variant; adding one already in the cart adds to its quantity.",
       args: argsFrom(AddCartItemBody),
-      resolve: (_root, args, context) => carts.addItem(context.env, requireUser(context), parseArgs(AddCartItemBody, args)),
+      resolve: (_root, args, context) => carts.addItem(context.env, requireUser(context), parseArgs(AddCartItemBody, args), Date.now(), context.market),
     },
   ),
   updateCartItem: withRules(
@@ -93,7 +106,7 @@ export const shopperMutations = (): GraphQLFieldConfigMap<unknown, GraphQLContex
       args: argsFrom(UpdateItemArgs),
       resolve: (_root, args, context) => {
         const { itemId, quantity } = parseArgs(UpdateItemArgs, args);
-        return carts.updateItem(context.env, requireUser(context), itemId, quantity);
+        return carts.updateItem(context.env, requireUser(context), itemId, quantity, Date.now(), context.market);
       },
     },
   ),
@@ -102,7 +115,7 @@ export const shopperMutations = (): GraphQLFieldConfigMap<unknown, GraphQLContex
     {
       type: cart,
       args: argsFrom(ItemParam),
-      resolve: (_root, args, context) => carts.removeItem(context.env, requireUser(context), parseArgs(ItemParam, args).itemId),
+      resolve: (_root, args, context) => carts.removeItem(context.env, requireUser(context), parseArgs(ItemParam, args).itemId, Date.now(), context.market),
     },
   ),
   applyDiscount: withRules(
@@ -111,7 +124,7 @@ export const shopperMutations = (): GraphQLFieldConfigMap<unknown, GraphQLContex
       type: cart,
       description: "Enters a discount code (case-insensitive); VALIDATION_ERROR with details.reason when it does not apply.",
       args: argsFrom(AddDiscountBody),
-      resolve: (_root, args, context) => carts.addDiscountCode(context.env, requireUser(context), parseArgs(AddDiscountBody, args).code),
+      resolve: (_root, args, context) => carts.addDiscountCode(context.env, requireUser(context), parseArgs(AddDiscountBody, args).code, Date.now(), context.market),
     },
   ),
   removeDiscount: withRules(
@@ -119,7 +132,25 @@ export const shopperMutations = (): GraphQLFieldConfigMap<unknown, GraphQLContex
     {
       type: cart,
       args: argsFrom(CodeParam),
-      resolve: (_root, args, context) => carts.removeDiscountCode(context.env, requireUser(context), parseArgs(CodeParam, args).code),
+      resolve: (_root, args, context) => carts.removeDiscountCode(context.env, requireUser(context), parseArgs(CodeParam, args).code, Date.now(), context.market),
+    },
+  ),
+  setShippingAddress: withRules(
+    { ...customer, rateLimit: "cart" },
+    {
+      type: cart,
+      description: "Where the cart ships: an address book entry (addressId) or an address written out; the cart keeps a copy.",
+      args: argsFrom(ShippingAddressArgs),
+      resolve: (_root, args, context) => shipping.setShippingAddress(context.env, requireUser(context), parseArgs(ShippingAddressArgs, args), context.market),
+    },
+  ),
+  setShippingMethod: withRules(
+    { ...customer, rateLimit: "cart" },
+    {
+      type: cart,
+      description: "Chooses how the cart ships (one of shippingMethods); adds totals.shipping.",
+      args: argsFrom(ShippingMethodBody),
+      resolve: (_root, args, context) => shipping.setShippingMethod(context.env, requireUser(context), parseArgs(ShippingMethodBody, args).shippingMethodId, context.market),
     },
   ),
   createCheckout: withRules(
@@ -130,7 +161,7 @@ export const shopperMutations = (): GraphQLFieldConfigMap<unknown, GraphQLContex
       args: argsFrom(CreateCheckoutArgs, { rename: KEY_ARG }),
       resolve: (_root, args, context) => {
         const { "idempotency-key": key, ...body } = parseArgs(CreateCheckoutArgs, args, KEY_ARG);
-        return createCheckout(context.env, requireUser(context), key, body);
+        return createCheckout(context.env, requireUser(context), key, body, Date.now(), context.market);
       },
     },
   ),

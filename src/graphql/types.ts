@@ -19,10 +19,10 @@ import {
 import type { z } from "zod";
 import { MoneySchema, PageQuery } from "../http/openapi";
 import type { PolicyName } from "../modules/rate-limit/policies";
-import { AppliedCode, AutomaticDiscount, Cart, CartItem, TotalsSchema } from "../modules/cart/schemas";
+import { AppliedCode, AppliedGiftCard, AutomaticDiscount, Cart, CartItem, PayableTotals, TotalsSchema } from "../modules/cart/schemas";
 import { CategoryRef, CategoryTree, Collection, Product, SORTS, Variant, type CategoryNode } from "../modules/catalog/schemas";
 import { Checkout } from "../modules/checkout/schemas";
-import { Region } from "../modules/markets/schemas";
+import { Address, ChosenShipping, Region, ShippingOption } from "../modules/markets/schemas";
 import { Order, OrderLine } from "../modules/orders/schemas";
 import { RecommendationsQuery } from "../modules/recommendations/schemas";
 import { Review } from "../modules/reviews/schemas";
@@ -102,10 +102,15 @@ export const types: OutputTypes = new OutputTypes({
     [CategoryTree, "Category"],
     [Collection, "Collection"],
     [Region, "Region"],
+    [Address, "Address"],
+    [ChosenShipping, "ChosenShippingMethod"],
+    [ShippingOption, "ShippingOption"],
     [Review, "Review"],
     [Cart, "Cart"],
     [CartItem, "CartItem"],
     [TotalsSchema, "Totals"],
+    [PayableTotals, "PayableTotals"],
+    [AppliedGiftCard, "AppliedGiftCard"],
     [AppliedCode, "AppliedDiscountCode"],
     [AutomaticDiscount, "AutomaticDiscount"],
     [Checkout, "Checkout"],

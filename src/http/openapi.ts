@@ -1,18 +1,11 @@
 /**
- * Route building blocks: every router is an OpenAPIHono with one shared validation hook, so
- * the schemas that validate are the schemas in /openapi.json, and every failure has one envelope.
+ * Schema building blocks shared by every module's routes: the error envelope, money, pages and
+ * security. Kept free of the app's context types so schemas can import it (http/router.ts builds
+ * the routers).
  */
-import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
-import { validationError } from "../lib/errors";
-import type { AppEnv } from "./types";
-
-export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
-  if (!result.success) throw validationError(result.error);
-};
-
-export function createRouter() {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-}
+// For its side effect: @hono/zod-openapi adds `.openapi()` to zod's schemas, used below at load.
+import "@hono/zod-openapi";
+import * as z from "zod";
 
 export const ErrorSchema = z
   .object({

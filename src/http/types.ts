@@ -1,4 +1,5 @@
 import type { Logger } from "../lib/log";
+import type { Market } from "../modules/markets/context";
 
 export type Principal =
   | { kind: "user"; userId: string; role: "ADMIN" | "CUSTOMER"; tokenId: string }
@@ -15,5 +16,9 @@ export type AppEnv = {
     cacheStatus?: string;
     /** Set by the rate limiter for the request log. */
     rateLimitKey?: string;
+    /** Store and GraphQL requests: the region and language they are served in (market middleware). */
+    market?: Market;
+    /** The region an answer was actually priced in when it is not the request's (a cart keeps its own). */
+    answerRegion?: string;
   };
 };

@@ -7,7 +7,8 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export type IdPrefix =
   | "usr" | "rt" | "key" | "pwr" | "cat" | "col" | "prod" | "var" | "bset" | "adj" | "cgrp"
   | "pl" | "disc" | "red" | "cart" | "item" | "chk" | "pay" | "ord" | "oli" | "oev" | "rev"
-  | "eml" | "fam" | "rfd" | "dlt" | "whe" | "evt" | "whd";
+  | "eml" | "fam" | "rfd" | "dlt" | "whe" | "evt" | "whd" | "adr" | "shm" | "txr"
+  | "ret" | "rtl" | "gft" | "scr" | "brf";
 
 function encodeTime(ms: number): string {
   let out = "";

@@ -4,7 +4,7 @@
  * where an outbox message ends its row dead and any other message (a campaign page) is kept in
  * the dead-letter store for an admin to replay.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { createLogger } from "../lib/log";
 import { retryDelaySeconds } from "./backoff";
 import { recordDeadLetter } from "../modules/dead-letters/service";

@@ -1,5 +1,5 @@
 /** inventory-sync consumer: mirrors InventoryDO changes into D1's inventory_levels read model. */
-import { z } from "zod";
+import * as z from "zod";
 import { createLogger } from "../lib/log";
 import { getConfig } from "../env";
 import { upsertLevelIfNewer, upsertShardLevel } from "../modules/inventory/repo";

@@ -5,7 +5,7 @@
  * redelivered or overtaken message has one effect. After max_retries a message goes to
  * `order-events-dlq` and is kept in the dead-letter store.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { createLogger } from "../lib/log";
 import { recordOrderPlacedMetric } from "../modules/analytics/order-metrics";
 import { enqueueOrderConfirmation } from "../modules/notifications/service";

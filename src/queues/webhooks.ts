@@ -3,7 +3,7 @@
  * attempt. A failed attempt comes back after the delay D1 scheduled (message.retry delaySeconds).
  * Messages of a batch run in parallel: one slow receiver must not hold up the others.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { createLogger } from "../lib/log";
 import { attemptDelivery } from "../modules/webhooks/delivery";
 import { dispatchPendingEvents } from "../modules/webhooks/dispatch";

@@ -8,9 +8,9 @@ import { createEdgeshopClient, type Credentials, type EdgeshopClient } from "../
 
 export const baseUrl = () => inject("baseUrl");
 
-/** A client, signed in when given credentials. */
-export function api(credentials: Credentials = {}): EdgeshopClient {
-  return createEdgeshopClient(baseUrl(), credentials);
+/** A client, signed in when given credentials; `headers` go on every request (e.g. X-Region, Accept-Language). */
+export function api(credentials: Credentials = {}, headers: Record<string, string> = {}): EdgeshopClient {
+  return createEdgeshopClient(baseUrl(), credentials, { headers });
 }
 
 export function rawFetch(path: string, init?: RequestInit) {

@@ -1,15 +1,21 @@
 /**
  * Starts the real dev server (`scripts/dev.mjs`: migrations, seed, `wrangler dev`) on a free port
- * with fresh local state, waits for /healthz, and hands the base URL to the tests.
+ * with fresh local state, waits for /healthz, and hands the base URL to the tests; first makes
+ * sure headless Chromium is there for the browser checks (test/e2e/chromium.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
+import { provisionChromium, recordBrowserCheck } from "./chromium";
 
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    /** The persist directory of the server's local state (wrangler `--persist-to`). */
+    stateDir: string;
+    /** Headless Chromium for the browser checks, or "" when they are skipped. */
+    chromiumPath: string;
   }
 }
 
@@ -39,6 +45,9 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 }
 
 export default async function setup(project: TestProject) {
+  const chromium = provisionChromium();
+  recordBrowserCheck(chromium);
+  project.provide("chromiumPath", "path" in chromium ? chromium.path : "");
   const port = await freePort();
   const stateDir = `.e2e/state-${port}`;
   rmSync(stateDir, { recursive: true, force: true });
@@ -56,6 +65,7 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   project.provide("baseUrl", baseUrl);
+  project.provide("stateDir", stateDir);
 
   return async () => {
     if (child.pid && child.exitCode === null) {

@@ -36,9 +36,19 @@ describe("shopping through GraphQL (black box)", () => {
     expect(page.data.products.pageInfo.hasNextPage).toBe(true);
     const variant = page.data.products.edges.flatMap((e: any) => e.node.variants).find((v: any) => v.available >= 2);
 
-    const cart = await gql(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 2) { id items { variantId quantity } totals { total { amount currency } } } }`, { v: variant.id }, shopper.token);
+    const cart = await gql(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 2) { id items { variantId quantity } totals { subtotal { amount } discount { amount } tax { amount } total { amount currency } } } }`, { v: variant.id }, shopper.token);
     expect(cart.data.addToCart.items).toEqual([{ variantId: variant.id, quantity: 2 }]);
-    expect(cart.data.addToCart.totals.total.amount).toBeGreaterThanOrEqual(variant.price.amount * 2);
+    const totals = cart.data.addToCart.totals;
+    expect(totals.subtotal.amount).toBe(variant.price.amount * 2);
+    // US prices exclude tax: the total adds it to the goods after discounts (no shipping chosen yet).
+    expect(totals.total.amount).toBe(totals.subtotal.amount - totals.discount.amount + totals.tax.amount);
+
+    // The seed's goods ship: an address in the default region (US) and its first method.
+    const address = { firstName: "Gql", lastName: "Buyer", line1: "1 Broadway", city: "New York", postalCode: "10004", province: "NY", countryCode: "US" };
+    await gql(`mutation($a: AddressInput) { setShippingAddress(address: $a) { id } }`, { a: address }, shopper.token);
+    const methods = await gql(`{ shippingMethods { id amount { amount currency } } }`, {}, shopper.token);
+    const shipped = await gql(`mutation($m: ID!) { setShippingMethod(shippingMethodId: $m) { totals { shipping { amount } total { amount } } } }`, { m: methods.data.shippingMethods[0].id }, shopper.token);
+    expect(shipped.data.setShippingMethod.totals.shipping.amount).toBe(methods.data.shippingMethods[0].amount.amount);
 
     const key = `e2e-${Date.now()}`;
     const checkout = await gql(`mutation($k: String!) { createCheckout(idempotencyKey: $k) { id state totals { total { amount } } } }`, { k: key }, shopper.token);

@@ -15,7 +15,17 @@ export function unique(label = "item"): string {
   return `${label}${Date.now().toString(36)}${seq}${Math.random().toString(36).slice(2, 6)}`.toLowerCase();
 }
 
-export type VariantInput = { sku?: string; title?: string; price?: number; stock?: number; options?: Record<string, string> };
+export type VariantInput = {
+  sku?: string;
+  title?: string;
+  price?: number;
+  stock?: number;
+  options?: Record<string, string>;
+  prices?: { amount: number; currency: string }[];
+  weightGrams?: number;
+  /** Markets: false unless a test ships (most tests buy without an address). */
+  requiresShipping?: boolean;
+};
 
 export async function createProduct(overrides: Record<string, unknown> & { variants?: VariantInput[] } = {}) {
   const token = await adminToken();
@@ -24,7 +34,10 @@ export async function createProduct(overrides: Record<string, unknown> & { varia
     title: v.title ?? `Variant ${i + 1}`,
     price: v.price ?? 1000 + i * 500,
     stock: v.stock ?? 10,
+    requiresShipping: v.requiresShipping ?? false,
     ...(v.options ? { options: v.options } : {}),
+    ...(v.prices ? { prices: v.prices } : {}),
+    ...(v.weightGrams !== undefined ? { weightGrams: v.weightGrams } : {}),
   }));
   const res = await call("POST", "/api/v1/admin/products", {
     token,

@@ -9,9 +9,12 @@ const made: string[] = [];
 
 export type MadeVariant = { id: string; sku: string; price: number; productId: string };
 
-/** An active product with one variant per entry of `variants` (price in cents, stock on hand). */
+/**
+ * An active product with one variant per entry of `variants` (price in cents, stock on hand).
+ * Variants need no shipping unless `requiresShipping` says so (markets): most tests buy without an address.
+ */
 export async function createProduct(
-  options: { taxRateBps?: number; currency?: string; variants?: { price?: number; stock?: number }[] } = {},
+  options: { taxRateBps?: number; taxCategory?: string; currency?: string; requiresShipping?: boolean; variants?: { price?: number; stock?: number; weightGrams?: number; prices?: Record<string, number> }[] } = {},
 ): Promise<{ productId: string; variants: MadeVariant[] }> {
   counter += 1;
   const now = Date.now();
@@ -20,8 +23,8 @@ export async function createProduct(
   const specs = options.variants ?? [{ price: 1000, stock: 10 }];
   const statements = [
     env.DB.prepare(
-      "INSERT INTO products (id, slug, title, status, tax_rate_bps, currency, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
-    ).bind(productId, `p-${productId.toLowerCase()}`, `Product ${counter}`, options.taxRateBps ?? 0, currency, now, now),
+      "INSERT INTO products (id, slug, title, status, tax_rate_bps, tax_category, currency, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+    ).bind(productId, `p-${productId.toLowerCase()}`, `Product ${counter}`, options.taxRateBps ?? 0, options.taxCategory ?? "standard", currency, now, now),
   ];
   const variants: MadeVariant[] = specs.map((spec, i) => {
     const id = newId("var", now);
@@ -29,8 +32,12 @@ export async function createProduct(
     const price = spec.price ?? 1000;
     statements.push(
       env.DB.prepare(
-        "INSERT INTO product_variants (id, product_id, sku, title, price, currency, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ).bind(id, productId, sku, `Variant ${i + 1}`, price, currency, i, now, now),
+        `INSERT INTO product_variants (id, product_id, sku, title, price, currency, position, weight_grams, requires_shipping, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).bind(id, productId, sku, `Variant ${i + 1}`, price, currency, i, spec.weightGrams ?? 0, options.requiresShipping ? 1 : 0, now, now),
+      ...Object.entries(spec.prices ?? {}).map(([c, amount]) =>
+        env.DB.prepare("INSERT INTO variant_prices (variant_id, currency, amount, updated_at) VALUES (?, ?, ?, ?)").bind(id, c, amount, now),
+      ),
       env.DB.prepare("INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at) VALUES (?, ?, 0, 0, ?)").bind(
         id,
         spec.stock ?? 10,

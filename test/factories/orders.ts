@@ -12,6 +12,7 @@ export async function insertProductWithVariant(opts: { title?: string; price?: n
       .bind(productId, productId.toLowerCase(), title, opts.price ?? 1000, opts.price ?? 1000, now, now),
     env.DB.prepare("INSERT INTO product_variants (id, product_id, sku, title, price, currency, options, position, version, created_at, updated_at) VALUES (?, ?, ?, 'Default', ?, 'USD', '{}', 0, 1, ?, ?)")
       .bind(variantId, productId, `SKU-${variantId.slice(-10)}`, opts.price ?? 1000, now, now),
+    env.DB.prepare("INSERT INTO product_prices (product_id, currency, min_amount, max_amount) VALUES (?, 'USD', ?, ?)").bind(productId, opts.price ?? 1000, opts.price ?? 1000),
     env.DB.prepare("INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at) VALUES (?, ?, ?, 0, ?)")
       .bind(variantId, opts.onHand ?? 100, opts.reserved ?? 0, now),
   ]);

@@ -41,6 +41,8 @@ export async function createProduct(options: ProductOptions = {}) {
     env.DB.prepare(
       "INSERT INTO product_variants (id, product_id, sku, title, price, currency, created_at, updated_at) VALUES (?, ?, ?, 'Default', ?, 'USD', ?, ?)",
     ).bind(variantId, id, `SKU-${suffix}`, price, now, now),
+    // Listed in USD (the store lists a product in a currency through product_prices).
+    env.DB.prepare("INSERT INTO product_prices (product_id, currency, min_amount, max_amount) VALUES (?, 'USD', ?, ?)").bind(id, price, price),
     env.DB.prepare("INSERT INTO inventory_levels (variant_id, on_hand, reserved, updated_at) VALUES (?, ?, ?, ?)").bind(
       variantId,
       options.stock ?? 10,

@@ -72,6 +72,7 @@ describe("analytics queries", () => {
   it("never scan a whole table", async () => {
     const shapes: [string, unknown[]][] = [
       [SQL.sales, [0, 1]],
+      [SQL.salesByMarket, [0, 1]],
       [SQL.topProducts, [0, 1, 10]],
       [SQL.lowStock, [5, 10]],
       ...SQL.funnel.map((q) => [q, [0, 1]] as [string, unknown[]]),

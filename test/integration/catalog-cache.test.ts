@@ -50,7 +50,8 @@ describe("catalog caching", () => {
     await call("GET", `/api/v1/store/products/${product.id}`);
     // A new isolate has an empty LRU but the same generation: simulate by reading KV's key directly.
     const gen = await env.CACHE.get<{ g: string }>("catalog:gen", "json");
-    const stored = await env.CACHE.getWithMetadata(`cat:${gen!.g}:detail:${product.id}`);
+    // Keys carry the market: the implicit default region (no regions configured here) and English.
+    const stored = await env.CACHE.getWithMetadata(`cat:${gen!.g}:m:default:USD:en:detail:${product.id}`);
     expect(JSON.parse(stored.value as string).id).toBe(product.id);
     expect(stored.metadata).toMatchObject({ etag: expect.any(String) });
   });

@@ -26,14 +26,22 @@ const FILTERS: Partial<ListShape>[] = [
   { collection: "col_x", maxPrice: 5000 },
 ];
 const SORTS = ["newest", "price_asc", "price_desc", "relevance"] as const;
+// The default language, and another one (whose search also reads the translations' FTS table).
+const MARKETS = [
+  { region: "US", currency: "USD", locale: "en", defaultLocale: "en" },
+  { region: "EU", currency: "EUR", locale: "de", defaultLocale: "en" },
+];
+const US = MARKETS[0]!;
 
 function shapes(): ListShape[] {
   const out: ListShape[] = [];
-  for (const filter of FILTERS) {
-    for (const sort of SORTS) {
-      if (sort === "relevance" && !filter.match) continue;
-      for (const after of [undefined, [sort === "newest" ? 1 : 100, "prod_x"] as [number, string]]) {
-        out.push({ ...filter, sort, after, limit: 21 });
+  for (const market of MARKETS) {
+    for (const filter of FILTERS) {
+      for (const sort of SORTS) {
+        if (sort === "relevance" && !filter.match) continue;
+        for (const after of [undefined, [sort === "newest" ? 1 : 100, "prod_x"] as [number, string]]) {
+          out.push({ ...filter, sort, after, limit: 21, market });
+        }
       }
     }
   }
@@ -49,11 +57,11 @@ describe("store catalog SQL", () => {
       if (details.some((d) => FULL_SCAN.test(d))) offenders.push(`${JSON.stringify(shape)}: ${details.join(" | ")}`);
     }
     for (const sql of Object.values(PRODUCT_DETAIL_SQL)) {
-      const detail = await plan(sql, ["prod_x"]);
+      const detail = await plan(sql, ["EUR", "de", "prod_x"]);
       if (detail.some((d) => FULL_SCAN.test(d))) offenders.push(`detail: ${detail.join(" | ")}`);
     }
     expect(offenders).toEqual([]);
-    expect(shapes().length).toBeGreaterThan(40);
+    expect(shapes().length).toBeGreaterThan(80);
     // The detector itself catches a real full scan.
     expect((await plan("SELECT id FROM products WHERE title = ?", ["x"])).some((d) => FULL_SCAN.test(d))).toBe(true);
   });
@@ -70,12 +78,12 @@ describe("store catalog SQL", () => {
       },
       batch: (list) => env.DB.batch(list),
     };
-    const page = await loadProductPage(counting, { sort: "newest", category: category.id, limit: 50 });
+    const page = await loadProductPage(counting, { sort: "newest", category: category.id, limit: 50, market: US });
     expect(page.data).toHaveLength(6);
     expect(page.data.every((p) => p.variants.length === 3)).toBe(true);
     expect(statements).toBe(1);
     statements = 0;
-    await loadProductPage(counting, { sort: "price_asc", collection: collection.id, match: '"product"*', limit: 50 });
+    await loadProductPage(counting, { sort: "price_asc", collection: collection.id, match: '"product"*', limit: 50, market: US });
     expect(statements).toBe(1);
   });
 });

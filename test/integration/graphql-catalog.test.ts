@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { adminToken, createCategory, createProduct, unique } from "../factories/catalog";
 import { call, errorCodes, graphql, registerCustomer } from "../helpers";
 
-const PRODUCT_FIELDS = `id slug title description status taxRateBps
+const PRODUCT_FIELDS = `id slug title description status taxRateBps taxCategory
   category { id slug name }
-  variants { id sku title options { name value } price { amount currency } available }
+  variants { id sku title options { name value } price { amount currency } prices { amount currency } weightGrams requiresShipping available }
   priceRange { min { amount currency } max { amount currency } }
   rating { average count }`;
 

@@ -13,7 +13,7 @@ import { BASE, call, errorCodes, graphql, registerCustomer } from "../helpers";
 
 afterAll(() => clearInventoryAlarms());
 
-const CART = "id items { id variantId sku title quantity unitPrice { amount currency } lineTotal { amount currency } discount { amount currency } tax { amount currency } total { amount currency } bundleSelection { variantId quantity } } discounts { code amount { amount currency } } automaticDiscounts { title amount { amount currency } } inactiveCodes { code reason } totals { subtotal { amount currency } discount { amount currency } tax { amount currency } total { amount currency } }";
+const CART = "id items { id variantId sku title quantity unitPrice { amount currency } lineTotal { amount currency } discount { amount currency } tax { amount currency } total { amount currency } bundleSelection { variantId quantity } } discounts { code amount { amount currency } } automaticDiscounts { title amount { amount currency } } inactiveCodes { code reason } totals { subtotal { amount currency } discount { amount currency } shipping { amount currency } tax { amount currency } total { amount currency } } region requiresShipping shippingAddress { id countryCode } shippingMethod { id name amount { amount currency } estimatedDays }";
 const CHECKOUT = "id state cartId orderId expiresAt totals { total { amount currency } } lines { variantId quantity }";
 
 describe("cart mutations", () => {
@@ -97,7 +97,7 @@ describe("checkout and payment", () => {
     expect(paid.json.data.payCheckout).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
 
     const orderId = paid.json.data.payCheckout.orderId;
-    const read = await graphql(`query($id: ID!) { order(id: $id) { id orderNumber status lines { variantId sku title quantity unitPrice { amount currency } discount { amount currency } tax { amount currency } total { amount currency } } totals { total { amount currency } } createdAt events { status at } } checkout(id: "${checkout.id}") { state orderId } }`, {
+    const read = await graphql(`query($id: ID!) { order(id: $id) { id orderNumber status lines { variantId sku title quantity unitPrice { amount currency } discount { amount currency } tax { amount currency } total { amount currency } } totals { total { amount currency } } region shippingAddress { id firstName lastName line1 line2 city postalCode province countryCode phone } shippingMethod { id name amount { amount currency } estimatedDays } createdAt events { status at } } checkout(id: "${checkout.id}") { state orderId } }`, {
       token: shopper.token,
       variables: { id: orderId },
     });

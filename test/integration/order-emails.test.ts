@@ -41,7 +41,8 @@ describe("order status emails", () => {
     expect(rows).toHaveLength(1);
     await deliverOutboxEmail(env, rows[0]!.id);
     const sent = localOutbox.find((e) => e.idempotencyKey === rows[0]!.id)!;
-    expect(sent.text).toContain("25.00 USD");
+    // Formatted for the order's language (English here): markets.
+    expect(sent.text).toContain("$25.00");
   });
 
   it("writes no email when the transition is refused", async () => {

@@ -44,7 +44,7 @@ describe("GET /api/v1/store/cart: pricing", () => {
     const v = await createVariant(10, 5000, 1000);
     await createDiscount({ kind: "percentage", value: 1000, automatic: true, rules: { productIds: [v.productId] } });
     const cart = await addToCart(token, v.id, 1);
-    expect(amounts(cart.totals)).toEqual({ subtotal: 5000, discount: 500, tax: 450, total: 4950 });
+    expect(amounts(cart.totals)).toEqual({ subtotal: 5000, discount: 500, shipping: 0, tax: 450, total: 4950 });
     expect(cart.automaticDiscounts).toEqual([{ title: expect.any(String), amount: { amount: 500, currency: "USD" } }]);
     expect(cart.items[0]).toMatchObject({ discount: { amount: 500 }, tax: { amount: 450 }, lineTotal: { amount: 4500 }, total: { amount: 4950 } });
   });
@@ -69,9 +69,9 @@ describe("GET /api/v1/store/cart: pricing", () => {
     const v = await createVariant(10, 1100, 1000);
     await addToCart(customer.token, v.id, 1);
     const cart = await getCart({ ...env, PRICES_INCLUDE_TAX: "true" }, customer.userId);
-    expect(amounts(cart.totals)).toEqual({ subtotal: 1100, discount: 0, tax: 100, total: 1100 });
+    expect(amounts(cart.totals)).toEqual({ subtotal: 1100, discount: 0, shipping: 0, tax: 100, total: 1100 });
     const exclusive = await getCart(env, customer.userId);
-    expect(amounts(exclusive.totals)).toEqual({ subtotal: 1100, discount: 0, tax: 110, total: 1210 });
+    expect(amounts(exclusive.totals)).toEqual({ subtotal: 1100, discount: 0, shipping: 0, tax: 110, total: 1210 });
   });
 });
 

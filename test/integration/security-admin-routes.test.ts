@@ -28,6 +28,12 @@ const AREA_BY_SEGMENT: Record<string, ScopeArea> = {
   "api-keys": "api-keys",
   "dead-letters": "queues",
   webhooks: "webhooks",
+  regions: "markets",
+  "tax-rates": "markets",
+  "shipping-methods": "markets",
+  returns: "orders",
+  "gift-cards": "gift-cards",
+  "store-credit": "gift-cards",
 };
 
 const ADMIN_PREFIX = "/api/v1/admin/";

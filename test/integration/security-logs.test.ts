@@ -71,17 +71,25 @@ const FLOW: Step[] = [
     await expectStatus(call("DELETE", `/api/v1/admin/api-keys/${created.json.id}`, { token: admin.token }), 204);
     await expectStatus(call("GET", "/api/v1/admin/api-keys", { apiKey: created.json.key }), 401);
   } },
-  { name: "shop: cart, checkout, payment, order, confirmation email", run: async (s) => {
+  { name: "shop: address book, cart, shipping, checkout, payment, order, confirmation email", run: async (s) => {
     const admin = await createAdmin();
     keep(s, admin.token, admin.password, admin.email);
+    await expectStatus(call("POST", "/api/v1/admin/regions", { token: admin.token, body: { code: "LOGS", name: "Logs", currency: "USD", countries: ["US"], isDefault: true } }), 201);
+    const method = await expectStatus(call("POST", "/api/v1/admin/shipping-methods", { token: admin.token, body: { regionCode: "LOGS", name: "Post", amount: 500 } }), 201);
     const product = await expectStatus(call("POST", "/api/v1/admin/products", {
       token: admin.token,
-      body: { title: "Log Scan Mug", status: "active", variants: [{ sku: `LOG-${Date.now()}`, title: "One", price: 1500, stock: 5 }] },
+      body: { title: "Log Scan Mug", status: "active", variants: [{ sku: `LOG-${Date.now()}`, title: "One", price: 1500, stock: 5, weightGrams: 400 }] },
     }), 201);
     const session = await expectStatus(call("POST", "/api/v1/auth/login", { body: { email: s.email, password: s.password } }), 200);
     keep(s, session.json.accessToken, session.json.refreshToken);
     const token = session.json.accessToken as string;
+    // An address is personal data: none of it may reach a log line.
+    const address = { firstName: "Grace", lastName: "Logscanlastname", line1: "77 Secretive Lane", city: "Hiddenville", postalCode: "90210", province: "CA", countryCode: "US", phone: "+1 555 0100 4242" };
+    keep(s, address.lastName, address.line1, address.city, address.phone);
+    const entry = await expectStatus(call("POST", "/api/v1/store/addresses", { token, body: address }), 201);
     await expectStatus(call("POST", "/api/v1/store/cart/items", { token, body: { variantId: product.json.variants[0].id, quantity: 1 } }), 201);
+    await expectStatus(call("PUT", "/api/v1/store/cart/shipping-address", { token, body: { addressId: entry.json.id } }), 200);
+    await expectStatus(call("PUT", "/api/v1/store/cart/shipping-method", { token, body: { shippingMethodId: method.json.id } }), 200);
     const checkout = await expectStatus(call("POST", "/api/v1/store/checkouts", { token, headers: { "Idempotency-Key": `logscan-${Date.now()}` } }), 201);
     const paid = await expectStatus(call("POST", `/api/v1/store/checkouts/${checkout.json.id}/payment`, { token, body: { provider: "test", token: "tok_success" } }), 200);
     await expectStatus(call("GET", `/api/v1/store/orders/${paid.json.orderId}`, { token }), 200);

@@ -32,7 +32,7 @@ type OwnedRoute = {
 const STORE = "/api/v1/store";
 
 /** Resource segments under /api/v1/store whose ids belong to one customer. */
-const OWNED_SEGMENTS = ["cart", "checkouts", "orders", "reviews"];
+const OWNED_SEGMENTS = ["cart", "checkouts", "orders", "reviews", "addresses", "returns", "wishlist"];
 
 const OWNED_ROUTES: OwnedRoute[] = [
   { method: "PATCH", path: `${STORE}/cart/items/{id}`, create: (o) => cartItemOf(o), body: { quantity: 2 } },
@@ -42,6 +42,14 @@ const OWNED_ROUTES: OwnedRoute[] = [
   { method: "POST", path: `${STORE}/checkouts/{id}/payment`, create: (o) => checkoutOf(o), body: { provider: "test", token: "tok_success" } },
   { method: "GET", path: `${STORE}/orders/{id}`, create: (o) => orderOf(o) },
   { method: "POST", path: `${STORE}/orders/{id}/cancel`, create: (o) => orderOf(o) },
+  { method: "GET", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o) },
+  { method: "PATCH", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o), body: { city: "Elsewhere" } },
+  { method: "DELETE", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o) },
+  { method: "POST", path: `${STORE}/orders/{id}/returns`, create: (o) => deliveredOrderOf(o), body: { lines: [{ variantId: "var_any", quantity: 1 }] } },
+  { method: "GET", path: `${STORE}/returns/{id}`, create: (o) => returnOf(o) },
+  // A gift card on the owner's cart is not on the intruder's: removing it by its code is 404.
+  { method: "DELETE", path: `${STORE}/cart/gift-cards/{id}`, create: (o) => cartGiftCardOf(o) },
+  { method: "DELETE", path: `${STORE}/wishlist/items/{id}`, create: (o) => wishedVariantOf(o) },
 ];
 
 // Factories over the API.md contract, so they work against whichever implementation is merged.
@@ -52,7 +60,7 @@ async function activeVariant(): Promise<string> {
   sku += 1;
   const res = await call("POST", "/api/v1/admin/products", {
     token: adminToken,
-    body: { title: `Owned ${sku}`, status: "active", variants: [{ sku: `OWN-${Date.now()}-${sku}`, title: "One", price: 1000, stock: 50 }] },
+    body: { title: `Owned ${sku}`, status: "active", variants: [{ sku: `OWN-${Date.now()}-${sku}`, title: "One", price: 1000, stock: 50, requiresShipping: false }] },
   });
   if (res.status !== 201) throw new Error(`product: ${res.status} ${res.text}`);
   return res.json.variants[0].id;
@@ -75,11 +83,46 @@ async function checkoutOf(owner: Session): Promise<string> {
   if (res.status !== 201) throw new Error(`checkout: ${res.status} ${res.text}`);
   return res.json.id;
 }
+async function addressOf(owner: Session): Promise<string> {
+  const body = { firstName: "Ada", lastName: "Owner", line1: "1 Private Road", city: "Berlin", postalCode: "10115", countryCode: "DE" };
+  const res = await call("POST", `${STORE}/addresses`, { token: owner.token, body });
+  if (res.status !== 201) throw new Error(`address: ${res.status} ${res.text}`);
+  return res.json.id;
+}
 async function orderOf(owner: Session): Promise<string> {
   const checkoutId = await checkoutOf(owner);
   const res = await call("POST", `${STORE}/checkouts/${checkoutId}/payment`, { token: owner.token, body: { provider: "test", token: "tok_success" } });
   if (res.status !== 200) throw new Error(`payment: ${res.status} ${res.text}`);
   return res.json.orderId;
+}
+
+async function deliveredOrderOf(owner: Session): Promise<string> {
+  const orderId = await orderOf(owner);
+  for (const status of ["processing", "shipped", "delivered"]) {
+    const res = await call("POST", `/api/v1/admin/orders/${orderId}/status`, { token: adminToken, body: { status } });
+    if (res.status !== 200) throw new Error(`deliver: ${res.status} ${res.text}`);
+  }
+  return orderId;
+}
+async function returnOf(owner: Session): Promise<string> {
+  const orderId = await deliveredOrderOf(owner);
+  const order = await call("GET", `${STORE}/orders/${orderId}`, { token: owner.token });
+  const res = await call("POST", `${STORE}/orders/${orderId}/returns`, { token: owner.token, body: { lines: [{ variantId: order.json.lines[0].variantId, quantity: 1 }] } });
+  if (res.status !== 201) throw new Error(`return: ${res.status} ${res.text}`);
+  return res.json.id;
+}
+async function cartGiftCardOf(owner: Session): Promise<string> {
+  await cartItemOf(owner);
+  const card = await call("POST", "/api/v1/admin/gift-cards", { token: adminToken, body: { amount: 100, currency: "USD" } });
+  const res = await call("POST", `${STORE}/cart/gift-cards`, { token: owner.token, body: { code: card.json.code } });
+  if (res.status !== 200) throw new Error(`cart gift card: ${res.status} ${res.text}`);
+  return card.json.code;
+}
+async function wishedVariantOf(owner: Session): Promise<string> {
+  const variantId = await activeVariant();
+  const res = await call("POST", `${STORE}/wishlist/items`, { token: owner.token, body: { variantId } });
+  if (res.status !== 200) throw new Error(`wishlist: ${res.status} ${res.text}`);
+  return variantId;
 }
 
 /** `/a/:itemId/b` and `/a/{id}/b` both become `/a/{}/b`. */
@@ -119,6 +162,22 @@ describe("owned resources", () => {
   }
 });
 
+describe("owned lists", () => {
+  it("lists only the customer's own returns, wishlist and store credit", async () => {
+    const [owner, intruder] = [await registerCustomer("list-owner"), await registerCustomer("list-intruder")];
+    const returnId = await returnOf(owner);
+    const variantId = await wishedVariantOf(owner);
+    await call("POST", `/api/v1/admin/store-credit/${owner.userId}`, { token: adminToken, body: { amount: 300, currency: "USD" } });
+    const returns = await call("GET", `${STORE}/returns?limit=100`, { token: intruder.token });
+    expect(returns.json.data.map((r: { id: string }) => r.id)).not.toContain(returnId);
+    const wishlist = await call("GET", `${STORE}/wishlist/items`, { token: intruder.token });
+    expect(wishlist.json.items.map((i: { variantId: string }) => i.variantId)).not.toContain(variantId);
+    const credit = await call("GET", `${STORE}/store-credit`, { token: intruder.token });
+    expect(credit.json).toMatchObject({ customerId: intruder.userId, balance: { amount: 0 } });
+    expect((await call("GET", `${STORE}/returns?limit=100`, { token: owner.token })).json.data.map((r: { id: string }) => r.id)).toContain(returnId);
+  });
+});
+
 type OwnedField = { field: string; query: string; create: (owner: Session) => Promise<string> };
 
 /** GraphQL root fields that take the id (or code) of one customer's resource. */
@@ -129,6 +188,7 @@ const OWNED_FIELDS: OwnedField[] = [
   { field: "removeCartItem", query: "mutation($id: ID!) { removeCartItem(itemId: $id) { id } }", create: (o) => cartItemOf(o) },
   { field: "removeDiscount", query: "mutation($id: String!) { removeDiscount(code: $id) { id } }", create: (o) => cartCodeOf(o) },
   { field: "payCheckout", query: 'mutation($id: ID!) { payCheckout(id: $id, token: "tok_success") { id } }', create: (o) => checkoutOf(o) },
+  { field: "setShippingAddress", query: "mutation($id: ID!) { setShippingAddress(addressId: $id) { id } }", create: (o) => addressOf(o) },
 ];
 
 const schema = storefrontSchema();

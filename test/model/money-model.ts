@@ -10,6 +10,7 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { expect } from "vitest";
 import { newId } from "../../src/lib/ids";
+import { tendersOf } from "../../src/modules/gift-cards/tenders";
 import { signAccessToken } from "../../src/modules/auth/tokens";
 import { deliverOutboxEmail } from "../../src/modules/notifications/service";
 import { retryRefund } from "../../src/modules/refunds/service";
@@ -37,7 +38,7 @@ export type Fault =
   | { kind: "providerRefuses" };
 
 export type Op =
-  | { t: "journey"; c: number; v: number; qty: number; key: number; ok: boolean; confirm: boolean; code: boolean }
+  | { t: "journey"; c: number; v: number; qty: number; key: number; ok: boolean; confirm: boolean; code: boolean; card?: boolean; after?: boolean }
   | { t: "latePayment"; c: number; other: number; v: number; code: boolean; race: boolean }
   | { t: "add"; c: number; v: number; qty: number }
   | { t: "setQty"; c: number; v: number; qty: number }
@@ -52,10 +53,31 @@ export type Op =
   | { t: "refund"; pick: number; restock: boolean }
   | { t: "adjust"; v: number; delta: number; key: number }
   | { t: "set"; v: number; onHand: number; key: number }
-  | { t: "orderEvents" };
+  | { t: "orderEvents" }
+  | { t: "deliver"; pick: number }
+  | { t: "return"; pick: number; restock: boolean; credit: boolean };
 
 export type Step = { op: Op; fault: Fault }[];
 export type Scenario = { mode: "test" | "stripe"; stock: number[]; codeLimit: number; steps: Step[]; schedule: number[] };
+
+/**
+ * Markets: every run sells in one region whose goods ship, with tax by place and a flat shipping
+ * charge, so shipping is part of every charge, order total and refund the invariants check.
+ */
+const MODEL_ADDRESS = { firstName: "Model", lastName: "Shopper", line1: "1 Model Way", city: "Albany", postalCode: "12207", province: "NY", countryCode: "US" };
+let marketSetup: Promise<string> | undefined;
+async function modelMarket(e: Env, adminToken: string): Promise<string> {
+  marketSetup ??= (async () => {
+    const admin = (path: string, body: unknown) => callWith(e, "POST", `/api/v1/admin${path}`, { token: adminToken, body });
+    await admin("/regions", { code: "MODEL", name: "Model", currency: "USD", countries: ["US"], isDefault: true });
+    await admin("/tax-rates", { countryCode: "US", provinceCode: "NY", taxCategory: "standard", rateBps: 800, name: "NY" });
+    await admin("/tax-rates", { countryCode: "US", provinceCode: "NY", taxCategory: "shipping", rateBps: 800, name: "NY shipping" });
+    const method = await admin("/shipping-methods", { regionCode: "MODEL", name: "Flat", amount: 450 });
+    if (method.status !== 201) throw new Error(`model shipping method: ${method.status} ${method.text}`);
+    return method.json.id as string;
+  })();
+  return marketSetup;
+}
 
 const CUSTOMERS = 3;
 const VARIANTS = 2;
@@ -66,7 +88,10 @@ const variant = fc.nat(VARIANTS - 1);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   // A whole purchase (each request of it interleaved with everything else): add, lock, pay, and
   // with a Stripe-like provider the customer confirming in the browser.
-  { weight: 10, arbitrary: fc.record({ t: fc.constant("journey" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }), key: fc.nat(2), ok: fc.nat(4).map((n) => n > 0), confirm: fc.boolean(), code: fc.nat(2).map((n) => n === 0) }) },
+  { weight: 10, arbitrary: fc.record({ t: fc.constant("journey" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }), key: fc.nat(2), ok: fc.nat(4).map((n) => n > 0), confirm: fc.boolean(), code: fc.nat(2).map((n) => n === 0), card: fc.nat(2).map((n) => n === 0), after: fc.nat(2).map((n) => n === 0) }) },
+  // After the purchase: an admin delivers an order, a shopper returns a unit of it (admin approves and receives).
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("deliver" as const), pick: fc.nat(3) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("return" as const), pick: fc.nat(3), restock: fc.boolean(), credit: fc.nat(3).map((n) => n === 0) }) },
   // The race behind most lost money: a payment confirmed after its checkout lapsed and its stock went to someone else.
   { weight: 3, arbitrary: fc.record({ t: fc.constant("latePayment" as const), c: customer, other: customer, v: variant, code: fc.boolean(), race: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("add" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }) }) },
@@ -119,11 +144,16 @@ class World {
   adminToken = "";
   variants: { id: string; initial: number }[] = [];
   discount!: { id: string; code: string };
+  shippingMethodId = "";
+  /** One gift card every shopper may spend: their checkouts contend for its balance. */
+  card!: { id: string; code: string; amount: number };
   readonly stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
   readonly inbox: string[] = [];
   readonly delivered = new Set<number>();
   readonly queued: QueueCall[] = [];
   readonly adminOps = new Map<string, AdminOp>();
+  /** Returns asked for in the run: admins finish approving and receiving them at quiescence. */
+  readonly returns = new Set<string>();
   readonly log: string[] = [];
   inFlight = 0;
   scheduler: SeededScheduler | null = null;
@@ -158,10 +188,13 @@ class World {
       .bind(adminId, `model-admin-${this.runId}@example.test`, now, now)
       .run();
     this.adminToken = await signAccessToken(secret, { userId: adminId, role: "ADMIN" }, 3600);
-    const { variants } = await createProduct({ variants: this.scenario.stock.map((stock, i) => ({ price: 1000 + i * 250, stock })) });
+    this.shippingMethodId = await modelMarket(this.baseEnv(), this.adminToken);
+    const { variants } = await createProduct({ requiresShipping: true, variants: this.scenario.stock.map((stock, i) => ({ price: 1000 + i * 250, stock, weightGrams: 300 })) });
     this.variants = variants.map((v, i) => ({ id: v.id, initial: this.scenario.stock[i]! }));
     const discount = await createDiscount({ kind: "cart_fixed", value: 300, usageLimit: this.scenario.codeLimit });
     this.discount = { id: discount.id, code: discount.code! };
+    const card = await callWith(this.baseEnv(), "POST", "/api/v1/admin/gift-cards", { token: this.adminToken, body: { amount: 1500, currency: "USD" } });
+    this.card = { id: card.json.id, code: card.json.code, amount: 1500 };
   }
 
   /** An env for one operation: its own faults, its I/O parked at the scheduler, its queue messages kept. */
@@ -226,6 +259,14 @@ class World {
     return results.map((r) => r.id);
   }
 
+  async orderIdsIn(statuses: string[]): Promise<string[]> {
+    const ids = this.shoppers.map((s) => s.id);
+    const { results } = await env.DB.prepare(
+      `SELECT id FROM orders WHERE customer_id IN (${ids.map(() => "?").join(",")}) AND status IN (${statuses.map(() => "?").join(",")}) ORDER BY id`,
+    ).bind(...ids, ...statuses).all<{ id: string }>();
+    return results.map((r) => r.id);
+  }
+
   async allOrderIds(): Promise<string[]> {
     const ids = this.shoppers.map((s) => s.id);
     const { results } = await env.DB.prepare(`SELECT id FROM orders WHERE customer_id IN (${ids.map(() => "?").join(",")}) ORDER BY id`).bind(...ids).all<{ id: string }>();
@@ -245,6 +286,9 @@ class World {
         for (const item of cart.json?.items ?? []) await callWith(clean, "DELETE", `/api/v1/store/cart/items/${item.id}`, { token });
         const steps = [await this.run({ t: "add", c: op.c, v: op.v, qty: op.qty }, clean)];
         if (op.code) steps.push(await this.run({ t: "code", c: op.c }, clean));
+        if (op.card) steps.push(`card → ${(await callWith(clean, "POST", "/api/v1/store/cart/gift-cards", { token, body: { code: this.card.code } })).status}`);
+        // A card applied by an earlier journey stays on the cart unless this one pays without it.
+        else await callWith(clean, "DELETE", `/api/v1/store/cart/gift-cards/${this.card.code}`, { token });
         steps.push(await this.run({ t: "checkout", c: op.c, key: op.key }, e));
         if (/→ 5\d\d/.test(steps.at(-1)!)) {
           // A client whose request died retries with the same Idempotency-Key — after the
@@ -257,6 +301,8 @@ class World {
         steps.push(await this.run({ t: "pay", c: op.c, pick: 0, ok: op.ok }, e));
         if (/→ 5\d\d/.test(steps.at(-1)!)) steps.push(await this.run({ t: "pay", c: op.c, pick: 0, ok: op.ok }, this.opEnv(this.scheduler, { kind: "none" }, `${label} pay again`)));
         if (this.scenario.mode === "stripe" && op.confirm) steps.push(await this.run({ t: "confirm", pick: 0, ok: op.ok }, e));
+        // After the purchase: an order is delivered and a unit of it comes back.
+        if (op.after) steps.push(await this.run({ t: "return", pick: op.key, restock: op.ok, credit: op.code }, e, label));
         return steps.join("; ");
       }
       case "latePayment": {
@@ -286,6 +332,12 @@ class World {
       }
       case "add": {
         const res = await callWith(e, "POST", "/api/v1/store/cart/items", { token, body: { variantId: this.variants[op.v]!.id, quantity: op.qty } });
+        // The goods ship: a cart without a destination gets one and the flat method (a new cart after each order has none).
+        if (res.status === 201 && !res.json.shippingMethod) {
+          const address = await callWith(e, "PUT", "/api/v1/store/cart/shipping-address", { token, body: { address: MODEL_ADDRESS } });
+          const method = await callWith(e, "PUT", "/api/v1/store/cart/shipping-method", { token, body: { shippingMethodId: this.shippingMethodId } });
+          return `add → ${res.status}, ship → ${address.status}/${method.status}`;
+        }
         return `add → ${res.status}`;
       }
       case "setQty": {
@@ -363,6 +415,43 @@ class World {
         for (const name of ["resume_paid_checkouts", "expire_abandoned_checkouts"]) await scheduledTasks.find((t) => t.name === name)!.run(e, at);
         return `clock +${AHEAD_MS[op.ahead]! / 60_000}min`;
       }
+      case "deliver": {
+        const orderId = (await this.orderIdsIn(["pending", "confirmed", "processing", "shipped"]))[op.pick];
+        if (!orderId) return "deliver → no order";
+        const statuses: number[] = [];
+        for (const status of ["processing", "shipped", "delivered"]) {
+          statuses.push((await callWith(e, "POST", `/api/v1/admin/orders/${orderId}/status`, { token: this.adminToken, body: { status } })).status);
+        }
+        return `deliver ${orderId} → ${statuses.join(",")}`;
+      }
+      case "return": {
+        const ids = this.shoppers.map((x) => x.id);
+        // Delivered lines with units not yet being returned (an order is delivered first when none is).
+        const returnable = async () =>
+          (await env.DB.prepare(
+            `SELECT o.id, o.customer_id, i.variant_id FROM orders o JOIN order_items i ON i.order_id = o.id
+             WHERE o.customer_id IN (${ids.map(() => "?").join(",")}) AND o.status = 'delivered'
+               AND i.quantity > (SELECT COALESCE(SUM(l.quantity), 0) FROM return_lines l JOIN returns r ON r.id = l.return_id
+                                 WHERE l.order_id = o.id AND l.variant_id = i.variant_id AND r.status <> 'rejected')
+             ORDER BY o.id, i.id`,
+          ).bind(...ids).all<{ id: string; customer_id: string; variant_id: string }>()).results;
+        let lines = await returnable();
+        const steps: string[] = [];
+        if (lines.length === 0) {
+          steps.push(await this.run({ t: "deliver", pick: op.pick }, e, label));
+          lines = await returnable();
+        }
+        const line = lines[op.pick % Math.max(1, lines.length)];
+        if (!line) return [...steps, "return → nothing to return"].join("; ");
+        const token = this.shoppers.find((x) => x.id === line.customer_id)!.token;
+        const body = { lines: [{ variantId: line.variant_id, quantity: 1 }], refundTo: op.credit ? "store_credit" : "original" };
+        const asked = await callWith(e, "POST", `/api/v1/store/orders/${line.id}/returns`, { token, body });
+        if (asked.status !== 201) return [...steps, `return ${line.id} → ${asked.status}`].join("; ");
+        this.returns.add(asked.json.id);
+        const approved = await callWith(e, "POST", `/api/v1/admin/returns/${asked.json.id}/approve`, { token: this.adminToken });
+        const received = await callWith(e, "POST", `/api/v1/admin/returns/${asked.json.id}/receive`, { token: this.adminToken, body: { restock: op.restock } });
+        return [...steps, `return ${asked.json.id} → 201, approve ${approved.status}, receive ${received.status} ${received.json?.status ?? received.json?.error?.code ?? ""}`].join("; ");
+      }
       case "orderEvents": {
         const messages = this.queued.filter((m) => m.queue === "order-events");
         for (const m of messages) await processOrderEvent(e, m.body);
@@ -416,6 +505,11 @@ async function quiesce(world: World) {
     expect(res.status, `webhook #${index} at quiescence`).toBe(200);
   }
   for (const op of world.adminOps.values()) if (!op.settled) await world.sendAdminOp(e, op);
+  // Admins finish what a fault interrupted: approve what is requested, receive what is approved.
+  for (const id of world.returns) {
+    await callWith(e, "POST", `/api/v1/admin/returns/${id}/approve`, { token: world.adminToken });
+    await callWith(e, "POST", `/api/v1/admin/returns/${id}/receive`, { token: world.adminToken, body: { restock: true } });
+  }
   const base = Date.now();
   for (let round = 1; round <= 4; round++) {
     for (const task of scheduledTasks) await task.run(e, base + round * 24 * 3600_000);
@@ -447,14 +541,17 @@ async function checkInvariants(world: World) {
   const customerIds = world.shoppers.map((s) => s.id);
   const marks = customerIds.map(() => "?").join(",");
   const all = async <T>(sql: string, ...args: unknown[]) => (await env.DB.prepare(sql).bind(...args).all<T>()).results;
-  const checkouts = await all<{ id: string; state: string; payment_id: string | null; order_id: string | null }>(`SELECT id, state, payment_id, order_id FROM checkouts WHERE customer_id IN (${marks})`, ...customerIds);
+  const checkouts = await all<{ id: string; state: string; payment_id: string | null; order_id: string | null; tenders: string }>(`SELECT id, state, payment_id, order_id, tenders FROM checkouts WHERE customer_id IN (${marks})`, ...customerIds);
   const checkoutIds = new Set(checkouts.map((c) => c.id));
-  const orders = await all<{ id: string; checkout_id: string; status: string; total: number; restock_on_settle: number; settled_at: number | null }>(
-    `SELECT id, checkout_id, status, total, restock_on_settle, settled_at FROM orders WHERE customer_id IN (${marks})`,
+  const orders = await all<{ id: string; checkout_id: string; status: string; subtotal: number; discount_total: number; shipping_total: number; tax_total: number; total: number; restock_on_settle: number; settled_at: number | null }>(
+    `SELECT id, checkout_id, status, subtotal, discount_total, shipping_total, tax_total, total, restock_on_settle, settled_at FROM orders WHERE customer_id IN (${marks})`,
     ...customerIds,
   );
   const payments = (await all<PaymentFacts>("SELECT id, checkout_id, provider_ref, amount, status, order_id FROM payments WHERE provider = ?", world.scenario.mode)).filter((p) => checkoutIds.has(p.checkout_id));
-  const refunds = await all<{ payment_id: string; status: string; amount: number }>(`SELECT r.payment_id, r.status, r.amount FROM refunds r JOIN checkouts c ON c.id = r.checkout_id WHERE c.customer_id IN (${marks})`, ...customerIds);
+  const refunds = await all<{ payment_id: string; status: string; amount: number; reason: string }>(`SELECT r.payment_id, r.status, r.amount, r.reason FROM refunds r JOIN checkouts c ON c.id = r.checkout_id WHERE c.customer_id IN (${marks})`, ...customerIds);
+  const cardOf = (checkoutId: string) => tendersOf(checkouts.find((c) => c.id === checkoutId)!).reduce((sum, t) => sum + t.amount, 0);
+  // What returns refunded of a payment (an order keeps its payment, less what its returns gave back).
+  const returnedOf = (paymentId: string) => refunds.filter((r) => r.payment_id === paymentId && r.reason === "return" && r.status === "succeeded").reduce((sum, r) => sum + r.amount, 0);
 
   // Every checkout ended: no money or stock is left in flight.
   for (const c of checkouts) expect(["COMPLETED", "EXPIRED", "FAILED", "REFUNDED"], `checkout ${c.id} ended`).toContain(c.state);
@@ -474,8 +571,11 @@ async function checkInvariants(world: World) {
     const order = payment!.order_id ? ordersById.get(payment!.order_id) : undefined;
     const kept = order && order.status !== "cancelled" && order.status !== "refunded";
     if (kept) {
-      expect(charge.refunded, `charge ${charge.ref} pays for order ${order.id}: nothing refunded`).toBe(0);
-      expect(payment!.status).toBe("succeeded");
+      // Nothing refunded but what returns gave back, confirmed by the provider's own ledger.
+      const returned = returnedOf(payment!.id);
+      expect(charge.refunded, `charge ${charge.ref} pays for order ${order.id}: refunded only by its returns`).toBe(returned);
+      expect(refunds.filter((r) => r.payment_id === payment!.id && r.reason !== "return"), `charge ${charge.ref}: no other refund`).toEqual([]);
+      expect(payment!.status).toBe(returned > 0 && returned >= charge.amount ? "refunded" : "succeeded");
     } else {
       expect(charge.refunded, `charge ${charge.ref} has no order it pays for: refunded in full`).toBe(charge.amount);
       expect(charge.refunds, `charge ${charge.ref}: one refund`).toBe(charge.amount > 0 ? 1 : 0);
@@ -483,14 +583,31 @@ async function checkInvariants(world: World) {
       expect(refunds.filter((r) => r.payment_id === payment!.id && r.status === "succeeded")).toHaveLength(charge.amount > 0 ? 1 : 0);
     }
   }
-  // No order without a succeeded charge of its amount; cancelled and refunded orders are settled.
+  // No order without a succeeded charge of what its gift card left (none when the card paid it all); cancelled and refunded orders are settled.
+  const balanceOnly = await all<{ order_id: string; amount: number; status: string }>(`SELECT p.order_id, p.amount, p.status FROM payments p JOIN checkouts c ON c.id = p.checkout_id WHERE p.provider = 'balances' AND c.customer_id IN (${marks})`, ...customerIds);
   for (const order of orders) {
+    const due = order.total - cardOf(order.checkout_id);
+    if (due === 0) {
+      expect(balanceOnly.find((p) => p.order_id === order.id), `order ${order.id} paid by its card alone`).toMatchObject({ amount: 0, status: "succeeded" });
+      expect(payments.some((p) => p.order_id === order.id), `order ${order.id}: no provider charge`).toBe(false);
+      if (order.status === "cancelled" || order.status === "refunded") expect(order.settled_at, `order ${order.id} settled`).not.toBeNull();
+      continue;
+    }
     const payment = payments.find((p) => p.order_id === order.id);
     expect(payment, `order ${order.id} has a payment`).toBeDefined();
     const charge = charges.find((c) => c.ref === payment!.provider_ref);
     expect(charge, `order ${order.id} was charged at the provider`).toBeDefined();
-    expect(charge!.amount).toBe(order.total);
+    expect(charge!.amount).toBe(due);
+    // Markets: the charged total is the goods after discounts plus shipping plus tax (the region is
+    // tax-exclusive), shipping is charged on every order here, and so a full refund returns it too.
+    expect(order.total, `order ${order.id}: total = subtotal − discount + shipping + tax`).toBe(order.subtotal - order.discount_total + order.shipping_total + order.tax_total);
+    expect(order.shipping_total, `order ${order.id} paid for shipping`).toBe(450);
     if (order.status === "cancelled" || order.status === "refunded") expect(order.settled_at, `order ${order.id} settled`).not.toBeNull();
+  }
+  // Every refund ≤ captured: the refunds of a payment never add up to more than it took.
+  for (const p of payments) {
+    const claimed = refunds.filter((r) => r.payment_id === p.id).reduce((sum, r) => sum + r.amount, 0);
+    expect(claimed, `payment ${p.id}: refunds ≤ captured`).toBeLessThanOrEqual(p.amount);
   }
   // Every charge the shop knows of exists at the provider.
   for (const p of payments.filter((p) => p.status === "succeeded" || p.status === "refunded")) {
@@ -510,7 +627,13 @@ async function checkInvariants(world: World) {
       v.id,
       ...customerIds,
     );
-    const out = lines.filter((l) => !((l.status === "cancelled" || l.status === "refunded") && l.restock)).reduce((s, l) => s + l.quantity, 0);
+    const returnedBack = (await all<{ n: number | null }>(
+      `SELECT SUM(l.quantity) AS n FROM return_lines l JOIN returns r ON r.id = l.return_id WHERE l.variant_id = ? AND r.status IN ('received', 'refunded') AND r.restock = 1 AND r.customer_id IN (${marks})`,
+      v.id,
+      ...customerIds,
+    ))[0]!.n ?? 0;
+    // Units out: sold on orders that keep them, less what received returns put back on hand.
+    const out = lines.filter((l) => !((l.status === "cancelled" || l.status === "refunded") && l.restock)).reduce((s, l) => s + l.quantity, 0) - returnedBack;
     expect(level.onHand, `variant ${v.id}: on hand = initial ${v.initial} + adjustments ${adjusted} − units out ${out}`).toBe(v.initial + adjusted - out);
   }
 
@@ -525,11 +648,66 @@ async function checkInvariants(world: World) {
   expect(claims, "claims held = orders keeping the code").toBe(keeping);
   expect(keeping).toBeLessThanOrEqual(world.scenario.codeLimit);
 
+  await checkCardAndReturns(world, orders, checkouts, all, marks, customerIds);
+
   // Every order has one confirmation email, sent or dead.
   for (const order of orders) {
     const emails = await all<{ status: string }>("SELECT status FROM email_outbox WHERE dedupe_key = ?", `order_confirmation:${order.id}`);
     expect(emails, `order ${order.id}: one confirmation email`).toHaveLength(1);
     expect(["sent", "dead"]).toContain(emails[0]!.status);
+  }
+}
+
+type Rows = <T>(sql: string, ...args: unknown[]) => Promise<T[]>;
+
+/**
+ * The gift card: balance = issued − Σ captured + Σ given back ≥ 0 and nothing held once every
+ * checkout ended; each order keeps what its checkout's tender took, less what its returns gave
+ * back, and a cancelled or refunded order (or a checkout that never became one) keeps nothing.
+ * Returns: every received one ends refunded, its parts add up to its refund, and the returns of
+ * an order never refund more than it cost.
+ */
+async function checkCardAndReturns(world: World, orders: { id: string; checkout_id: string; status: string; total: number }[], checkouts: { id: string; tenders: string }[], all: Rows, marks: string, customerIds: string[]) {
+  const { runInDurableObject } = await import("cloudflare:test");
+  const ledger = await runInDurableObject(env.GIFT_CARDS.get(env.GIFT_CARDS.idFromName(world.card.id)), (_o, state) => ({
+    account: state.storage.sql.exec<{ issued: number; balance: number; held: number }>("SELECT issued, balance, held FROM account").toArray()[0],
+    holds: state.storage.sql.exec<{ checkout_id: string; captured: number; returned: number; status: string }>("SELECT checkout_id, captured, returned, status FROM holds").toArray(),
+  }));
+  const captured = ledger.holds.reduce((s, h) => s + h.captured, 0);
+  const returned = ledger.holds.reduce((s, h) => s + h.returned, 0);
+  if (ledger.account) {
+    expect(ledger.account.issued).toBe(world.card.amount);
+    expect(ledger.account.balance, "card: balance = issued − captured + given back").toBe(ledger.account.issued - captured + returned);
+    expect(ledger.account.balance).toBeGreaterThanOrEqual(0);
+    expect(ledger.account.held, "card: nothing held once every checkout ended").toBe(0);
+  }
+  const givenBack = await all<{ checkout_id: string; amount: number }>(
+    `SELECT checkout_id, SUM(amount) AS amount FROM balance_refunds WHERE account_id = ? AND kind = 'give_back' AND status = 'succeeded' GROUP BY checkout_id`,
+    world.card.id,
+  );
+  for (const c of checkouts) {
+    const tender = tendersOf(c).find((t) => t.accountId === world.card.id)?.amount ?? 0;
+    const hold = ledger.holds.find((h) => h.checkout_id === c.id);
+    const kept = (hold?.captured ?? 0) - (hold?.returned ?? 0);
+    const order = orders.find((o) => o.checkout_id === c.id);
+    const expected = order && order.status !== "cancelled" && order.status !== "refunded" ? tender - (givenBack.find((g) => g.checkout_id === c.id)?.amount ?? 0) : 0;
+    expect(kept, `checkout ${c.id}: the card keeps what its order took, less what went back`).toBe(expected);
+  }
+  const returns = await all<{ id: string; order_id: string; status: string; refund_amount: number; refund_id: string | null }>(
+    `SELECT id, order_id, status, refund_amount, refund_id FROM returns WHERE customer_id IN (${marks})`,
+    ...customerIds,
+  );
+  for (const r of returns) {
+    expect(["requested", "approved", "refunded", "rejected"], `return ${r.id} did not stop half-received`).toContain(r.status);
+    if (r.status !== "refunded") continue;
+    const payment = r.refund_id ? (await all<{ amount: number; status: string }>("SELECT amount, status FROM refunds WHERE id = ?", r.refund_id))[0] : undefined;
+    const balances = (await all<{ amount: number; status: string }>("SELECT amount, status FROM balance_refunds WHERE return_id = ?", r.id));
+    expect([payment, ...balances].filter(Boolean).every((p) => p!.status === "succeeded")).toBe(true);
+    expect((payment?.amount ?? 0) + balances.reduce((s, b) => s + b.amount, 0), `return ${r.id}: its parts add up to its refund`).toBe(r.refund_amount);
+  }
+  for (const order of orders) {
+    const refundedByReturns = returns.filter((r) => r.order_id === order.id && r.status === "refunded").reduce((s, r) => s + r.refund_amount, 0);
+    expect(refundedByReturns, `order ${order.id}: returns refund no more than it cost`).toBeLessThanOrEqual(order.total);
   }
 }
 

@@ -29,6 +29,20 @@ describe("email templates", () => {
     expect(formatMoney(123456789, "USD")).toBe("1234567.89 USD");
   });
 
+  it("writes an order's amounts in its currency as its shopper's language does, shipping included", () => {
+    const nbsp = (text: string) => text.replace(/\u00a0|\u202f/g, " ");
+    const german = orderConfirmation({ ...order, currency: "EUR", locale: "de", totals: { subtotal: 3499, discount: 500, shipping: 490, tax: 557, total: 3489 } });
+    expect(nbsp(german.text)).toContain("2 × Classic Mug (MUG-1) @ 12,50 € = 25,00 €");
+    expect(nbsp(german.text)).toContain("Versand: 4,90 €");
+    expect(nbsp(german.text)).toContain("Gesamt: 34,89 €");
+    const british = orderConfirmation({ ...order, currency: "GBP", locale: "en", totals: { subtotal: 123456, discount: 0, shipping: 0, tax: 0, total: 123456 } });
+    expect(british.text).toContain("Total: £1,234.56");
+    expect(british.text).not.toContain("Shipping");
+    // The currency's own decimals: yen have none, so 1500 minor units are ¥1,500.
+    expect(nbsp(formatMoney(1500, "JPY", "ja"))).toMatch(/^[¥￥]1,500$/);
+    expect(nbsp(formatMoney(-105, "EUR", "fr"))).toBe("-1,05 €");
+  });
+
   it("password reset carries the token and its expiry", () => {
     const email = passwordReset({ token: "tok123", expiresAt: "2026-01-01T00:00:00.000Z" });
     expect(email.text).toContain("tok123");

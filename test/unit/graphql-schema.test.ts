@@ -111,8 +111,9 @@ describe("the GraphQL schema", () => {
       }
     }
     expect(unbounded).toEqual([]);
-    // Lists without `first` are bounded by the data itself (a product's variants, a cart's lines).
+    // Lists without `first` are bounded by the data itself (a product's variants, a cart's lines,
+    // the regions, the shipping methods of one region).
     const lists = Object.values(object("Query").getFields()).filter((f) => isListType(getNullableType(f.type))).map((f) => getNamedType(f.type).name);
-    expect(lists.sort()).toEqual(["Category", "Collection", "Region"]);
+    expect(lists.sort()).toEqual(["Category", "Collection", "Region", "ShippingOption"]);
   });
 });

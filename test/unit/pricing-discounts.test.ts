@@ -12,7 +12,7 @@ describe("priceCart: percentage discounts", () => {
     );
     // 10 % of 1005 = 100.5 → 101; line b is not a target.
     expect(priced.lines.map((l) => l.discount)).toEqual([101, 0]);
-    expect(priced.totals).toEqual({ subtotal: 2004, discount: 101, tax: 0, total: 1903 });
+    expect(priced.totals).toEqual({ subtotal: 2004, discount: 101, shipping: 0, tax: 0, total: 1903 });
     expect(priced.appliedDiscounts).toEqual([
       { discountId: "d1", code: null, title: null, kind: "percentage", amount: 101, allocations: [{ lineId: "a", amount: 101 }] },
     ]);
@@ -139,7 +139,7 @@ describe("priceCart: cart-level discounts", () => {
     const priced = priceCart(
       cart({ lines: [line({ lineId: "a", basePrice: 500 })], discounts: [discount({ id: "big", kind: "cart_fixed", value: 10_000 })] }),
     );
-    expect(priced.totals).toEqual({ subtotal: 500, discount: 500, tax: 0, total: 0 });
+    expect(priced.totals).toEqual({ subtotal: 500, discount: 500, shipping: 0, tax: 0, total: 0 });
   });
 
   it("rejects a code below its minimum subtotal with minimum_not_met", () => {

@@ -57,7 +57,7 @@ describe("priceCart: price lists", () => {
         discounts: [discount({ id: "d", kind: "percentage", value: 2500 })],
       }),
     );
-    expect(priced.totals).toEqual({ subtotal: 800, discount: 200, tax: 0, total: 600 });
+    expect(priced.totals).toEqual({ subtotal: 800, discount: 200, shipping: 0, tax: 0, total: 600 });
   });
 });
 
@@ -145,7 +145,7 @@ describe("priceCart: tax", () => {
     );
     // Line a: 1005 − 500 = 505, 10 % = 50.5 → 51.
     expect(priced.lines[0]).toMatchObject({ subtotal: 1005, discount: 500, tax: 51, total: 556 });
-    expect(priced.totals).toEqual({ subtotal: 2004, discount: 500, tax: 51, total: 1555 });
+    expect(priced.totals).toEqual({ subtotal: 2004, discount: 500, shipping: 0, tax: 51, total: 1555 });
   });
 
   it("extracts the tax share from tax-inclusive prices without changing what is paid", () => {
@@ -153,7 +153,7 @@ describe("priceCart: tax", () => {
       cart({ taxInclusive: true, lines: [line({ lineId: "a", basePrice: 1100, taxRateBps: 1000, quantity: 2 })] }),
     );
     expect(priced.lines[0]).toMatchObject({ subtotal: 2200, tax: 200, total: 2200 });
-    expect(priced.totals).toEqual({ subtotal: 2200, discount: 0, tax: 200, total: 2200 });
+    expect(priced.totals).toEqual({ subtotal: 2200, discount: 0, shipping: 0, tax: 200, total: 2200 });
   });
 
   it("taxes each line at its own rate after a cart discount is allocated", () => {

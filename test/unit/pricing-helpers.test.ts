@@ -111,7 +111,7 @@ describe("input mappers", () => {
 describe("priceCart edge cases", () => {
   it("prices an empty cart at zero", () => {
     const priced = priceCart({ lines: [], currency: "USD", customer: { id: null, groupIds: [] }, priceLists: [], discounts: [], codes: [], taxInclusive: false, now: 0 });
-    expect(priced.totals).toEqual({ subtotal: 0, discount: 0, tax: 0, total: 0 });
+    expect(priced.totals).toEqual({ subtotal: 0, discount: 0, shipping: 0, tax: 0, total: 0 });
   });
 
   it("refuses fractional or negative amounts as a programming error", () => {

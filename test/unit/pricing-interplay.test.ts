@@ -34,7 +34,7 @@ describe("priceCart: price lists, stacking and tax together", () => {
       { lineId: "a", unitPrice: 800, listUnitPrice: 1000, priceListId: "pl_vip", subtotal: 2400, discount: 445, tax: 391, total: 2346 },
       { lineId: "b", unitPrice: 500, listUnitPrice: 500, priceListId: null, subtotal: 1000, discount: 95, tax: 91, total: 996 },
     ]);
-    expect(priced.totals).toEqual({ subtotal: 3400, discount: 540, tax: 482, total: 3342 });
+    expect(priced.totals).toEqual({ subtotal: 3400, discount: 540, shipping: 0, tax: 482, total: 3342 });
     expect(rejectionFor(priced, "solo")).toBe("not_stackable");
     expect(rejectionFor(priced, "CART3")).toBeNull();
   });
@@ -43,7 +43,7 @@ describe("priceCart: price lists, stacking and tax together", () => {
     const priced = priceCart(vipCart(true));
     // a: 1955 × 2000 / 12000 = 325.83 → 326; b: 905 × 1000 / 11000 = 82.27 → 82.
     expect(priced.lines.map((l) => [l.tax, l.total])).toEqual([[326, 1955], [82, 905]]);
-    expect(priced.totals).toEqual({ subtotal: 3400, discount: 540, tax: 408, total: 2860 });
+    expect(priced.totals).toEqual({ subtotal: 3400, discount: 540, shipping: 0, tax: 408, total: 2860 });
   });
 
   it("lets the non-stackable code win alone once it outranks the others", () => {
@@ -52,7 +52,7 @@ describe("priceCart: price lists, stacking and tax together", () => {
     const priced = priceCart(input);
     // 50 % of 3400 = 1700, allocated [1200, 500]; then a 1200 × 20 % + b 500 × 10 %.
     expect(priced.appliedDiscounts.map((d) => d.discountId)).toEqual(["solo"]);
-    expect(priced.totals).toEqual({ subtotal: 3400, discount: 1700, tax: 290, total: 1990 });
+    expect(priced.totals).toEqual({ subtotal: 3400, discount: 1700, shipping: 0, tax: 290, total: 1990 });
     expect(rejectionFor(priced, "CART3")).toBe("not_stackable");
   });
 });

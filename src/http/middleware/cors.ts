@@ -14,8 +14,8 @@ export const corsFromConfig = createMiddleware<AppEnv>(async (c, next) => {
       origins,
       handler: cors({
         origin: origins === "*" ? "*" : list,
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Api-Key", "X-Request-Id", "X-D1-Bookmark"],
-        exposeHeaders: ["X-Request-Id", "ETag", "X-Cache", "RateLimit", "RateLimit-Policy", "Retry-After", "X-D1-Bookmark"],
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Api-Key", "X-Request-Id", "X-D1-Bookmark", "X-Region", "Accept-Language"],
+        exposeHeaders: ["X-Request-Id", "ETag", "X-Cache", "RateLimit", "RateLimit-Policy", "Retry-After", "X-D1-Bookmark", "X-Region", "Content-Language"],
         maxAge: 600,
       }),
     };

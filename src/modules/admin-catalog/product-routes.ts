@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { adminSecurity, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import * as products from "./product-service";
 import { sendNoContent, sendVersioned } from "./responses";
 import { AdminProduct, AdminProductQuery, AdminVariant, CreateProductBody, CreateVariantBody, IdParam, UpdateProductBody, UpdateVariantBody } from "./schemas";

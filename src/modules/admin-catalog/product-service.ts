@@ -3,7 +3,7 @@
  * statement (or one batch); a failed condition is then explained by reading the row: 404 when
  * it is gone, 409 VERSION_CONFLICT with the current version otherwise.
  */
-import { AppError, notFound } from "../../lib/errors";
+import { AppError, notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
 import { toProduct } from "../catalog/mappers";
@@ -15,6 +15,21 @@ import { afterWrite, mapConstraint, slugify, versionConflict, withUniqueSlug, wr
 const UNIQUE_COLUMNS = { "products.slug": "slug", "product_variants.sku": "sku" };
 const productConstraint = (e: unknown) => mapConstraint(e, UNIQUE_COLUMNS, "categoryId");
 const variantConstraint = (e: unknown) => mapConstraint(e, UNIQUE_COLUMNS, "productId");
+
+type Price = { amount: number; currency: string };
+
+/**
+ * Splits `prices` into the variant's own price and its prices in other currencies: an entry in its
+ * own currency is its `price` (and must agree with a `price` given beside it).
+ */
+export function splitPrices(currency: string, price: number | undefined, prices: Price[] | undefined, path = "prices"): { price: number | undefined; others: Price[] | undefined } {
+  if (!prices) return { price, others: undefined };
+  const own = prices.find((p) => p.currency === currency);
+  if (own && price !== undefined && own.amount !== price) {
+    throw validationError([{ path, message: `the ${currency} entry must equal price (${price}), the variant's own currency` }]);
+  }
+  return { price: price ?? own?.amount, others: prices.filter((p) => p.currency !== currency) };
+}
 
 /** A write's outcome; when it raised a webhook event, the fan-out is asked for. */
 async function applied(env: Env, write: repo.WriteResult): Promise<boolean> {
@@ -57,6 +72,9 @@ export async function createProduct(env: Env, input: CreateProductBody, now = Da
     options: v.options ?? {},
     position,
     stock: v.stock,
+    prices: splitPrices(v.currency ?? "USD", v.price, v.prices, `variants.${position}.prices`).others ?? [],
+    weightGrams: v.weightGrams,
+    requiresShipping: v.requiresShipping,
   }));
   const prices = variants.map((v) => v.price);
   const product = {
@@ -66,6 +84,7 @@ export async function createProduct(env: Env, input: CreateProductBody, now = Da
     status: input.status ?? "draft",
     categoryId: input.categoryId ?? null,
     taxRateBps: input.taxRateBps ?? 0,
+    taxCategory: input.taxCategory ?? "standard",
     currency: variants[0]?.currency ?? "USD",
     minPrice: prices.length ? Math.min(...prices) : null,
     maxPrice: prices.length ? Math.max(...prices) : null,
@@ -150,6 +169,9 @@ export async function addVariant(env: Env, productId: string, input: CreateVaria
     options: input.options ?? {},
     position: (await repo.maxVariantPosition(db, productId)) + 1,
     stock: input.stock,
+    prices: splitPrices(input.currency ?? "USD", input.price, input.prices).others ?? [],
+    weightGrams: input.weightGrams,
+    requiresShipping: input.requiresShipping,
   };
   await applied(env, await repo.insertVariant(db, variant, now).catch(variantConstraint));
   return afterWrite(env, db, await loadVariant(db, variant.id, productId), detailKeys(productId, state.slug));
@@ -166,7 +188,9 @@ export async function updateVariant(env: Env, id: string, expectedVersion: numbe
   const db = writeSession(env);
   const state = await liveVariant(db, id);
   const target = { id, productId: state.product_id };
-  const ok = await applied(env, await repo.updateVariantIfVersion(db, target, expectedVersion, patch, now).catch(variantConstraint));
+  const { price, others } = splitPrices(patch.currency ?? state.currency, patch.price, patch.prices);
+  const write = { ...patch, price, prices: others };
+  const ok = await applied(env, await repo.updateVariantIfVersion(db, target, expectedVersion, write, now).catch(variantConstraint));
   if (!ok) throw versionConflict((await liveVariant(db, id)).version);
   const slug = (await repo.productState(db, state.product_id))?.slug;
   return afterWrite(env, db, await loadVariant(db, id, state.product_id), detailKeys(state.product_id, slug));

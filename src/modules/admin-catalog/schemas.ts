@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { PageQuery } from "../../http/openapi";
 import { Product, Variant } from "../catalog/schemas";
 
@@ -9,9 +9,27 @@ const currency = z.string().regex(/^[A-Z]{3}$/);
 const options = z.record(z.string().max(50), z.string().max(100));
 const status = z.enum(["draft", "active", "archived"]);
 const id = z.string().min(1).max(64);
+const taxCategory = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, "lowercase word").openapi({ description: "With the shipping place, picks the rate in tax_rates" });
+/** Prices in other currencies (markets): set per currency, never converted; one per currency. */
+const prices = z
+  .array(z.object({ amount: price, currency }).strict())
+  .max(50)
+  .refine((list) => new Set(list.map((p) => p.currency)).size === list.length, "one price per currency")
+  .openapi({ description: "The variant's price per currency beside `price` (its own currency); an entry in its own currency must equal `price`" });
+const weightGrams = z.number().int().min(0).max(10_000_000);
 
 export const CreateVariantBody = z
-  .object({ sku, title: z.string().trim().min(1).max(200), price, currency: currency.optional(), options: options.optional(), stock: z.number().int().min(0).max(10_000_000).default(0) })
+  .object({
+    sku,
+    title: z.string().trim().min(1).max(200),
+    price,
+    currency: currency.optional(),
+    prices: prices.optional(),
+    options: options.optional(),
+    stock: z.number().int().min(0).max(10_000_000).default(0),
+    weightGrams: weightGrams.default(0),
+    requiresShipping: z.boolean().default(true).openapi({ description: "False for goods nobody ships (downloads, services)" }),
+  })
   .strict()
   .openapi("CreateVariantBody");
 export type CreateVariantBody = z.infer<typeof CreateVariantBody>;
@@ -24,6 +42,7 @@ export const CreateProductBody = z
     categoryId: id.nullable().optional(),
     status: status.optional(),
     taxRateBps: z.number().int().min(0).max(10_000).optional(),
+    taxCategory: taxCategory.optional(),
     variants: z.array(CreateVariantBody).max(100).default([]),
   })
   .strict()
@@ -38,6 +57,7 @@ export const UpdateProductBody = z
     categoryId: id.nullable(),
     status,
     taxRateBps: z.number().int().min(0).max(10_000),
+    taxCategory,
   })
   .partial()
   .strict()
@@ -45,7 +65,7 @@ export const UpdateProductBody = z
 export type UpdateProductBody = z.infer<typeof UpdateProductBody>;
 
 export const UpdateVariantBody = z
-  .object({ sku, title: z.string().trim().min(1).max(200), price, currency, options, position: z.number().int().min(0).max(10_000) })
+  .object({ sku, title: z.string().trim().min(1).max(200), price, currency, prices, options, position: z.number().int().min(0).max(10_000), weightGrams, requiresShipping: z.boolean() })
   .partial()
   .strict()
   .openapi("UpdateVariantBody");

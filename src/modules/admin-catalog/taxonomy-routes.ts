@@ -1,6 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { adminSecurity, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import {
   AdminCategory,
   AdminCollection,

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { adminSecurity, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import type { Principal } from "../../http/types";
 import { AdminOrderQuery, Order, OrderParam, OrderStatusBody, RefundBody } from "../orders/schemas";
 import * as orders from "../orders/service";

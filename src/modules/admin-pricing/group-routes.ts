@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
+import { adminSecurity, errorResponses, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import * as groups from "./groups-service";
 import { CreateGroupBody, CustomerGroup, IdParam, MemberParam, UpdateGroupBody } from "./schemas";
 

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
+import { adminSecurity, errorResponses, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import type { AppEnv } from "../../http/types";
 import { parseIfMatch } from "../admin-catalog/shared";
 import * as discounts from "./discounts-service";

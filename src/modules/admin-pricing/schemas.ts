@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ifMatchHeader } from "../../http/openapi";
 import { DiscountConditions, DiscountDefinition, DiscountRulesByKind, DiscountValueByKind, DISCOUNT_KINDS, type DiscountKind } from "../pricing/schemas";
 

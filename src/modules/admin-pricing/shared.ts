@@ -1,5 +1,5 @@
 /** Helpers the pricing admin shares: id cursors, instants, constraint errors. */
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { toIso } from "../../lib/time";
 

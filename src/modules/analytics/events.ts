@@ -21,6 +21,7 @@ export const EVENT_COLUMNS = {
   blob2: "event type (order_placed, checkout_failed, rate_limited, email_dead_lettered, message_dead_lettered, refund_succeeded, refund_needs_attention)",
   blob3: "detail: currency for order_placed, reason for checkout_failed, email_dead_lettered and refunds, policy for rate_limited, queue for message_dead_lettered",
   blob4: "subject id (order id, outbox id, refund id) — never personal data",
+  blob5: "region code for order_placed (markets), else empty",
   double1: "value in minor units (order_placed, refunds) or 0",
   double2: "count (always 1)",
   index1: "event type",
@@ -57,9 +58,9 @@ export function writeRequestPoint(
   });
 }
 
-export function writeBusinessEvent(dataset: Dataset, type: BusinessEventType, p: { detail?: string; subjectId?: string; value?: number } = {}) {
+export function writeBusinessEvent(dataset: Dataset, type: BusinessEventType, p: { detail?: string; subjectId?: string; value?: number; region?: string } = {}) {
   safeWrite(dataset, {
-    blobs: ["event", type, p.detail ?? "", p.subjectId ?? ""],
+    blobs: ["event", type, p.detail ?? "", p.subjectId ?? "", p.region ?? ""],
     doubles: [p.value ?? 0, 1],
     indexes: [type],
   });

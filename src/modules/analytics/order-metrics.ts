@@ -4,5 +4,5 @@ import { claimOrderMetric } from "./repo";
 
 export async function recordOrderPlacedMetric(env: Env, orderId: string, now = Date.now()) {
   const order = await claimOrderMetric(env.DB, orderId, now);
-  if (order) writeBusinessEvent(env.ANALYTICS, "order_placed", { detail: order.currency, subjectId: orderId, value: order.total });
+  if (order) writeBusinessEvent(env.ANALYTICS, "order_placed", { detail: order.currency, subjectId: orderId, value: order.total, region: order.region_code ?? "" });
 }

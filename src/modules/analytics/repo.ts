@@ -7,6 +7,7 @@ import type { Db } from "../../db/client";
 const COUNTED = "o.status NOT IN ('cancelled', 'refunded')";
 
 export type SalesRow = { day: string; currency: string; orders: number; revenue: number };
+export type MarketSalesRow = { region: string | null; currency: string; orders: number; revenue: number; shipping: number; tax: number };
 export type TopProductRow = { productId: string; title: string | null; units: number; revenue: number; currency: string };
 export type LowStockRow = { variantId: string; sku: string | null; variantTitle: string | null; productId: string | null; productTitle: string | null; onHand: number; reserved: number; available: number };
 
@@ -16,6 +17,11 @@ export const SQL = {
           FROM orders o INDEXED BY orders_created_idx
           WHERE o.created_at >= ?1 AND o.created_at < ?2 AND ${COUNTED}
           GROUP BY day, o.currency ORDER BY day, o.currency`,
+  salesByMarket: `SELECT o.region_code AS region, o.currency AS currency, count(*) AS orders, sum(o.total) AS revenue,
+            sum(o.shipping_total) AS shipping, sum(o.tax_total) AS tax
+          FROM orders o INDEXED BY orders_created_idx
+          WHERE o.created_at >= ?1 AND o.created_at < ?2 AND ${COUNTED}
+          GROUP BY o.region_code, o.currency ORDER BY revenue DESC, o.currency, o.region_code`,
   topProducts: `SELECT oi.product_id AS productId, p.title AS title, sum(oi.quantity) AS units,
             sum(oi.total) AS revenue, o.currency AS currency
           FROM orders o INDEXED BY orders_created_idx
@@ -41,6 +47,10 @@ export async function sales(db: Db, from: number, to: number) {
   return (await db.$client.prepare(SQL.sales).bind(from, to).all<SalesRow>()).results;
 }
 
+export async function salesByMarket(db: Db, from: number, to: number) {
+  return (await db.$client.prepare(SQL.salesByMarket).bind(from, to).all<MarketSalesRow>()).results;
+}
+
 export async function topProducts(db: Db, from: number, to: number, limit: number) {
   return (await db.$client.prepare(SQL.topProducts).bind(from, to, limit).all<TopProductRow>()).results;
 }
@@ -62,8 +72,8 @@ export async function funnel(db: Db, from: number, to: number) {
 export async function claimOrderMetric(d1: D1Database, orderId: string, now: number) {
   const [receipt, order] = await d1.batch([
     d1.prepare("INSERT INTO event_receipts (consumer, event_key, created_at) VALUES ('metrics', ?, ?) ON CONFLICT DO NOTHING").bind(orderId, now),
-    d1.prepare("SELECT total, currency FROM orders WHERE id = ?").bind(orderId),
+    d1.prepare("SELECT total, currency, region_code FROM orders WHERE id = ?").bind(orderId),
   ]);
-  const row = order!.results[0] as { total: number; currency: string } | undefined;
+  const row = order!.results[0] as { total: number; currency: string; region_code: string | null } | undefined;
   return receipt!.meta.changes === 1 && row ? row : null;
 }

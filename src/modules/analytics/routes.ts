@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonContent } from "../../http/openapi";
-import { resolveRange, FunnelReport, LowStockQuery, LowStockReport, RangeQuery, SalesReport, TopProductsQuery, TopProductsReport } from "./schemas";
+import { adminSecurity, errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
+import { resolveRange, FunnelReport, LowStockQuery, LowStockReport, MarketSalesReport, RangeQuery, SalesReport, TopProductsQuery, TopProductsReport } from "./schemas";
 import * as analytics from "./service";
 
 export const adminAnalyticsRoutes = createRouter();
@@ -17,6 +18,18 @@ adminAnalyticsRoutes.openapi(
     responses: { 200: jsonContent(SalesReport, "Sales by day"), ...errorResponses(401, 403, 422) },
   }),
   async (c) => c.json(await analytics.salesByDay(c.env, resolveRange(c.req.valid("query"))), 200),
+);
+
+adminAnalyticsRoutes.openapi(
+  createRoute({
+    ...common,
+    method: "get",
+    path: "/analytics/sales-by-market",
+    summary: "Revenue, shipping and tax per region and currency in a period (each currency on its own, never converted)",
+    request: { query: RangeQuery },
+    responses: { 200: jsonContent(MarketSalesReport, "Sales by region and currency"), ...errorResponses(401, 403, 422) },
+  }),
+  async (c) => c.json(await analytics.salesByMarket(c.env, resolveRange(c.req.valid("query"))), 200),
 );
 
 adminAnalyticsRoutes.openapi(

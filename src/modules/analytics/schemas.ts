@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { validationError } from "../../lib/errors";
 
 const DAY_MS = 86_400_000;
@@ -42,6 +42,22 @@ export const SalesReport = z
     data: z.array(z.object({ day: z.string(), orders: z.number().int(), revenue: Money, averageOrderValue: Money })),
   })
   .openapi("SalesReport");
+
+export const MarketSalesReport = z
+  .object({
+    range: Range,
+    data: z.array(
+      z.object({
+        region: z.string().nullable().openapi({ description: "null: orders placed before regions existed" }),
+        orders: z.number().int(),
+        revenue: Money,
+        shipping: Money,
+        tax: Money,
+        averageOrderValue: Money,
+      }),
+    ),
+  })
+  .openapi("MarketSalesReport");
 
 export const TopProductsQuery = RangeQuery.extend({
   limit: z.coerce.number().int().min(1).max(100).default(10),

@@ -22,6 +22,22 @@ export async function salesByDay(env: Env, range: Range) {
   };
 }
 
+/** Revenue per region and currency (each in its own currency: amounts are never converted or added across currencies). */
+export async function salesByMarket(env: Env, range: Range) {
+  const rows = await repo.salesByMarket(getDb(env.DB), range.from, range.to);
+  return {
+    range: rangeOut(range),
+    data: rows.map((r) => ({
+      region: r.region,
+      orders: r.orders,
+      revenue: { amount: r.revenue, currency: r.currency },
+      shipping: { amount: r.shipping, currency: r.currency },
+      tax: { amount: r.tax, currency: r.currency },
+      averageOrderValue: { amount: averageMinor(r.revenue, r.orders), currency: r.currency },
+    })),
+  };
+}
+
 export async function topProducts(env: Env, range: Range, limit: number) {
   const rows = await repo.topProducts(getDb(env.DB), range.from, range.to, limit);
   return {

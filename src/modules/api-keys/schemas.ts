@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ALL_SCOPES } from "./scopes";
 
 export const CreateApiKeyBody = z

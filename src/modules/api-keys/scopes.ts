@@ -11,6 +11,8 @@ export const SCOPE_AREAS = [
   "api-keys",
   "queues",
   "webhooks",
+  "markets",
+  "gift-cards",
 ] as const;
 export type ScopeArea = (typeof SCOPE_AREAS)[number];
 export const ALL_SCOPES = SCOPE_AREAS.flatMap((area) => [`${area}:read`, `${area}:write`]);

@@ -1,7 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
 import { limitLoginAttempts } from "../../http/middleware/rate-limit";
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import {
   AuthSession,
   ForgotPasswordBody,

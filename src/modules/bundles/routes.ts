@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { adminSecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { Bundle, ProductParam, PutBundleBody } from "./schemas";
 import * as bundles from "./service";
 

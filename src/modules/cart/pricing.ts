@@ -4,8 +4,10 @@
  */
 import { money } from "../../lib/money";
 import type { Component } from "../bundles/schemas";
+import { cartMarketOf, shippingInputOf, type CartMarket } from "../markets/cart";
+import { defaultMarket, type Market } from "../markets/context";
 import { priceCartForCustomer } from "../pricing/service";
-import type { AppliedDiscount, RejectedCode, Totals } from "../pricing/types";
+import type { AppliedDiscount, PricedShipping, RejectedCode, Totals } from "../pricing/types";
 import * as repo from "./repo";
 
 /** One priced line; `lineTotal` is subtotal − discount, `total` adds tax when prices exclude it. */
@@ -40,27 +42,43 @@ export type CartPricing = {
   id: string;
   currency: string;
   codes: string[];
-  lines: (PricedCartLine & { purchasable: boolean })[];
+  /** `priced`: the variant has a price in the cart's currency (a line without one cannot be bought). */
+  lines: (PricedCartLine & { purchasable: boolean; priced: boolean })[];
   totals: Totals;
   applied: AppliedDiscount[];
   rejected: RejectedCode[];
+  /** Region, address, tax place and shipping of the cart (markets). */
+  market: CartMarket;
+  shipping: PricedShipping | null;
 };
 
-/** Reads the cart's items and prices them for the customer with today's prices and discounts. */
-export async function priceStoredCart(env: Env, customerId: string, cart: repo.CartRow, extraCodes: string[] = [], now = Date.now()): Promise<CartPricing> {
+/**
+ * Reads the cart's items and prices them for the customer with today's prices and discounts, in
+ * the cart's region: its currency and tax mode, the tax rates of its place, its shipping method.
+ */
+export async function priceStoredCart(env: Env, customerId: string, cart: repo.CartRow, extraCodes: string[] = [], now = Date.now(), market?: Market): Promise<CartPricing> {
   const rows = await repo.cartLines(env.DB, cart.id);
   const codes = [...repo.codesOf(cart), ...extraCodes];
+  const cm = await cartMarketOf(env, market ?? (await defaultMarket(env)), cart, rows.map((r) => ({
+    lineId: r.item_id,
+    quantity: r.quantity,
+    taxCategory: r.tax_category,
+    taxRateBps: r.tax_rate_bps,
+    weightGrams: r.weight_grams,
+    requiresShipping: r.requires_shipping === 1,
+  })));
   const input = rows.map((r) => ({
     lineId: r.item_id,
     variantId: r.variant_id,
     productId: r.product_id,
     categoryId: r.category_id,
     quantity: r.quantity,
-    basePrice: r.price,
-    taxRateBps: r.tax_rate_bps,
+    basePrice: r.price ?? 0,
+    taxRateBps: cm.rates.get(r.item_id) ?? r.tax_rate_bps,
     components: componentsOf(r.bundle_selection),
   }));
-  const priced = await priceCartForCustomer(env, customerId, input, codes, now, cart.currency);
+  const context = { currency: cart.currency, taxInclusive: cm.region.taxInclusive, shipping: shippingInputOf(cm) };
+  const priced = await priceCartForCustomer(env, customerId, input, codes, now, context);
   const lines = rows.map((r, i) => {
     const p = priced.lines[i]!;
     return {
@@ -79,10 +97,12 @@ export async function priceStoredCart(env: Env, customerId: string, cart: repo.C
       total: p.total,
       components: input[i]!.components,
       stockShards: r.stock_shards,
-      purchasable: r.purchasable === 1,
+      purchasable: r.purchasable === 1 && r.price !== null,
+      priced: r.price !== null,
     };
   });
-  return { id: cart.id, currency: cart.currency, codes, lines, totals: priced.totals, applied: priced.appliedDiscounts, rejected: priced.rejectedCodes };
+  const { totals, appliedDiscounts: applied, rejectedCodes: rejected, shipping } = priced;
+  return { id: cart.id, currency: cart.currency, codes, lines, totals, applied, rejected, market: cm, shipping };
 }
 
 export function toCartItem(line: PricedCartLine, currency: string) {
@@ -101,12 +121,26 @@ export function toCartItem(line: PricedCartLine, currency: string) {
   };
 }
 
-export function toTotals(totals: Totals, currency: string) {
+/** Totals as answers show them; a snapshot from before shipping existed reads as shipping 0. */
+export function toTotals(totals: Omit<Totals, "shipping"> & { shipping?: number }, currency: string) {
   return {
     subtotal: money(totals.subtotal, currency),
     discount: money(totals.discount, currency),
+    shipping: money(totals.shipping ?? 0, currency),
     tax: money(totals.tax, currency),
     total: money(totals.total, currency),
+  };
+}
+
+/** Totals with what gift cards and store credit pay, and the amount left for the payment provider. */
+export function toPayableTotals(totals: Totals, tenders: readonly { kind: string; amount: number }[], currency: string) {
+  const giftCard = tenders.filter((t) => t.kind === "gift_card").reduce((sum, t) => sum + t.amount, 0);
+  const storeCredit = tenders.filter((t) => t.kind === "store_credit").reduce((sum, t) => sum + t.amount, 0);
+  return {
+    ...toTotals(totals, currency),
+    giftCard: money(giftCard, currency),
+    storeCredit: money(storeCredit, currency),
+    amountDue: money(Math.max(0, totals.total - giftCard - storeCredit), currency),
   };
 }
 

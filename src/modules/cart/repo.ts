@@ -1,5 +1,16 @@
 /** D1 access for carts: the one active cart per customer, its items joined with live catalog rows. */
-export type CartRow = { id: string; currency: string; discount_codes: string };
+/** `gift_cards` and `use_store_credit`: the balances applied to the cart (gift-cards/tenders.ts reads them). */
+export type CartRow = {
+  id: string;
+  currency: string;
+  discount_codes: string;
+  region_code: string | null;
+  shipping_address: string | null;
+  shipping_method_id: string | null;
+  gift_cards: string;
+  use_store_credit: number;
+};
+const CART_COLUMNS = "id, currency, discount_codes, region_code, shipping_address, shipping_method_id, gift_cards, use_store_credit";
 export type CartLineRow = {
   item_id: string;
   variant_id: string;
@@ -8,24 +19,32 @@ export type CartLineRow = {
   quantity: number;
   sku: string;
   title: string;
-  price: number;
+  /** The variant's price in the cart's currency; null when it is not sold in it. */
+  price: number | null;
   currency: string;
   tax_rate_bps: number;
+  tax_category: string;
+  weight_grams: number;
+  requires_shipping: number;
   purchasable: number;
   bundle_selection: string | null;
   stock_shards: number;
 };
 
-/** Creates the active cart if there is none (the partial unique index decides), then reads it. */
-export async function ensureActiveCart(d1: D1Database, id: string, customerId: string, now: number): Promise<CartRow> {
+/** A variant's price in the currency `currencySql` names: its own price, else its variant_prices row. */
+export const priceInCurrencySql = (v: string, currencySql: string) =>
+  `CASE WHEN ${v}.currency = ${currencySql} THEN ${v}.price ELSE (SELECT vp.amount FROM variant_prices vp WHERE vp.variant_id = ${v}.id AND vp.currency = ${currencySql}) END`;
+
+/** Creates the active cart (in `region`) if there is none (the partial unique index decides), then reads it. */
+export async function ensureActiveCart(d1: D1Database, id: string, customerId: string, now: number, region = { code: null as string | null, currency: "USD" }): Promise<CartRow> {
   const [, read] = await d1.batch<CartRow>([
     d1
       .prepare(
-        `INSERT INTO carts (id, customer_id, status, currency, discount_codes, version, created_at, updated_at)
-         VALUES (?, ?, 'active', 'USD', '[]', 1, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO carts (id, customer_id, status, currency, region_code, discount_codes, version, created_at, updated_at)
+         VALUES (?, ?, 'active', ?, ?, '[]', 1, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .bind(id, customerId, now, now),
-    d1.prepare("SELECT id, currency, discount_codes FROM carts WHERE customer_id = ? AND status = 'active'").bind(customerId),
+      .bind(id, customerId, region.currency, region.code, now, now),
+    d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE customer_id = ? AND status = 'active'`).bind(customerId),
   ]);
   return read!.results[0]!;
 }
@@ -34,9 +53,11 @@ export async function cartLines(d1: D1Database, cartId: string): Promise<CartLin
   const { results } = await d1
     .prepare(
       `SELECT ci.id AS item_id, ci.variant_id, p.id AS product_id, p.category_id, ci.quantity, v.sku,
-              p.title || ' - ' || v.title AS title, v.price, v.currency, p.tax_rate_bps,
+              p.title || ' - ' || v.title AS title, ${priceInCurrencySql("v", "c.currency")} AS price, c.currency, p.tax_rate_bps,
+              p.tax_category, v.weight_grams, v.requires_shipping,
               (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable, ci.bundle_selection, v.stock_shards
        FROM cart_items ci
+       JOIN carts c ON c.id = ci.cart_id
        JOIN product_variants v ON v.id = ci.variant_id
        JOIN products p ON p.id = v.product_id
        WHERE ci.cart_id = ? ORDER BY ci.created_at, ci.id`,
@@ -46,15 +67,21 @@ export async function cartLines(d1: D1Database, cartId: string): Promise<CartLin
   return results;
 }
 
-/** A variant a shopper may put in a cart: live, of an active product. */
+/**
+ * A variant a shopper may put in a cart: live, of an active product, with the currencies it is
+ * priced in (`prices`: JSON object currency → amount, its own price included).
+ */
 export async function findBuyableVariant(d1: D1Database, variantId: string) {
   return d1
     .prepare(
-      `SELECT v.id, v.currency, v.product_id, p.is_bundle FROM product_variants v JOIN products p ON p.id = v.product_id
+      `SELECT v.id, v.currency, v.product_id, p.is_bundle,
+              json_patch((SELECT coalesce(json_group_object(vp.currency, vp.amount), '{}') FROM variant_prices vp WHERE vp.variant_id = v.id),
+                         json_object(v.currency, v.price)) AS prices
+       FROM product_variants v JOIN products p ON p.id = v.product_id
        WHERE v.id = ? AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active'`,
     )
     .bind(variantId)
-    .first<{ id: string; currency: string; product_id: string; is_bundle: number }>();
+    .first<{ id: string; currency: string; product_id: string; is_bundle: number; prices: string }>();
 }
 
 export async function countItems(d1: D1Database, cartId: string): Promise<number> {
@@ -135,4 +162,50 @@ export async function removeCode(d1: D1Database, cartId: string, code: string, n
     .bind(code, now, cartId, code)
     .run();
   return result.meta.changes > 0;
+}
+
+// ── Markets: the cart's region, shipping address and method ──────────────────
+
+/**
+ * Moves the cart to another region: its currency, no shipping method (methods are per region),
+ * no address outside the region's countries, and no item the region's currency has no price for.
+ * Answers the cart as it is now.
+ */
+export async function moveToRegion(d1: D1Database, cartId: string, region: { code: string; currency: string; countries: string[] }, now: number): Promise<CartRow> {
+  const countries = JSON.stringify(region.countries);
+  const [, , read] = await d1.batch<CartRow>([
+    d1
+      .prepare(
+        `UPDATE carts SET region_code = ?1, currency = ?2, shipping_method_id = NULL,
+           shipping_address = CASE WHEN json_array_length(?3) = 0 OR json_extract(shipping_address, '$.countryCode') IN (SELECT value FROM json_each(?3))
+                              THEN shipping_address END,
+           updated_at = ?4, version = version + 1
+         WHERE id = ?5 AND status = 'active'`,
+      )
+      .bind(region.code, region.currency, countries, now, cartId),
+    d1
+      .prepare(
+        `DELETE FROM cart_items WHERE cart_id = ?1 AND variant_id IN (
+           SELECT v.id FROM cart_items ci JOIN product_variants v ON v.id = ci.variant_id
+           WHERE ci.cart_id = ?1 AND (${priceInCurrencySql("v", "?2")}) IS NULL)`,
+      )
+      .bind(cartId, region.currency),
+    d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE id = ?`).bind(cartId),
+  ]);
+  return read!.results[0]!;
+}
+
+/** Stores a copy of the address on the cart; the chosen method is kept (the next pricing checks it still fits). */
+export async function setShippingAddress(d1: D1Database, cartId: string, address: unknown, now: number): Promise<CartRow | null> {
+  return d1
+    .prepare(`UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active' RETURNING ${CART_COLUMNS}`)
+    .bind(JSON.stringify(address), now, cartId)
+    .first<CartRow>();
+}
+
+export async function setShippingMethod(d1: D1Database, cartId: string, methodId: string, now: number): Promise<CartRow | null> {
+  return d1
+    .prepare(`UPDATE carts SET shipping_method_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active' RETURNING ${CART_COLUMNS}`)
+    .bind(methodId, now, cartId)
+    .first<CartRow>();
 }

@@ -1,12 +1,22 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { marketOf } from "../../http/middleware/market";
+import { bearerSecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
+import type { AppEnv } from "../../http/types";
 import { AddCartItemBody, AddDiscountBody, Cart, CodeParam, ItemParam, UpdateCartItemBody } from "./schemas";
 import * as carts from "./service";
 
 export const cartRoutes = createRouter();
 const tags = ["Store: cart"];
 const guard = requireAuth();
+
+/** A cart answer says the region it is priced in (a cart keeps its own region). */
+export function sendCart<S extends 200 | 201>(c: Context<AppEnv>, cart: Cart, status: S) {
+  c.set("answerRegion", cart.region);
+  return c.json(cart, status);
+}
 
 cartRoutes.openapi(
   createRoute({
@@ -18,7 +28,7 @@ cartRoutes.openapi(
     security: bearerSecurity,
     responses: { 200: jsonContent(Cart, "Cart"), ...errorResponses(401) },
   }),
-  async (c) => c.json(await carts.getCart(c.env, currentUserId(c.get("principal"))), 200),
+  async (c) => sendCart(c, await carts.getCart(c.env, currentUserId(c.get("principal")), marketOf(c)), 200),
 );
 
 cartRoutes.openapi(
@@ -32,7 +42,7 @@ cartRoutes.openapi(
     request: { body: jsonBody(AddCartItemBody) },
     responses: { 201: jsonContent(Cart, "Cart"), ...errorResponses(400, 401, 404, 422) },
   }),
-  async (c) => c.json(await carts.addItem(c.env, currentUserId(c.get("principal")), c.req.valid("json")), 201),
+  async (c) => sendCart(c, await carts.addItem(c.env, currentUserId(c.get("principal")), c.req.valid("json"), Date.now(), marketOf(c)), 201),
 );
 
 cartRoutes.openapi(
@@ -48,7 +58,7 @@ cartRoutes.openapi(
   }),
   async (c) => {
     const userId = currentUserId(c.get("principal"));
-    return c.json(await carts.updateItem(c.env, userId, c.req.valid("param").itemId, c.req.valid("json").quantity), 200);
+    return sendCart(c, await carts.updateItem(c.env, userId, c.req.valid("param").itemId, c.req.valid("json").quantity, Date.now(), marketOf(c)), 200);
   },
 );
 
@@ -63,7 +73,7 @@ cartRoutes.openapi(
     request: { params: ItemParam },
     responses: { 200: jsonContent(Cart, "Cart"), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await carts.removeItem(c.env, currentUserId(c.get("principal")), c.req.valid("param").itemId), 200),
+  async (c) => sendCart(c, await carts.removeItem(c.env, currentUserId(c.get("principal")), c.req.valid("param").itemId, Date.now(), marketOf(c)), 200),
 );
 
 cartRoutes.openapi(
@@ -77,7 +87,7 @@ cartRoutes.openapi(
     request: { body: jsonBody(AddDiscountBody) },
     responses: { 200: jsonContent(Cart, "Cart"), ...errorResponses(400, 401, 422) },
   }),
-  async (c) => c.json(await carts.addDiscountCode(c.env, currentUserId(c.get("principal")), c.req.valid("json").code), 200),
+  async (c) => sendCart(c, await carts.addDiscountCode(c.env, currentUserId(c.get("principal")), c.req.valid("json").code, Date.now(), marketOf(c)), 200),
 );
 
 cartRoutes.openapi(
@@ -91,5 +101,5 @@ cartRoutes.openapi(
     request: { params: CodeParam },
     responses: { 200: jsonContent(Cart, "Cart"), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await carts.removeDiscountCode(c.env, currentUserId(c.get("principal")), c.req.valid("param").code), 200),
+  async (c) => sendCart(c, await carts.removeDiscountCode(c.env, currentUserId(c.get("principal")), c.req.valid("param").code, Date.now(), marketOf(c)), 200),
 );

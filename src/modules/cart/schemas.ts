@@ -1,6 +1,7 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { MoneySchema } from "../../http/openapi";
 import { BundleSelection } from "../bundles/schemas";
+import { Address, ChosenShipping } from "../markets/schemas";
 import { REJECTION_REASONS } from "../pricing/types";
 
 /** The most units of one variant a cart line may hold. */
@@ -27,9 +28,19 @@ export const CartItem = z
   })
   .openapi("CartItem");
 
+/** total = subtotal − discount + shipping (+ tax when the region's prices exclude it). */
 export const TotalsSchema = z
-  .object({ subtotal: MoneySchema, discount: MoneySchema, tax: MoneySchema, total: MoneySchema })
+  .object({ subtotal: MoneySchema, discount: MoneySchema, shipping: MoneySchema, tax: MoneySchema, total: MoneySchema })
   .openapi("Totals");
+
+/** Totals of a cart or checkout, with what its gift cards and store credit pay and what is left to charge. */
+export const PayableTotals = TotalsSchema.extend({
+  giftCard: MoneySchema.openapi({ description: "Paid by gift cards" }),
+  storeCredit: MoneySchema.openapi({ description: "Paid by store credit" }),
+  amountDue: MoneySchema.openapi({ description: "What the payment provider charges: total − giftCard − storeCredit" }),
+}).openapi("PayableTotals");
+
+export const AppliedGiftCard = z.object({ last4: z.string(), amount: MoneySchema.openapi({ description: "What the card pays of this cart" }) }).openapi("AppliedGiftCard");
 
 export const AppliedCode = z.object({ code: z.string(), amount: MoneySchema }).openapi("AppliedDiscountCode");
 export const AutomaticDiscount = z.object({ title: z.string(), amount: MoneySchema }).openapi("AutomaticDiscount");
@@ -44,7 +55,18 @@ export const Cart = z
     automaticDiscounts: z.array(AutomaticDiscount),
     /** Codes stored on the cart that do not apply now, and why (they apply again once they fit). */
     inactiveCodes: z.array(z.object({ code: z.string(), reason: z.enum(REJECTION_REASONS) })),
-    totals: TotalsSchema,
+    /** The region the cart prices in (its currency and tax mode). */
+    region: z.string(),
+    /** Whether anything in the cart ships (then checkout needs an address and a method). */
+    requiresShipping: z.boolean(),
+    shippingAddress: Address.nullable(),
+    /** The chosen method while it fits the cart, with what it charges it. */
+    shippingMethod: ChosenShipping.nullable(),
+    /** Gift cards entered on the cart and what each would pay now (held when the checkout locks). */
+    giftCards: z.array(AppliedGiftCard),
+    /** Whether the customer's store credit pays (what it would pay is `totals.storeCredit`). */
+    usesStoreCredit: z.boolean(),
+    totals: PayableTotals,
   })
   .openapi("Cart");
 export type Cart = z.infer<typeof Cart>;

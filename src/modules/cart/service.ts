@@ -5,33 +5,53 @@
 import { AppError, notFound, validationError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { resolveSelection } from "../bundles/service";
+import { appliedBalances, estimateTenders, tenderViews, type Tender } from "../gift-cards/tenders";
+import { chosenView, regionMove } from "../markets/cart";
+import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
-import { priceStoredCart, toCartItem, toDiscountViews, toTotals, type CartPricing } from "./pricing";
+import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
 import * as repo from "./repo";
 import { MAX_CART_CODES, MAX_CART_LINES, MAX_LINE_QUANTITY, type AddCartItemBody, type Cart } from "./schemas";
 
-export function activeCart(env: Env, customerId: string, now = Date.now()) {
-  return repo.ensureActiveCart(env.DB, newId("cart", now), customerId, now);
+/**
+ * The customer's active cart, created on demand in the request's region. A cart keeps the region
+ * it was made in; a request naming another region (?region, X-Region) moves it there (markets).
+ */
+export async function activeCart(env: Env, customerId: string, now = Date.now(), market?: Market) {
+  const m = market ?? (await defaultMarket(env));
+  const cart = await repo.ensureActiveCart(env.DB, newId("cart", now), customerId, now, { code: m.region.code, currency: m.region.currency });
+  const move = regionMove(env, m, cart);
+  return move ? repo.moveToRegion(env.DB, cart.id, move, now) : cart;
 }
 
-function toCart(priced: CartPricing): Cart {
+function toCart(priced: CartPricing, cart: repo.CartRow, tenders: Tender[]): Cart {
+  const paid = tenderViews(tenders, priced.currency);
   return {
     id: priced.id,
     items: priced.lines.map((l) => toCartItem(l, priced.currency)),
     ...toDiscountViews(priced.applied, priced.currency),
     inactiveCodes: priced.rejected.map((r) => ({ code: normalizeCode(r.code), reason: r.reason })),
-    totals: toTotals(priced.totals, priced.currency),
+    region: priced.market.region.code,
+    requiresShipping: priced.market.ships,
+    shippingAddress: priced.market.address,
+    shippingMethod: priced.market.ships ? chosenView(priced.market, priced.shipping?.amount ?? 0) : null,
+    giftCards: paid.giftCards,
+    usesStoreCredit: cart.use_store_credit === 1,
+    totals: toPayableTotals(priced.totals, tenders, priced.currency),
   };
 }
 
-async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now = Date.now()): Promise<Cart> {
-  return toCart(await priceStoredCart(env, customerId, cart, [], now));
+export async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now = Date.now(), market?: Market): Promise<Cart> {
+  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
+  // Gift cards and store credit on the cart: what each would pay now (held only when the checkout locks).
+  const tenders = await estimateTenders(env, appliedBalances(customerId, cart.currency, cart), priced.totals.total);
+  return toCart(priced, cart, tenders);
 }
 
 /** The customer's active cart (created on demand). */
-export async function getCart(env: Env, customerId: string): Promise<Cart> {
-  return pricedCart(env, customerId, await activeCart(env, customerId));
+export async function getCart(env: Env, customerId: string, market?: Market): Promise<Cart> {
+  return pricedCart(env, customerId, await activeCart(env, customerId, Date.now(), market), Date.now(), market);
 }
 
 /** The components of a bundle variant's selection; null for other variants (which take none). */
@@ -47,13 +67,13 @@ async function bundleComponents(env: Env, variant: { product_id: string; is_bund
 const tooMany = (message: string) => validationError([{ path: "quantity", message }]);
 
 /** Adds a variant; adding one already in the cart adds to its quantity. */
-export async function addItem(env: Env, customerId: string, input: AddCartItemBody, now = Date.now()): Promise<Cart> {
-  const variant = await repo.findBuyableVariant(env.DB, input.variantId);
+export async function addItem(env: Env, customerId: string, input: AddCartItemBody, now = Date.now(), market?: Market): Promise<Cart> {
+  const [variant, cart] = await Promise.all([repo.findBuyableVariant(env.DB, input.variantId), activeCart(env, customerId, now, market)]);
   if (!variant) throw notFound("Variant");
-  const cart = await activeCart(env, customerId, now);
-  if (variant.currency !== cart.currency) {
-    throw new AppError("VALIDATION_ERROR", "Variant is priced in another currency than the cart", 422, {
-      issues: [{ path: "variantId", message: `cart currency is ${cart.currency}` }],
+  // Prices are set per currency and never converted: a variant without one in the cart's currency is not sold in its region.
+  if (!(cart.currency in (JSON.parse(variant.prices) as Record<string, number>))) {
+    throw new AppError("VALIDATION_ERROR", `This variant has no price in ${cart.currency}, so it cannot be bought in this region`, 422, {
+      issues: [{ path: "variantId", message: `not sold in ${cart.currency}` }],
     });
   }
   if ((await repo.countItems(env.DB, cart.id)) >= MAX_CART_LINES) throw validationError([{ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` }]);
@@ -63,21 +83,21 @@ export async function addItem(env: Env, customerId: string, input: AddCartItemBo
   if (!(await repo.addItem(env.DB, row))) {
     throw tooMany(`a line holds at most ${MAX_LINE_QUANTITY} units${selection ? ", and a bundle in the cart keeps its selection" : ""}`);
   }
-  return pricedCart(env, customerId, cart, now);
+  return pricedCart(env, customerId, cart, now, market);
 }
 
 /** Sets an item's quantity; another customer's item is not found. */
-export async function updateItem(env: Env, customerId: string, itemId: string, quantity: number, now = Date.now()): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now);
+export async function updateItem(env: Env, customerId: string, itemId: string, quantity: number, now = Date.now(), market?: Market): Promise<Cart> {
+  const cart = await activeCart(env, customerId, now, market);
   if (!(await repo.setItemQuantity(env.DB, cart.id, itemId, quantity, now))) throw notFound("Cart item");
-  return pricedCart(env, customerId, cart, now);
+  return pricedCart(env, customerId, cart, now, market);
 }
 
 /** Removes an item; another customer's item is not found. */
-export async function removeItem(env: Env, customerId: string, itemId: string, now = Date.now()): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now);
+export async function removeItem(env: Env, customerId: string, itemId: string, now = Date.now(), market?: Market): Promise<Cart> {
+  const cart = await activeCart(env, customerId, now, market);
   if (!(await repo.deleteItem(env.DB, cart.id, itemId, now))) throw notFound("Cart item");
-  return pricedCart(env, customerId, cart, now);
+  return pricedCart(env, customerId, cart, now, market);
 }
 
 const REASON_MESSAGES: Record<RejectionReason, string> = {
@@ -101,22 +121,22 @@ export function codeRejected(code: string, reason: RejectionReason): AppError {
 }
 
 /** Stores a code on the cart once it applies to it; a code that does not apply is a 422 with the reason. */
-export async function addDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now()): Promise<Cart> {
+export async function addDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now(), market?: Market): Promise<Cart> {
   const code = normalizeCode(rawCode);
-  const cart = await activeCart(env, customerId, now);
+  const cart = await activeCart(env, customerId, now, market);
   const held = repo.codesOf(cart);
-  if (held.includes(code)) return pricedCart(env, customerId, cart, now);
+  if (held.includes(code)) return pricedCart(env, customerId, cart, now, market);
   if (held.length >= MAX_CART_CODES) throw validationError([{ path: "code", message: `a cart holds at most ${MAX_CART_CODES} codes` }]);
-  const trial = await priceStoredCart(env, customerId, cart, [code], now);
+  const trial = await priceStoredCart(env, customerId, cart, [code], now, market);
   const reason = trial.rejected.find((r) => normalizeCode(r.code) === code)?.reason;
   if (reason) throw codeRejected(code, reason);
   await repo.addCode(env.DB, cart.id, code, MAX_CART_CODES, now);
-  return pricedCart(env, customerId, await activeCart(env, customerId, now), now);
+  return pricedCart(env, customerId, await activeCart(env, customerId, now, market), now, market);
 }
 
 /** Takes a code off the cart; a code the cart does not hold is not found. */
-export async function removeDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now()): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now);
+export async function removeDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now(), market?: Market): Promise<Cart> {
+  const cart = await activeCart(env, customerId, now, market);
   if (!(await repo.removeCode(env.DB, cart.id, normalizeCode(rawCode), now))) throw notFound("Discount code on the cart");
-  return pricedCart(env, customerId, await activeCart(env, customerId, now), now);
+  return pricedCart(env, customerId, await activeCart(env, customerId, now, market), now, market);
 }

@@ -6,6 +6,9 @@
  */
 import type { ProductListQuery, Sort } from "./schemas";
 
+/** What a market means for catalog reads and their cache keys: the currency and the language (markets/context makes it). */
+export type CatalogMarket = { region: string; currency: string; locale: string; defaultLocale: string };
+
 /** D1Database and D1DatabaseSession both satisfy this, so reads can run inside a session. */
 export type D1Like = Pick<D1Database, "prepare" | "batch">;
 
@@ -16,6 +19,7 @@ export type ProductRow = {
   description: string;
   status: "draft" | "active" | "archived";
   tax_rate_bps: number;
+  tax_category: string;
   min_price: number | null;
   max_price: number | null;
   currency: string;
@@ -26,17 +30,43 @@ export type ProductRow = {
   rating_count: number | null;
   rating_sum: number | null;
   variants_json: string;
+  /** List queries: the product's lowest price in the page's currency (the price sorts' key). */
+  list_price?: number;
   rank?: number;
 };
 
-export const PRODUCT_COLUMNS = `products.id, products.slug, products.title, products.description, products.status,
-  products.tax_rate_bps, products.min_price, products.max_price, products.currency, products.created_at,
-  c.id AS cat_id, c.slug AS cat_slug, c.name AS cat_name, r.rating_count, r.rating_sum,
+/**
+ * Every catalog statement starts with this one-row CTE: the currency prices are shown in and the
+ * locale of the text (NULLs: each variant's own currency, the catalog's own text — the admin view).
+ */
+export const MARKET_CTE = "market(cur, loc) AS (SELECT ?, ?)";
+
+/** The CTE's parameters for a market (a locale equal to the default reads the rows' own text). */
+export function marketParams(market: CatalogMarket | null): [string | null, string | null] {
+  if (!market) return [null, null];
+  return [market.currency, market.locale === market.defaultLocale ? null : market.locale];
+}
+
+const translated = (kind: string, idColumn: string, field: "title" | "description", fallback: string) =>
+  `coalesce((SELECT t.${field} FROM translations t WHERE t.entity_type = '${kind}' AND t.entity_id = ${idColumn}
+     AND t.locale = (SELECT loc FROM market)), ${fallback})`;
+
+/** A variant's price in the market's currency (its own price with no currency asked; NULL: not sold in it). */
+const VARIANT_PRICE = `CASE WHEN m.cur IS NULL OR pv.currency = m.cur THEN pv.price
+  ELSE (SELECT vp.amount FROM variant_prices vp WHERE vp.variant_id = pv.id AND vp.currency = m.cur) END`;
+
+export const PRODUCT_COLUMNS = `products.id, products.slug, ${translated("product", "products.id", "title", "products.title")} AS title,
+  ${translated("product", "products.id", "description", "products.description")} AS description, products.status,
+  products.tax_rate_bps, products.tax_category, products.min_price, products.max_price, products.currency, products.created_at,
+  c.id AS cat_id, c.slug AS cat_slug, ${translated("category", "c.id", "title", "c.name")} AS cat_name, r.rating_count, r.rating_sum,
   (SELECT json_group_array(json(x.v)) FROM (
-     SELECT json_object('id', pv.id, 'sku', pv.sku, 'title', pv.title, 'options', json(pv.options),
-       'price', pv.price, 'currency', pv.currency, 'version', pv.version,
+     SELECT json_object('id', pv.id, 'sku', pv.sku, 'title', ${translated("variant", "pv.id", "title", "pv.title")},
+       'options', json(pv.options), 'price', ${VARIANT_PRICE}, 'currency', coalesce(m.cur, pv.currency),
+       'prices', json_insert((SELECT json_group_array(json_object('amount', vp.amount, 'currency', vp.currency)) FROM variant_prices vp
+                              WHERE vp.variant_id = pv.id AND vp.currency <> pv.currency), '$[#]', json_object('amount', pv.price, 'currency', pv.currency)),
+       'weightGrams', pv.weight_grams, 'requiresShipping', pv.requires_shipping, 'version', pv.version,
        'available', max(coalesce(il.on_hand, 0) - coalesce(il.reserved, 0), 0)) AS v
-     FROM product_variants pv LEFT JOIN inventory_levels il ON il.variant_id = pv.id
+     FROM product_variants pv JOIN market m LEFT JOIN inventory_levels il ON il.variant_id = pv.id
      WHERE pv.product_id = products.id AND pv.deleted_at IS NULL
      ORDER BY pv.position, pv.id) x) AS variants_json`;
 
@@ -46,9 +76,9 @@ export const PRODUCT_JOINS = `LEFT JOIN categories c ON c.id = products.category
 /** Keyset order per sort: the columns a cursor carries and the direction of the walk. */
 const ORDERS: Record<Sort, { cols: [string, string]; desc: boolean }> = {
   newest: { cols: ["products.created_at", "products.id"], desc: true },
-  price_asc: { cols: ["products.min_price", "products.id"], desc: false },
-  price_desc: { cols: ["products.min_price", "products.id"], desc: true },
-  relevance: { cols: ["products_fts.rank", "products.id"], desc: false },
+  price_asc: { cols: ["pp.min_amount", "products.id"], desc: false },
+  price_desc: { cols: ["pp.min_amount", "products.id"], desc: true },
+  relevance: { cols: ["hits.rank", "products.id"], desc: false },
 };
 
 export type ListShape = Omit<ProductListQuery, "cursor" | "limit" | "q" | "sort"> & {
@@ -56,26 +86,44 @@ export type ListShape = Omit<ProductListQuery, "cursor" | "limit" | "q" | "sort"
   match?: string;
   after?: [number | string, string];
   limit: number;
+  /** The market the page is for; its currency decides which products are listed and their price order. */
+  market: CatalogMarket;
 };
+
+/**
+ * Search hits: the catalog's own text, and in another locale also that locale's translations,
+ * best rank per product. The FTS tables drive; every hit is then a rowid or key lookup.
+ */
+function searchSource(shape: ListShape, params: unknown[]): string {
+  const locale = marketParams(shape.market)[1];
+  if (!locale) {
+    params.push(shape.match);
+    return "(SELECT product_id, rank FROM products_fts WHERE products_fts MATCH ?) hits";
+  }
+  params.push(shape.match, shape.match, locale);
+  return `(SELECT product_id, min(rank) AS rank FROM (
+      SELECT product_id, rank FROM products_fts WHERE products_fts MATCH ?
+      UNION ALL SELECT product_id, rank FROM product_translations_fts WHERE product_translations_fts MATCH ? AND locale = ?)
+    GROUP BY product_id) hits`;
+}
 
 /** Builds the one statement for a store product list; exported so the query-plan test can EXPLAIN it. */
 export function buildProductListSql(shape: ListShape): { sql: string; params: unknown[] } {
+  const ctes = [MARKET_CTE];
+  const head: unknown[] = [...marketParams(shape.market)];
   const params: unknown[] = [];
-  const where = ["products.status = 'active'", "products.deleted_at IS NULL", "products.min_price IS NOT NULL"];
+  const where = ["products.status = 'active'", "products.deleted_at IS NULL"];
   let from = "products";
-  let prefix = "";
-  if (shape.match) {
-    // The FTS table drives the join: MATCH narrows first, then each hit is a rowid lookup.
-    from = "products_fts JOIN products ON products.rowid = products_fts.rowid";
-    where.push("products_fts MATCH ?");
-    params.push(shape.match);
-  }
+  if (shape.match) from = `${searchSource(shape, params)} JOIN products ON products.id = hits.product_id`;
+  // A product is listed in a currency when a live variant has a price in it (product_prices).
+  from += " JOIN product_prices pp ON pp.product_id = products.id AND pp.currency = ?";
+  params.push(shape.market.currency);
   if (shape.category) {
-    prefix = `WITH RECURSIVE sub(id) AS (
+    ctes.push(`sub(id) AS (
       SELECT id FROM categories WHERE (id = ? OR slug = ?) AND deleted_at IS NULL
       UNION SELECT categories.id FROM categories JOIN sub ON categories.parent_id = sub.id
-      WHERE categories.deleted_at IS NULL) `;
-    params.unshift(shape.category, shape.category);
+      WHERE categories.deleted_at IS NULL)`);
+    head.push(shape.category, shape.category);
     where.push("products.category_id IN (SELECT id FROM sub)");
   }
   if (shape.collection) {
@@ -84,11 +132,11 @@ export function buildProductListSql(shape: ListShape): { sql: string; params: un
     params.push(shape.collection, shape.collection);
   }
   if (shape.minPrice !== undefined) {
-    where.push("products.min_price >= ?");
+    where.push("pp.min_amount >= ?");
     params.push(shape.minPrice);
   }
   if (shape.maxPrice !== undefined) {
-    where.push("products.min_price <= ?");
+    where.push("pp.min_amount <= ?");
     params.push(shape.maxPrice);
   }
   const order = ORDERS[shape.sort];
@@ -97,11 +145,10 @@ export function buildProductListSql(shape: ListShape): { sql: string; params: un
     params.push(shape.after[0], shape.after[1]);
   }
   const dir = order.desc ? "DESC" : "ASC";
-  const rank = shape.match ? ", products_fts.rank AS rank" : "";
-  const sql = `${prefix}SELECT ${PRODUCT_COLUMNS}${rank} FROM ${from} ${PRODUCT_JOINS}
+  const rank = shape.match ? ", hits.rank AS rank" : "";
+  const sql = `WITH RECURSIVE ${ctes.join(", ")} SELECT ${PRODUCT_COLUMNS}, pp.min_amount AS list_price${rank} FROM ${from} ${PRODUCT_JOINS}
     WHERE ${where.join(" AND ")} ORDER BY ${order.cols[0]} ${dir}, ${order.cols[1]} ${dir} LIMIT ?`;
-  params.push(shape.limit);
-  return { sql, params };
+  return { sql, params: [...head, ...params, shape.limit] };
 }
 
 export async function listProducts(db: D1Like, shape: ListShape): Promise<ProductRow[]> {
@@ -109,30 +156,32 @@ export async function listProducts(db: D1Like, shape: ListShape): Promise<Produc
   return (await db.prepare(sql).bind(...params).all<ProductRow>()).results;
 }
 
-const detailSql = (column: "id" | "slug") => `SELECT ${PRODUCT_COLUMNS} FROM products ${PRODUCT_JOINS}
+const detailSql = (column: "id" | "slug") => `WITH ${MARKET_CTE} SELECT ${PRODUCT_COLUMNS} FROM products ${PRODUCT_JOINS}
   WHERE products.${column} = ? AND products.status = 'active' AND products.deleted_at IS NULL`;
-/** By id and by slug: two plain unique-index lookups (an `id = ? OR slug = ?` plan is slower). */
+/** By id and by slug: two plain unique-index lookups (an `id = ? OR slug = ?` plan is slower). Parameters: currency, locale, key. */
 export const PRODUCT_DETAIL_SQL = { id: detailSql("id"), slug: detailSql("slug") };
 
-export async function findStoreProduct(db: D1Like, idOrSlug: string): Promise<ProductRow | null> {
+export async function findStoreProduct(db: D1Like, idOrSlug: string, market: CatalogMarket): Promise<ProductRow | null> {
+  const m = marketParams(market);
   // Slugs are lowercase words, so a "prod_" key is an id; a miss by id still tries the slug.
   if (idOrSlug.startsWith("prod_")) {
-    const byId = await db.prepare(PRODUCT_DETAIL_SQL.id).bind(idOrSlug).first<ProductRow>();
+    const byId = await db.prepare(PRODUCT_DETAIL_SQL.id).bind(...m, idOrSlug).first<ProductRow>();
     if (byId) return byId;
   }
-  return db.prepare(PRODUCT_DETAIL_SQL.slug).bind(idOrSlug).first<ProductRow>();
+  return db.prepare(PRODUCT_DETAIL_SQL.slug).bind(...m, idOrSlug).first<ProductRow>();
 }
 
 /**
  * Active products by id in ONE statement however many ids (they travel as one JSON parameter, so
  * D1's limit on bound parameters never splits the batch); ids not found are simply missing.
+ * Parameters: currency, locale, the ids as JSON.
  */
-export const PRODUCTS_BY_IDS_SQL = `SELECT ${PRODUCT_COLUMNS} FROM products ${PRODUCT_JOINS}
+export const PRODUCTS_BY_IDS_SQL = `WITH ${MARKET_CTE} SELECT ${PRODUCT_COLUMNS} FROM products ${PRODUCT_JOINS}
   WHERE products.id IN (SELECT value FROM json_each(?)) AND products.status = 'active' AND products.deleted_at IS NULL`;
 
-export async function findStoreProductsByIds(db: D1Like, ids: readonly string[]): Promise<ProductRow[]> {
+export async function findStoreProductsByIds(db: D1Like, ids: readonly string[], market: CatalogMarket): Promise<ProductRow[]> {
   if (ids.length === 0) return [];
-  return (await db.prepare(PRODUCTS_BY_IDS_SQL).bind(JSON.stringify(ids)).all<ProductRow>()).results;
+  return (await db.prepare(PRODUCTS_BY_IDS_SQL).bind(...marketParams(market), JSON.stringify(ids)).all<ProductRow>()).results;
 }
 
 export type CategoryRow = {
@@ -144,15 +193,18 @@ export type CategoryRow = {
   position: number;
 };
 
-export async function listLiveCategories(db: D1Like): Promise<CategoryRow[]> {
-  const sql = `SELECT id, parent_id, slug, name, description, position FROM categories
+export async function listLiveCategories(db: D1Like, market: CatalogMarket): Promise<CategoryRow[]> {
+  const sql = `WITH ${MARKET_CTE} SELECT id, parent_id, slug, ${translated("category", "categories.id", "title", "name")} AS name,
+      ${translated("category", "categories.id", "description", "description")} AS description, position FROM categories
     WHERE deleted_at IS NULL ORDER BY position, name LIMIT 1000`;
-  return (await db.prepare(sql).all<CategoryRow>()).results;
+  return (await db.prepare(sql).bind(...marketParams(market)).all<CategoryRow>()).results;
 }
 
 export type CollectionRow = { id: string; slug: string; title: string; description: string | null };
 
-export async function listLiveCollections(db: D1Like): Promise<CollectionRow[]> {
-  const sql = `SELECT id, slug, title, description FROM collections WHERE deleted_at IS NULL ORDER BY title LIMIT 1000`;
-  return (await db.prepare(sql).all<CollectionRow>()).results;
+export async function listLiveCollections(db: D1Like, market: CatalogMarket): Promise<CollectionRow[]> {
+  const sql = `WITH ${MARKET_CTE} SELECT id, slug, ${translated("collection", "collections.id", "title", "title")} AS title,
+      ${translated("collection", "collections.id", "description", "description")} AS description
+    FROM collections WHERE deleted_at IS NULL ORDER BY title LIMIT 1000`;
+  return (await db.prepare(sql).bind(...marketParams(market)).all<CollectionRow>()).results;
 }

@@ -1,5 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, errorResponses, jsonContent, pageOf } from "../../http/openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { marketOf } from "../../http/middleware/market";
+import { errorResponses, jsonContent, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
+import { catalogMarketOf } from "../markets/context";
 import { readContext, sendCached } from "./http-cache";
 import { CategoryTree, Collection, IdOrSlugParam, Product, ProductListQuery, ProductPage } from "./schemas";
 import * as catalog from "./service";
@@ -9,6 +13,8 @@ const tags = ["Store: catalog"];
 const cacheHeaders = {
   ETag: { schema: { type: "string" as const }, description: "Content hash; send back as If-None-Match" },
   "X-Cache": { schema: { type: "string" as const }, description: "HIT-MEMORY, HIT-KV or MISS" },
+  "X-Region": { schema: { type: "string" as const }, description: "The region the answer is priced in (?region, X-Region, the request's country, or the default)" },
+  "Content-Language": { schema: { type: "string" as const }, description: "The language of titles and descriptions (?locale or Accept-Language, else the default)" },
 };
 const cached = <T extends z.ZodType>(schema: T, description: string) => ({
   ...jsonContent(schema, description),
@@ -25,7 +31,7 @@ catalogRoutes.openapi(
     request: { query: ProductListQuery },
     responses: { 200: cached(ProductPage, "A page of products"), ...notModified, ...errorResponses(400, 422, 429) },
   }),
-  async (c) => sendCached(c, await catalog.listProducts(readContext(c), c.req.valid("query"))),
+  async (c) => sendCached(c, await catalog.listProducts(readContext(c), c.req.valid("query"), catalogMarketOf(marketOf(c)))),
 );
 
 catalogRoutes.openapi(
@@ -37,7 +43,7 @@ catalogRoutes.openapi(
     request: { params: IdOrSlugParam },
     responses: { 200: cached(Product, "The product"), ...notModified, ...errorResponses(404, 429) },
   }),
-  async (c) => sendCached(c, await catalog.getProduct(readContext(c), c.req.valid("param").idOrSlug)),
+  async (c) => sendCached(c, await catalog.getProduct(readContext(c), c.req.valid("param").idOrSlug, catalogMarketOf(marketOf(c)))),
 );
 
 catalogRoutes.openapi(
@@ -48,7 +54,7 @@ catalogRoutes.openapi(
     summary: "The category tree",
     responses: { 200: cached(pageOf(CategoryTree), "Root categories with their children"), ...notModified },
   }),
-  async (c) => sendCached(c, await catalog.listCategories(readContext(c))),
+  async (c) => sendCached(c, await catalog.listCategories(readContext(c), catalogMarketOf(marketOf(c)))),
 );
 
 catalogRoutes.openapi(
@@ -59,5 +65,5 @@ catalogRoutes.openapi(
     summary: "Collections",
     responses: { 200: cached(pageOf(Collection), "Collections"), ...notModified },
   }),
-  async (c) => sendCached(c, await catalog.listCollections(readContext(c))),
+  async (c) => sendCached(c, await catalog.listCollections(readContext(c), catalogMarketOf(marketOf(c)))),
 );

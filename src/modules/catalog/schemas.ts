@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { MoneySchema, PageQuery, pageOf } from "../../http/openapi";
 
 export const SORTS = ["newest", "price_asc", "price_desc", "relevance"] as const;
@@ -8,8 +8,8 @@ export const ProductListQuery = PageQuery.extend({
   category: z.string().min(1).max(100).optional().openapi({ description: "Category id or slug; includes its subcategories" }),
   collection: z.string().min(1).max(100).optional().openapi({ description: "Collection id or slug" }),
   q: z.string().trim().min(1).max(200).optional().openapi({ description: "Full-text search over title, description and SKU" }),
-  minPrice: z.coerce.number().int().min(0).optional().openapi({ description: "Lowest variant price at least this (minor units)" }),
-  maxPrice: z.coerce.number().int().min(0).optional().openapi({ description: "Lowest variant price at most this (minor units)" }),
+  minPrice: z.coerce.number().int().min(0).optional().openapi({ description: "Lowest variant price at least this (minor units of the region's currency)" }),
+  maxPrice: z.coerce.number().int().min(0).optional().openapi({ description: "Lowest variant price at most this (minor units of the region's currency)" }),
   sort: z.enum(SORTS).optional().openapi({ description: "Default: relevance with q, newest without" }),
 });
 export type ProductListQuery = z.infer<typeof ProductListQuery>;
@@ -20,7 +20,13 @@ export const Variant = z
     sku: z.string(),
     title: z.string(),
     options: z.record(z.string(), z.string()),
-    price: MoneySchema,
+    /** The price in the request's region currency; null when the variant is not sold there. */
+    price: MoneySchema.nullable().openapi({ description: "In the region's currency; null when the variant has no price in it (it cannot be bought there)" }),
+    /** Every currency the variant is priced in (set per currency by admins, never converted). */
+    prices: z.array(MoneySchema),
+    weightGrams: z.number().int(),
+    /** False for goods nobody ships (downloads, services). */
+    requiresShipping: z.boolean(),
     available: z.number().int(),
   })
   .openapi("Variant");
@@ -37,8 +43,11 @@ export const Product = z
     status: z.enum(["draft", "active", "archived"]),
     category: CategoryRef.nullable(),
     taxRateBps: z.number().int(),
+    /** With the shipping place, picks the tax rate (tax_rates); taxRateBps applies where no rate is set. */
+    taxCategory: z.string(),
     variants: z.array(Variant),
-    priceRange: z.object({ min: MoneySchema, max: MoneySchema }),
+    /** Over the variants priced in the region's currency; null when none is. */
+    priceRange: z.object({ min: MoneySchema, max: MoneySchema }).nullable(),
     rating: z.object({ average: z.number().nullable(), count: z.number().int() }),
   })
   .openapi("Product");

@@ -3,6 +3,7 @@
  * cache (cache.ts); the cached value is the final JSON body, so a hit costs no serialization.
  */
 import { AppError, validationError } from "../../lib/errors";
+import type { CatalogMarket } from "../markets/context";
 import { fromBase64Url, toBase64Url } from "../../lib/crypto";
 import { serveCached, type CacheAnswer, type ReadContext } from "./cache";
 import { toCategoryTree, toProduct } from "./mappers";
@@ -39,7 +40,7 @@ export function toMatchExpression(q: string): string {
   return terms.map((term) => `"${term}"*`).join(" ");
 }
 
-function listShape(query: ProductListQuery): repo.ListShape {
+function listShape(query: ProductListQuery, market: CatalogMarket): repo.ListShape {
   const sort: Sort = query.sort ?? (query.q ? "relevance" : "newest");
   // Relevance without a search has nothing to rank by; newest is the honest fallback.
   const effective = sort === "relevance" && !query.q ? "newest" : sort;
@@ -52,13 +53,14 @@ function listShape(query: ProductListQuery): repo.ListShape {
     maxPrice: query.maxPrice,
     after: query.cursor ? decodeCursor(query.cursor, effective) : undefined,
     limit: query.limit,
+    market,
   };
 }
 
 function cursorValue(row: repo.ProductRow, sort: Sort): number | string {
   if (sort === "newest") return row.created_at;
   if (sort === "relevance") return row.rank ?? 0;
-  return row.min_price ?? 0;
+  return row.list_price ?? 0;
 }
 
 /**
@@ -83,32 +85,38 @@ export async function loadProductPage(db: repo.D1Like, shape: repo.ListShape) {
 const listKey = (shape: repo.ListShape) =>
   JSON.stringify([shape.sort, shape.match, shape.category, shape.collection, shape.minPrice, shape.maxPrice, shape.after, shape.limit]);
 
-/** A page of active products for the store, cached per normalized query. */
-export function listProducts(ctx: ReadContext, query: ProductListQuery): Promise<CacheAnswer> {
-  const shape = listShape(query);
-  return serveCached(ctx, `list:${listKey(shape)}`, (db) => loadProductPage(db, shape));
+/**
+ * The market part of every catalog cache key: the region (its currency decides the prices) and
+ * the language. Two regions, or two languages, never share a cached answer.
+ */
+export const marketKey = (m: CatalogMarket) => `m:${m.region}:${m.currency}:${m.locale}`;
+
+/** A page of active products for the store, cached per market and normalized query. */
+export function listProducts(ctx: ReadContext, query: ProductListQuery, market: CatalogMarket): Promise<CacheAnswer> {
+  const shape = listShape(query, market);
+  return serveCached(ctx, `${marketKey(market)}:list:${listKey(shape)}`, (db) => loadProductPage(db, shape));
 }
 
 /** The same page as a connection `{edges:[{cursor, node}], pageInfo}` (GraphQL), through the same cache layers. */
-export function listProductEdges(ctx: ReadContext, query: ProductListQuery): Promise<CacheAnswer> {
-  const shape = listShape(query);
-  return serveCached(ctx, `edges:${listKey(shape)}`, (db) => loadProductEdges(db, shape));
+export function listProductEdges(ctx: ReadContext, query: ProductListQuery, market: CatalogMarket): Promise<CacheAnswer> {
+  const shape = listShape(query, market);
+  return serveCached(ctx, `${marketKey(market)}:edges:${listKey(shape)}`, (db) => loadProductEdges(db, shape));
 }
 
 /** The connection page read straight from `db`, for an answer that is itself being cached. */
-export function readProductEdges(db: repo.D1Like, query: ProductListQuery) {
-  return loadProductEdges(db, listShape(query));
+export function readProductEdges(db: repo.D1Like, query: ProductListQuery, market: CatalogMarket) {
+  return loadProductEdges(db, listShape(query, market));
 }
 
 /** One active product by id or slug, or null, read from `db`. */
-export async function readProduct(db: repo.D1Like, idOrSlug: string): Promise<Product | null> {
-  const row = await repo.findStoreProduct(db, idOrSlug);
+export async function readProduct(db: repo.D1Like, idOrSlug: string, market: CatalogMarket): Promise<Product | null> {
+  const row = await repo.findStoreProduct(db, idOrSlug, market);
   return row ? toProduct(row) : null;
 }
 
 /** One active product by id or slug; the cache stores a miss as null so it becomes a 404. */
-export async function getProduct(ctx: ReadContext, idOrSlug: string): Promise<CacheAnswer> {
-  const answer = await serveCached(ctx, `detail:${idOrSlug}`, (db) => readProduct(db, idOrSlug));
+export async function getProduct(ctx: ReadContext, idOrSlug: string, market: CatalogMarket): Promise<CacheAnswer> {
+  const answer = await serveCached(ctx, `${marketKey(market)}:detail:${idOrSlug}`, (db) => readProduct(db, idOrSlug, market));
   if (answer.body === "null") throw productNotFound();
   return answer;
 }
@@ -116,28 +124,28 @@ export async function getProduct(ctx: ReadContext, idOrSlug: string): Promise<Ca
 export const productNotFound = () => new AppError("NOT_FOUND", "Product not found", 404);
 
 /** Active products by id for batch loaders, read straight from D1 in one statement; missing ids are absent. */
-export async function getStoreProducts(db: repo.D1Like, ids: readonly string[]): Promise<Map<string, Product>> {
-  const rows = await repo.findStoreProductsByIds(db, [...new Set(ids)]);
+export async function getStoreProducts(db: repo.D1Like, ids: readonly string[], market: CatalogMarket): Promise<Map<string, Product>> {
+  const rows = await repo.findStoreProductsByIds(db, [...new Set(ids)], market);
   return new Map(rows.map((row) => [row.id, toProduct(row)]));
 }
 
 /** The live category tree (roots with their children), read from `db`. */
-export async function readCategoryTree(db: repo.D1Like) {
-  return { data: toCategoryTree(await repo.listLiveCategories(db)), nextCursor: null };
+export async function readCategoryTree(db: repo.D1Like, market: CatalogMarket) {
+  return { data: toCategoryTree(await repo.listLiveCategories(db, market)), nextCursor: null };
 }
 
-/** The live category tree. */
-export function listCategories(ctx: ReadContext): Promise<CacheAnswer> {
-  return serveCached(ctx, "categories", readCategoryTree);
+/** The live category tree, in the market's language. */
+export function listCategories(ctx: ReadContext, market: CatalogMarket): Promise<CacheAnswer> {
+  return serveCached(ctx, `${marketKey(market)}:categories`, (db) => readCategoryTree(db, market));
 }
 
 /** Live collections, read from `db`. */
-export async function readCollections(db: repo.D1Like) {
-  const rows = await repo.listLiveCollections(db);
+export async function readCollections(db: repo.D1Like, market: CatalogMarket) {
+  const rows = await repo.listLiveCollections(db, market);
   return { data: rows.map((row) => ({ id: row.id, slug: row.slug, title: row.title, description: row.description })), nextCursor: null };
 }
 
-/** Live collections. */
-export function listCollections(ctx: ReadContext): Promise<CacheAnswer> {
-  return serveCached(ctx, "collections", readCollections);
+/** Live collections, in the market's language. */
+export function listCollections(ctx: ReadContext, market: CatalogMarket): Promise<CacheAnswer> {
+  return serveCached(ctx, `${marketKey(market)}:collections`, (db) => readCollections(db, market));
 }

@@ -9,6 +9,7 @@
 import { createLogger } from "../../lib/log";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
+import { captureTenders, closeTenders, tendersOf } from "../gift-cards/tenders";
 import { closeLines, commitLines, stockLinesOf } from "../inventory/service";
 import { orderIdFor, placementStatements } from "../orders/placement";
 import { attemptRefund } from "../payments/refunds";
@@ -46,6 +47,7 @@ export async function settleRefundPendingCheckout(env: Env, checkoutId: string, 
   const row = await repo.findCheckout(env.DB, checkoutId);
   if (row?.state !== "REFUND_PENDING") return row;
   await closeLines(env, row.id, variantIdsOf(row));
+  await closeTenders(env, row.id, tendersOf(row));
   const refund = await payments.refundOfPayment(env.DB, row.payment_id);
   if (refund?.status === "pending") await attemptRefund(env, refund.id, now);
   if (await repo.closeRefundedCheckout(env.DB, row.id, now)) return { ...row, state: "REFUNDED" };
@@ -72,6 +74,8 @@ export async function finalizeCheckout(env: Env, checkoutId: string, ctx: { requ
     if (refused) return failAfterPayment(env, row, refused.reason, now);
     const failed = await commitLines(env, row.id, stockLinesOf(snapshot.lines));
     if (failed.length > 0) return failAfterPayment(env, row, "stock_lost_after_payment", now);
+    // Gift cards and store credit: each hold becomes a capture (a lapsed one takes what is still free).
+    if (!(await captureTenders(env, row.id, tendersOf(row)))) return failAfterPayment(env, row, "balance_lost_after_payment", now);
     const results = await env.DB.batch(placementStatements(env.DB, row, await repo.customerEmail(env.DB, row.customer_id), ctx.requestId, now));
     // The batch's last statement is the conditional move to ORDER_CREATED; if another run won, read what it did.
     const moved = results.at(-1)?.meta.changes === 1;

@@ -10,6 +10,7 @@ import { createLogger } from "../../lib/log";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
+import { amountDue, releaseTenders, tendersOf, type Tender } from "../gift-cards/tenders";
 import { releaseLines, stockLinesOf } from "../inventory/service";
 import { outboundBreakers } from "../outbound/breakers";
 import { configuredProvider, PaymentConfigError, type PaymentProvider, type StartResult } from "../payments/provider";
@@ -74,7 +75,7 @@ function backToLockedStatements(env: Env, id: string, version: number, now: numb
 const startInputOf = (row: repo.CheckoutRow, token: string | undefined) => ({
   checkoutId: row.id,
   attemptKey: repo.attemptKeyOf(row.id, row.version),
-  amount: repo.snapshotOf(row).totals.total,
+  amount: amountDue(row),
   currency: row.currency,
   token,
 });
@@ -96,8 +97,7 @@ export async function recoverPendingPayment(env: Env, row: repo.CheckoutRow, req
     return "unknown";
   }
   if (found?.status === "succeeded") {
-    const { totals } = repo.snapshotOf(row);
-    const recorded = await recordCapturedPayment(env, row.id, { provider: provider.name, ref: found.ref, amount: totals.total, currency: row.currency }, now);
+    const recorded = await recordCapturedPayment(env, row.id, { provider: provider.name, ref: found.ref, amount: amountDue(row), currency: row.currency }, now);
     await refundNow(env, recorded.refundId, now);
     await finalizeOrDefer(env, row.id, requestId);
     return "confirmed";
@@ -107,16 +107,18 @@ export async function recoverPendingPayment(env: Env, row: repo.CheckoutRow, req
 }
 
 /** A discount's limit was reached after the cart was priced: the checkout fails, its stock goes back, nothing is charged. */
-async function failForDiscount(env: Env, id: string, variantIds: string[], refused: ClaimFailure, now: number): Promise<never> {
+async function failForDiscount(env: Env, id: string, variantIds: string[], tenders: Tender[], refused: ClaimFailure, now: number): Promise<never> {
   await repo.transition(env.DB, id, ["PAYMENT_PENDING"], "FAILED", now, { failureReason: refused.reason });
   await releaseLines(env, id, variantIds);
+  await releaseTenders(env, id, tenders);
   throw codeNoLongerApplies(refused.code, refused.reason);
 }
 
 /** Asks the provider to take the money; answers what the customer sees next. */
 async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentProvider, token: string | undefined, requestId: string | null, now: number): Promise<PaymentAnswer> {
   const { id, currency } = row;
-  const amount = repo.snapshotOf(row).totals.total;
+  const amount = amountDue(row);
+  if (amount === 0) return payWithBalancesOnly(env, row, requestId, now);
   let result: StartResult;
   try {
     // The breaker stops hammering a failing provider: while open, payments fail fast and the shopper retries later.
@@ -150,6 +152,20 @@ async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentPr
   return finalizeOrDefer(env, id, requestId);
 }
 
+/** Recorded as the provider of a checkout its gift cards and store credit pay in full. */
+export const BALANCES_ONLY_PROVIDER = "balances";
+
+/**
+ * Gift cards and store credit cover the whole total: no provider is called. A zero payment under
+ * a name of its own confirms the checkout like any capture, and finalize captures the balances.
+ */
+async function payWithBalancesOnly(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number): Promise<PaymentAnswer> {
+  const confirmation = { provider: BALANCES_ONLY_PROVIDER, ref: `balances_${row.id}`, amount: 0, currency: row.currency };
+  const recorded = await recordCapturedPayment(env, row.id, confirmation, now);
+  await refundNow(env, recorded.refundId, now);
+  return finalizeOrDefer(env, row.id, requestId);
+}
+
 /** The configured provider, or a loud failure: a misconfigured shop takes no payment at all. */
 function providerFor(env: Env, requestId: string | null): PaymentProvider {
   try {
@@ -167,11 +183,11 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
   if (input.provider !== undefined && input.provider !== provider.name) {
     throw validationError([{ path: "provider", message: `Payment provider ${input.provider} is not available` }]);
   }
-  const tokenProblem = provider.invalidToken(input.token);
-  if (tokenProblem) throw validationError([{ path: "token", message: tokenProblem }]);
-
   const row = await repo.findCustomerCheckout(env.DB, id, customerId);
   if (!row) throw notFound("Checkout");
+  // Balances that cover everything need no payment details.
+  const tokenProblem = amountDue(row) > 0 ? provider.invalidToken(input.token) : null;
+  if (tokenProblem) throw validationError([{ path: "token", message: tokenProblem }]);
   if (row.state === "COMPLETED") return toCheckout(row);
   if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") return finalizeOrDefer(env, id, requestId);
   if (row.state === "PAYMENT_PENDING") {
@@ -190,6 +206,6 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
 
   const { lines, discounts } = repo.snapshotOf(row);
   const refused = await claimDiscounts(env.DB, { id, customerId: row.customer_id }, discounts, now, ["PAYMENT_PENDING"]);
-  if (refused) return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), refused, now);
+  if (refused) return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), tendersOf(row), refused, now);
   return startPayment(env, { ...row, state: "PAYMENT_PENDING", version, updated_at: now }, provider, input.token, requestId, now);
 }

@@ -12,6 +12,10 @@ export type CheckoutRow = {
   lines: string;
   totals: string;
   discounts: string;
+  /** Region, locale, shipping address and method as locked (markets CheckoutMarket, JSON). */
+  market?: string;
+  /** Balances held for the checkout (gift-cards/tenders.ts). */
+  tenders: string;
   expires_at: number;
   order_id: string | null;
   payment_id: string | null;
@@ -27,7 +31,7 @@ export const snapshotOf = (row: Pick<CheckoutRow, "lines" | "totals" | "discount
   discounts: JSON.parse(row.discounts || "[]") as AppliedDiscount[],
 });
 
-const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, expires_at, order_id, payment_id, updated_at, version";
+const COLUMNS = "id, cart_id, customer_id, state, currency, lines, totals, discounts, market, tenders, expires_at, order_id, payment_id, updated_at, version";
 
 export function findCheckout(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
@@ -44,26 +48,26 @@ export function findCustomerCheckout(d1: D1Database, id: string, customerId: str
  */
 export async function upsertCheckout(
   d1: D1Database,
-  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; expiresAt: number; now: number },
-): Promise<{ id: string; previousLines: PricedCartLine[] | null } | null> {
-  const [before, out] = await d1.batch<{ lines?: string; id?: string }>([
-    d1.prepare("SELECT lines FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
+  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; tenders: string; expiresAt: number; now: number },
+): Promise<{ id: string; previousLines: PricedCartLine[] | null; previousTenders: string | null } | null> {
+  const [before, out] = await d1.batch<{ lines?: string; tenders?: string; id?: string }>([
+    d1.prepare("SELECT lines, tenders FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
     d1
       .prepare(
-        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, expires_at, version, created_at, updated_at)
-         VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, 1, ?, ?)
-         ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED',
-           lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, market, tenders, expires_at, version, created_at, updated_at)
+         VALUES (?, ?, ?, 'CREATED', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (customer_id, idempotency_key) DO UPDATE SET cart_id = excluded.cart_id, state = 'CREATED', currency = excluded.currency,
+           lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, market = excluded.market, tenders = excluded.tenders, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
            failure_reason = NULL, version = checkouts.version + 1
          WHERE checkouts.state IN ('CREATED', 'FAILED')
          RETURNING id`,
       )
-      .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), row.expiresAt, row.now, row.now),
+      .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), JSON.stringify(row.market), row.tenders, row.expiresAt, row.now, row.now),
   ]);
   const id = out!.results[0]?.id;
   if (!id) return null;
-  const previous = before!.results[0]?.lines;
-  return { id, previousLines: previous ? (JSON.parse(previous) as PricedCartLine[]) : null };
+  const previous = before!.results[0];
+  return { id, previousLines: previous?.lines ? (JSON.parse(previous.lines) as PricedCartLine[]) : null, previousTenders: previous?.tenders ?? null };
 }
 
 export function findByKey(d1: D1Database, customerId: string, key: string) {
@@ -71,14 +75,21 @@ export function findByKey(d1: D1Database, customerId: string, key: string) {
 }
 
 /** Moves a checkout from one of `from` to `to`; false when it was not in one of them. */
-export function transitionStatement(d1: D1Database, id: string, from: CheckoutState[], to: CheckoutState, now: number, extra: { failureReason?: string; paymentId?: string; orderId?: string } = {}) {
+export function transitionStatement(
+  d1: D1Database,
+  id: string,
+  from: CheckoutState[],
+  to: CheckoutState,
+  now: number,
+  extra: { failureReason?: string; paymentId?: string; orderId?: string; tenders?: string } = {},
+) {
   return d1
     .prepare(
       `UPDATE checkouts SET state = ?, updated_at = ?, version = version + 1,
-         failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), order_id = COALESCE(?, order_id)
+         failure_reason = COALESCE(?, failure_reason), payment_id = COALESCE(?, payment_id), order_id = COALESCE(?, order_id), tenders = COALESCE(?, tenders)
        WHERE id = ? AND state IN (${from.map(() => "?").join(", ")})`,
     )
-    .bind(to, now, extra.failureReason ?? null, extra.paymentId ?? null, extra.orderId ?? null, id, ...from);
+    .bind(to, now, extra.failureReason ?? null, extra.paymentId ?? null, extra.orderId ?? null, extra.tenders ?? null, id, ...from);
 }
 
 export async function transition(d1: D1Database, id: string, from: CheckoutState[], to: CheckoutState, now: number, extra = {}): Promise<boolean> {

@@ -1,6 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
-import { bearerSecurity, createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { marketOf } from "../../http/middleware/market";
+import { bearerSecurity, errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { payCheckout } from "./payment";
 import { Checkout, CheckoutParam, CreateCheckoutBody, IdempotencyHeaders, PaymentAnswer, PaymentBody } from "./schemas";
 import * as checkouts from "./service";
@@ -26,7 +28,9 @@ checkoutRoutes.openapi(
   async (c) => {
     const key = c.req.valid("header")["idempotency-key"];
     const body = c.req.valid("json") ?? {};
-    return c.json(await checkouts.createCheckout(c.env, currentUserId(c.get("principal")), key, body), 201);
+    const checkout = await checkouts.createCheckout(c.env, currentUserId(c.get("principal")), key, body, Date.now(), marketOf(c));
+    c.set("answerRegion", checkout.region);
+    return c.json(checkout, 201);
   },
 );
 

@@ -1,6 +1,7 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { CHECKOUT_STATES } from "../../db/schema";
-import { AppliedCode, AutomaticDiscount, CartItem, TotalsSchema } from "../cart/schemas";
+import { AppliedCode, AppliedGiftCard, AutomaticDiscount, CartItem, PayableTotals } from "../cart/schemas";
+import { Address, ChosenShipping } from "../markets/schemas";
 
 export const Checkout = z
   .object({
@@ -10,7 +11,14 @@ export const Checkout = z
     lines: z.array(CartItem),
     discounts: z.array(AppliedCode),
     automaticDiscounts: z.array(AutomaticDiscount),
-    totals: TotalsSchema,
+    /** The region the checkout is priced in. */
+    region: z.string(),
+    shippingAddress: Address.nullable(),
+    shippingMethod: ChosenShipping.nullable(),
+    /** Gift cards holding part of the total for this checkout (captured when it becomes an order). */
+    giftCards: z.array(AppliedGiftCard),
+    /** `amountDue` is what the payment charges; 0 when the balances cover everything (no provider call). */
+    totals: PayableTotals,
     expiresAt: z.string(),
     orderId: z.string().nullable(),
   })

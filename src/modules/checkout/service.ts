@@ -7,8 +7,11 @@ import { AppError, conflict, invalidState, notFound, validationError } from "../
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
-import { priceStoredCart, toCartItem, toDiscountViews, toTotals } from "../cart/pricing";
+import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals } from "../cart/pricing";
+import { appliedBalances, holdTenders, plannedTenders, releaseTenders, tendersOf, tenderViews } from "../gift-cards/tenders";
 import { activeCart } from "../cart/service";
+import { checkoutMarketOf, checkoutRefusal, marketView, storedCheckoutMarket } from "../markets/cart";
+import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
 import { releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
@@ -25,13 +28,18 @@ const HOLD_GRACE_MS = 60_000;
 
 export function toCheckout(row: Omit<repo.CheckoutRow, "version">): Checkout {
   const { lines, totals, discounts } = repo.snapshotOf(row);
+  // Before it locks, a checkout lists the balances it may hold at 0: not shown as paying.
+  const tenders = tendersOf(row).filter((t) => t.amount > 0);
+  const paid = tenderViews(tenders, row.currency);
   return {
     id: row.id,
     state: row.state,
     cartId: row.cart_id,
     lines: lines.map((l) => toCartItem(l, row.currency)),
     ...toDiscountViews(discounts, row.currency),
-    totals: toTotals(totals, row.currency),
+    ...marketView(storedCheckoutMarket(row.market)),
+    giftCards: paid.giftCards,
+    totals: toPayableTotals(totals, tenders, row.currency),
     expiresAt: toIso(row.expires_at),
     orderId: row.order_id,
   };
@@ -47,11 +55,14 @@ export const codeNoLongerApplies = (code: string | null, reason: string) =>
   conflict(`Discount ${code ?? ""} no longer applies (${reason}); remove it from the cart or try again`.replace("  ", " "), { reason, code });
 
 /** Prices the active cart, stores the snapshot and reserves every line, or none. */
-async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number): Promise<Checkout> {
-  const cart = await activeCart(env, customerId, now);
+async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number, market: Market): Promise<Checkout> {
+  const cart = await activeCart(env, customerId, now, market);
   if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
-  const priced = await priceStoredCart(env, customerId, cart, [], now);
+  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
   if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
+  // Markets: every line priced in the cart's currency; goods to ship have an address and a method.
+  const refusal = checkoutRefusal(priced);
+  if (refusal) throw refusal;
   // A code that stopped applying for reasons outside the cart (used up, expired, deleted) refuses
   // the checkout rather than charging more than the shopper saw; one the cart's own contents
   // switched off is already shown on the cart as inactive, at the price charged here.
@@ -59,10 +70,13 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   if (refused) throw codeNoLongerApplies(normalizeCode(refused.code), refused.reason);
   const expiresAt = now + getConfig(env).CHECKOUT_TTL_SECONDS * 1000;
   const snapshot = { lines: priced.lines.map(({ purchasable: _p, ...line }) => line), totals: priced.totals, discounts: priced.applied };
-  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, expiresAt, now };
+  const marketFacts = checkoutMarketOf(market, priced.market, priced.shipping);
+  // The balances the checkout may hold are on the row before any is held, so every end of it lets them go.
+  const applied = appliedBalances(customerId, cart.currency, cart);
+  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, market: marketFacts, tenders: plannedTenders(applied), expiresAt, now };
   const upserted = await repo.upsertCheckout(env.DB, row);
   if (!upserted) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
-  const { id, previousLines } = upserted;
+  const { id, previousLines, previousTenders } = upserted;
   // The newest checkout of a cart wins: older open ones give their stock back instead of holding it twice.
   for (const older of await repo.listOlderOpen(env.DB, customerId, cart.id, id)) await expireCheckout(env, older, now, "superseded");
   const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
@@ -73,21 +87,26 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   if (previousLines) {
     const kept = new Set(stock.map((l) => l.variantId));
     await releaseLines(env, id, stockLinesOf(previousLines).map((l) => l.variantId).filter((v) => !kept.has(v)));
+    await releaseTenders(env, id, tendersOf({ tenders: previousTenders }).filter((t) => !applied.some((a) => a.accountId === t.accountId)));
   }
   const shortages = gone.length > 0 ? gone : await reserveLines(env, id, stock, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
     await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
+    await releaseTenders(env, id, applied);
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: id });
     throw insufficient(shortages);
   }
-  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now))) {
+  // Gift cards and store credit on the cart hold what they can of the total, like stock.
+  const tenders = await holdTenders(env, id, applied, priced.totals.total, expiresAt + HOLD_GRACE_MS);
+  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now, { tenders: JSON.stringify(tenders) }))) {
     await releaseLines(env, id, stock.map((l) => l.variantId));
+    await releaseTenders(env, id, applied);
     throw invalidState("Checkout changed while locking");
   }
   const lines = JSON.stringify(snapshot.lines);
   const totals = JSON.stringify(snapshot.totals);
   const discounts = JSON.stringify(snapshot.discounts);
-  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, market: JSON.stringify(marketFacts), tenders: JSON.stringify(tenders), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
 }
 
 function replay(row: repo.KeyRow): Checkout {
@@ -97,7 +116,7 @@ function replay(row: repo.KeyRow): Checkout {
 }
 
 /** POST /checkouts: the same key and body replay the stored answer; another body is a conflict. */
-export async function createCheckout(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now = Date.now()): Promise<Checkout> {
+export async function createCheckout(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now = Date.now(), market?: Market): Promise<Checkout> {
   const scope = `checkout:${customerId}`;
   const hash = await sha256Hex(JSON.stringify({ cartId: body.cartId ?? null, note: body.note ?? null }));
   const claim = await repo.claimKey(env.DB, scope, key, hash, now, now + KEY_TTL_MS);
@@ -110,7 +129,7 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
     }
   }
   try {
-    const checkout = await lockCart(env, customerId, key, body, now);
+    const checkout = await lockCart(env, customerId, key, body, now, market ?? (await defaultMarket(env)));
     await repo.storeKeyResponse(env.DB, scope, key, 201, checkout);
     return checkout;
   } catch (err) {
@@ -144,5 +163,6 @@ export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date
   if (moved!.meta.changes !== 1) return false;
   writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
   await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
+  await releaseTenders(env, row.id, tendersOf(row));
   return true;
 }

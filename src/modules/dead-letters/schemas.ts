@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { PageQuery } from "../../http/openapi";
 
 /** Queues whose exhausted messages are kept here; each is also where a replay sends the message. */

@@ -73,6 +73,17 @@ export function decideClose(hold: Hold | null): { onHandDelta: number; reservedD
   return { onHandDelta: 0, reservedDelta: 0 };
 }
 
+/**
+ * A return of `qty` units a checkout bought: they come back on hand, and the sale shrinks by as
+ * many, so a later restock or close of the checkout gives back only the rest. Never more than the
+ * sale still holds; null when the checkout sold nothing here (or everything already came back).
+ */
+export function decideReturnUnits(hold: Hold | null, qty: number): { back: number; soldLeft: number } | null {
+  if (hold?.status !== "committed") return null;
+  const back = Math.min(qty, hold.qty);
+  return back > 0 ? { back, soldLeft: hold.qty - back } : null;
+}
+
 /** An admin change may never leave fewer units on hand than are promised to shoppers. */
 export function allowedOnHand(level: Level, onHand: number): boolean {
   return onHand >= level.reserved && onHand >= 0;

@@ -64,7 +64,7 @@ export async function upsertLevelIfNewer(d1: D1Database, m: SyncMessage, now: nu
 /**
  * Variants whose stock moved since `since` (bounded): those in checkouts created since (reserved,
  * sold or released), those in orders cancelled or refunded since (restocked at settlement, maybe
- * long after their checkout), and those adjusted by admins. A line's variants are every
+ * long after their checkout), those adjusted by admins, and those of orders with returns received since (restocked). A line's variants are every
  * `variantId` in it, so a bundle's components are included. Each part walks an index by time.
  */
 export const VARIANTS_CHANGED_SINCE_SQL = `SELECT variant_id FROM (
@@ -78,6 +78,11 @@ export const VARIANTS_CHANGED_SINCE_SQL = `SELECT variant_id FROM (
      WHERE orders.status IN ('cancelled', 'refunded') AND orders.updated_at >= ?1 AND line.key = 'variantId'
     UNION
     SELECT variant_id FROM inventory_adjustments INDEXED BY inventory_adjustments_created_idx WHERE created_at >= ?1
+    UNION
+    SELECT line.value
+      FROM returns INDEXED BY returns_received_at_idx
+      JOIN checkouts ON checkouts.id = (SELECT checkout_id FROM orders WHERE orders.id = returns.order_id), json_tree(checkouts.lines) AS line
+     WHERE returns.received_at >= ?1 AND returns.restock = 1 AND line.key = 'variantId'
   ) WHERE variant_id IS NOT NULL LIMIT ?2`;
 
 export async function variantsChangedSince(d1: D1Database, since: number, limit: number): Promise<string[]> {

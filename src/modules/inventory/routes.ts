@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { adminSecurity, errorResponses, jsonBody, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import type { Principal } from "../../http/types";
 import { AdjustInventoryBody, InventoryLevel, SetInventoryBody, SetShardsBody, ShardedLevel, StockChangeHeaders, VariantParam } from "./schemas";
 import * as inventory from "./service";

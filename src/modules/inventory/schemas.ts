@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 
 export const InventoryLevel = z
   .object({ variantId: z.string(), onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() })

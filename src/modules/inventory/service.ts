@@ -20,6 +20,7 @@ export type StockApi = {
   release(key: string, checkoutId: string): Promise<LevelView>;
   restock(key: string, checkoutId: string): Promise<LevelView>;
   close(key: string, checkoutId: string): Promise<LevelView>;
+  returnUnits(key: string, checkoutId: string, opId: string, qty: number): Promise<{ returned: number; level: LevelView }>;
   adjust(variantId: string, opId: string, delta: number, fingerprint?: string): Promise<ChangeResult>;
   set(variantId: string, opId: string, onHand: number, fingerprint?: string): Promise<ChangeResult>;
   snapshot(key: string): Promise<LevelView>;
@@ -145,6 +146,16 @@ export async function commitLines(env: Env, checkoutId: string, lines: StockLine
 /** Puts a sold checkout's units back on hand; idempotent. */
 export async function restockLines(env: Env, checkoutId: string, variantIds: string[]): Promise<void> {
   await Promise.all([...new Set(variantIds)].map((variantId) => withStock(env, variantId, (s) => s.restock(variantId, checkoutId))));
+}
+
+/**
+ * Puts returned units back on hand, once per return (`returnId`): each variant's object shrinks
+ * the checkout's sale by what comes back, so a later cancel or refund never restocks them twice.
+ */
+export async function returnUnitsOf(env: Env, checkoutId: string, returnId: string, lines: StockLine[]): Promise<void> {
+  for (const line of normalizeLines(lines)) {
+    await withStock(env, line.variantId, (s) => s.returnUnits(line.variantId, checkoutId, `return:${returnId}:${line.variantId}`, line.quantity));
+  }
 }
 
 /**

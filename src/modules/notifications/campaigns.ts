@@ -5,7 +5,7 @@
  * bulk queue's small batches and concurrency.
  */
 import { and, asc, eq, gt } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import { getDb } from "../../db/client";
 import { users } from "../../db/schema";
 import { newId } from "../../lib/ids";

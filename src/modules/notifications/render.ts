@@ -23,8 +23,9 @@ async function orderPayload(db: Db, payload: Record<string, unknown>): Promise<t
     orderNumber: order.orderNumber,
     name: name ?? undefined,
     currency: order.currency,
+    locale: order.locale ?? undefined,
     lines: lines.map((l) => ({ title: l.title, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, total: l.total })),
-    totals: { subtotal: order.subtotal, discount: order.discountTotal, tax: order.taxTotal, total: order.total },
+    totals: { subtotal: order.subtotal, discount: order.discountTotal, shipping: order.shippingTotal, tax: order.taxTotal, total: order.total },
   };
 }
 

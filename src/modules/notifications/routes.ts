@@ -1,6 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
 import { currentUserId, requireAdmin, requireAuth } from "../../http/middleware/auth";
-import { adminSecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { adminSecurity, bearerSecurity, errorResponses, jsonBody, jsonContent, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { toIso } from "../../lib/time";
 import { setMarketingOptIn } from "../auth/service";

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { PageQuery } from "../../http/openapi";
 
 export const EmailStatus = z.enum(["pending", "sending", "sent", "dead"]);

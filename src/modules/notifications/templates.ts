@@ -9,8 +9,10 @@ export type OrderEmailPayload = {
   orderNumber: string;
   name?: string;
   currency: string;
+  /** The shopper's language at checkout: amounts are formatted for it (e.g. "12,50 €" in de). */
+  locale?: string;
   lines: OrderEmailLine[];
-  totals: { subtotal: number; discount: number; tax: number; total: number };
+  totals: { subtotal: number; discount: number; shipping?: number; tax: number; total: number };
   trackingNumber?: string;
   refundAmount?: number;
 };
@@ -18,32 +20,53 @@ export type OrderEmailPayload = {
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-export function formatMoney(amount: number, currency: string): string {
+/**
+ * An amount of minor units for people. With a locale, as that locale writes the currency
+ * ("$1,234.50", "1.234,50 €", "£3.99"; the currency's own number of decimals, e.g. none for JPY);
+ * without one, "1234.50 USD".
+ */
+export function formatMoney(amount: number, currency: string, locale?: string): string {
+  if (locale) {
+    try {
+      const format = new Intl.NumberFormat(locale, { style: "currency", currency });
+      const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+      return format.format(amount / 10 ** digits);
+    } catch {
+      // An unknown locale or currency falls back to the plain form below.
+    }
+  }
   const sign = amount < 0 ? "-" : "";
   const abs = Math.abs(amount);
   return `${sign}${(abs / 100).toFixed(2)} ${currency}`;
 }
+
+type Labels = { subtotal: string; discount: string; shipping: string; tax: string; total: string };
+const LABELS: Record<string, Labels> = {
+  en: { subtotal: "Subtotal", discount: "Discount", shipping: "Shipping", tax: "Tax", total: "Total" },
+  de: { subtotal: "Zwischensumme", discount: "Rabatt", shipping: "Versand", tax: "MwSt.", total: "Gesamt" },
+  fr: { subtotal: "Sous-total", discount: "Remise", shipping: "Livraison", tax: "TVA", total: "Total" },
+};
+const labelsFor = (locale: string | undefined) => LABELS[(locale ?? "en").split("-")[0]!.toLowerCase()] ?? LABELS.en!;
 
 function layout(title: string, bodyHtml: string): string {
   return `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:600px;margin:auto"><h1>${escapeHtml(title)}</h1>${bodyHtml}<p style="color:#888">Edgeshop</p></body></html>`;
 }
 
 function orderTable(p: OrderEmailPayload): { text: string; html: string } {
-  const m = (n: number) => formatMoney(n, p.currency);
+  const m = (n: number) => formatMoney(n, p.currency, p.locale);
+  const label = labelsFor(p.locale);
+  // Shipping shows only when the order has some (orders of goods nobody ships have none).
+  const keys = (["subtotal", "discount", "shipping", "tax", "total"] as const).filter((k) => k !== "shipping" || (p.totals.shipping ?? 0) > 0);
+  const value = (k: (typeof keys)[number]) => (k === "discount" ? -p.totals.discount : (p.totals[k] ?? 0));
   const text = [
     ...p.lines.map((l) => `${l.quantity} × ${l.title}${l.sku ? ` (${l.sku})` : ""} @ ${m(l.unitPrice)} = ${m(l.total)}`),
     "",
-    `Subtotal: ${m(p.totals.subtotal)}`,
-    `Discount: ${m(-p.totals.discount)}`,
-    `Tax: ${m(p.totals.tax)}`,
-    `Total: ${m(p.totals.total)}`,
+    ...keys.map((k) => `${label[k]}: ${m(value(k))}`),
   ].join("\n");
   const rows = p.lines
     .map((l) => `<tr><td>${l.quantity} × ${escapeHtml(l.title)}</td><td align="right">${escapeHtml(m(l.total))}</td></tr>`)
     .join("");
-  const totals = (["subtotal", "discount", "tax", "total"] as const)
-    .map((k) => `<tr><td>${k[0]!.toUpperCase()}${k.slice(1)}</td><td align="right">${escapeHtml(m(k === "discount" ? -p.totals[k] : p.totals[k]))}</td></tr>`)
-    .join("");
+  const totals = keys.map((k) => `<tr><td>${escapeHtml(label[k])}</td><td align="right">${escapeHtml(m(value(k)))}</td></tr>`).join("");
   return { text, html: `<table width="100%">${rows}${totals}</table>` };
 }
 
@@ -64,7 +87,7 @@ export function shippingUpdate(p: OrderEmailPayload): RenderedEmail {
 }
 
 export function refundIssued(p: OrderEmailPayload): RenderedEmail {
-  const amount = formatMoney(p.refundAmount ?? p.totals.total, p.currency);
+  const amount = formatMoney(p.refundAmount ?? p.totals.total, p.currency, p.locale);
   const message = `We refunded ${amount} for order ${p.orderNumber}.`;
   return { subject: `Refund for order ${p.orderNumber}`, text: `${message}\n`, html: layout("Refund issued", `<p>${escapeHtml(message)}</p>`) };
 }

@@ -6,6 +6,7 @@ import type { CheckoutRow } from "../checkout/repo";
 import { snapshotOf } from "../checkout/repo";
 import { transitionStatement } from "../checkout/repo";
 import { orderPlacedEvent, webhookEventStatements } from "../webhooks";
+import { storedCheckoutMarket } from "../markets/cart";
 
 export const orderIdFor = (checkoutId: string) => `ord_${checkoutId.slice(4)}`;
 export const orderNumberFor = (checkoutId: string) => `ES-${checkoutId.slice(-10)}`;
@@ -15,13 +16,18 @@ export function placementStatements(d1: D1Database, row: CheckoutRow, email: str
   const orderId = orderIdFor(row.id);
   const { lines, totals, discounts } = snapshotOf(row);
   const orderNumber = orderNumberFor(row.id);
+  // Markets: the order keeps copies of its region, language, address and method (later edits never change it).
+  const market = storedCheckoutMarket(row.market);
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   return [
     d1
       .prepare(
-        `INSERT INTO orders (id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, total, email, version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO orders (id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, shipping_total, total, email,
+           region_code, locale, shipping_address, shipping_method, version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .bind(orderId, orderNumber, row.customer_id, row.id, row.currency, totals.subtotal, totals.discount, totals.tax, totals.total, email, now, now),
+      .bind(orderId, orderNumber, row.customer_id, row.id, row.currency, totals.subtotal, totals.discount, totals.tax, totals.shipping ?? 0, totals.total, email,
+        market.regionCode, market.locale, json(market.shippingAddress), json(market.shippingMethod), now, now),
     ...lines.map((l, i) =>
       d1
         .prepare(

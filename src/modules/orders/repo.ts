@@ -15,14 +15,20 @@ export type OrderRow = {
   subtotal: number;
   discount_total: number;
   tax_total: number;
+  shipping_total: number;
   total: number;
+  region_code: string | null;
+  locale: string | null;
+  shipping_address: string | null;
+  shipping_method: string | null;
   version: number;
   created_at: number;
 };
 export type ItemRow = { order_id: string; variant_id: string; sku: string; title: string; quantity: number; unit_price: number; discount: number; tax: number; total: number };
 export type EventRow = { order_id: string; status: string; created_at: number };
 
-const COLUMNS = "id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, total, email, version, created_at";
+const COLUMNS = `id, order_number, customer_id, checkout_id, status, currency, subtotal, discount_total, tax_total, shipping_total, total, email,
+  region_code, locale, shipping_address, shipping_method, version, created_at`;
 
 export function findOrder(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM orders WHERE id = ?`).bind(id).first<OrderRow>();
@@ -119,6 +125,11 @@ export async function transitionOrder(
 export async function checkoutLines(d1: D1Database, checkoutId: string) {
   const row = await d1.prepare("SELECT lines FROM checkouts WHERE id = ?").bind(checkoutId).first<{ lines: string }>();
   return row ? (JSON.parse(row.lines) as { variantId: string; quantity: number; components?: { variantId: string; quantity: number }[] | null }[]) : null;
+}
+
+/** The balances (gift cards, store credit) the order's checkout spent; null for an order without a checkout (an exchange). */
+export function checkoutTenders(d1: D1Database, checkoutId: string) {
+  return d1.prepare("SELECT tenders FROM checkouts WHERE id = ?").bind(checkoutId).first<{ tenders: string }>();
 }
 
 export type UnsettledOrder = { id: string; checkout_id: string; restock_on_settle: number };

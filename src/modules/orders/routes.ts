@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAuth } from "../../http/middleware/auth";
-import { bearerSecurity, createRouter, errorResponses, jsonContent, PageQuery, pageOf } from "../../http/openapi";
+import { bearerSecurity, errorResponses, jsonContent, PageQuery, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { Order, OrderParam } from "./schemas";
 import * as orders from "./service";
 

@@ -1,7 +1,8 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { ORDER_STATUSES, REFUND_STATUSES } from "../../db/schema";
 import { MoneySchema, PageQuery } from "../../http/openapi";
 import { TotalsSchema } from "../cart/schemas";
+import { Address, ChosenShipping } from "../markets/schemas";
 
 export const OrderLine = z
   .object({ variantId: z.string(), sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, discount: MoneySchema, tax: MoneySchema, total: MoneySchema })
@@ -14,6 +15,11 @@ export const Order = z
     status: z.enum(ORDER_STATUSES),
     lines: z.array(OrderLine),
     totals: TotalsSchema,
+    /** The region the order was placed in (null: placed before regions existed). */
+    region: z.string().nullable(),
+    /** Copies taken at checkout: editing the address book or the method later never changes them. */
+    shippingAddress: Address.nullable(),
+    shippingMethod: ChosenShipping.nullable(),
     createdAt: z.string(),
     events: z.array(z.object({ status: z.string(), at: z.string() })),
     /** Money given back for this order; `succeeded` only once the provider confirmed it. */

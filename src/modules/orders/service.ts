@@ -8,7 +8,10 @@ import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
 import { toTotals } from "../cart/pricing";
+import { orderMarketView } from "../markets/orders";
+import { giveBackTenders, tendersOf } from "../gift-cards/tenders";
 import { restockLines, stockLinesOf } from "../inventory/service";
+import { orderHasReturnedMoney } from "../returns/repo";
 import { enqueuePendingEmail } from "../notifications/service";
 import { attemptRefund } from "../payments/refunds";
 import * as repo from "./repo";
@@ -31,7 +34,8 @@ function toOrder(row: repo.OrderRow, items: repo.ItemRow[], events: repo.EventRo
       tax: money(i.tax, c),
       total: money(i.total, c),
     })),
-    totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, tax: row.tax_total, total: row.total }, c),
+    totals: toTotals({ subtotal: row.subtotal, discount: row.discount_total, shipping: row.shipping_total, tax: row.tax_total, total: row.total }, c),
+    ...orderMarketView(row),
     createdAt: toIso(row.created_at),
     events: events.map((e) => ({ status: e.status, at: toIso(e.created_at) })),
     refunds: refunds.map((r) => ({
@@ -91,6 +95,8 @@ export type StatusChange = { status: OrderStatus; actor: string; note?: string |
 export async function changeStatus(env: Env, id: string, change: StatusChange, customerId?: string, now = Date.now()): Promise<Order> {
   const row = await loadOrder(env, id, customerId);
   if (!canTransition(row.status, change.status)) throw invalidState(`An order that is ${row.status} cannot become ${change.status}`, { status: row.status });
+  // Money already went back through a return: the rest is refunded through returns, never twice.
+  if (change.status === "refunded" && (await orderHasReturnedMoney(env.DB, row.id))) throw invalidState("The order has received returns; refund the rest through a return", { status: row.status });
   const event = { id: newId("oev", now), actor: change.actor, note: change.note ?? null };
   const template = STATUS_EMAILS[change.status];
   const email = template
@@ -120,6 +126,9 @@ export async function settleOrder(env: Env, orderId: string, now = Date.now()): 
     const variantIds = lines ? stockLinesOf(lines).map((l) => l.variantId) : (await repo.linesAndEvents(env.DB, [order.id])).items.map((i) => i.variant_id);
     await restockLines(env, order.checkout_id, variantIds);
   }
+  // Gift cards and store credit that paid get their amount back (once per order).
+  const checkout = await repo.checkoutTenders(env.DB, order.checkout_id);
+  if (checkout) await giveBackTenders(env, order.checkout_id, order.id, tendersOf(checkout));
   for (const refund of await repo.openRefundsOfOrder(env.DB, order.id)) {
     if (refund.status === "pending") await attemptRefund(env, refund.id, now);
   }

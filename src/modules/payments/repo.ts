@@ -76,6 +76,12 @@ export type LeasedRefund = RefundRow & { provider: string; provider_ref: string 
 const REFUND_COLUMNS =
   "id, payment_id, checkout_id, order_id, amount, currency, reason, status, attempts, next_attempt_at, last_error, provider_refund_ref, created_at, updated_at, succeeded_at";
 const INSERT_REFUND = `INSERT INTO refunds (id, payment_id, checkout_id, order_id, amount, currency, reason, status, attempts, next_attempt_at, dedupe_key, created_at, updated_at)`;
+/**
+ * What of payment `p` no refund claims yet: its amount less every refund of it, whatever their
+ * status (a pending or handed-over refund is money promised back). Every refund insert takes at
+ * most this, so the refunds of a payment never add up to more than it captured.
+ */
+const UNREFUNDED = "(p.amount - (SELECT COALESCE(SUM(prior.amount), 0) FROM refunds prior WHERE prior.payment_id = p.id))";
 
 /**
  * A full refund of the checkout's own payment, written only while the checkout is REFUND_PENDING
@@ -85,9 +91,9 @@ export function refundCheckoutPaymentStatement(d1: D1Database, refundId: string,
   return d1
     .prepare(
       `${INSERT_REFUND}
-       SELECT ?, p.id, c.id, NULL, p.amount, p.currency, ?, 'pending', 0, ?, 'payment:' || p.id, ?, ?
+       SELECT ?, p.id, c.id, NULL, ${UNREFUNDED}, p.currency, ?, 'pending', 0, ?, 'payment:' || p.id, ?, ?
        FROM checkouts c JOIN payments p ON p.id = c.payment_id
-       WHERE c.id = ? AND c.state = 'REFUND_PENDING' AND p.status = 'succeeded' AND p.amount > 0
+       WHERE c.id = ? AND c.state = 'REFUND_PENDING' AND p.status = 'succeeded' AND ${UNREFUNDED} > 0
        ON CONFLICT (dedupe_key) DO NOTHING`,
     )
     .bind(refundId, reason, now, now, now, checkoutId);
@@ -101,9 +107,9 @@ export function refundUnownedPaymentStatement(d1: D1Database, refundId: string, 
   return d1
     .prepare(
       `${INSERT_REFUND}
-       SELECT ?, p.id, p.checkout_id, NULL, p.amount, p.currency, 'unowned_payment', 'pending', 0, ?, 'payment:' || p.id, ?, ?
+       SELECT ?, p.id, p.checkout_id, NULL, ${UNREFUNDED}, p.currency, 'unowned_payment', 'pending', 0, ?, 'payment:' || p.id, ?, ?
        FROM payments p
-       WHERE p.provider = ? AND p.provider_ref = ? AND p.status = 'succeeded' AND p.amount > 0
+       WHERE p.provider = ? AND p.provider_ref = ? AND p.status = 'succeeded' AND ${UNREFUNDED} > 0
          AND NOT EXISTS (SELECT 1 FROM checkouts c WHERE c.id = p.checkout_id AND c.payment_id = p.id)
        ON CONFLICT (dedupe_key) DO NOTHING`,
     )
@@ -118,13 +124,42 @@ export function refundOrderPaymentStatement(d1: D1Database, refundId: string, or
   return d1
     .prepare(
       `${INSERT_REFUND}
-       SELECT ?, p.id, p.checkout_id, p.order_id, p.amount, p.currency, ?, 'pending', 0, ?, 'payment:' || p.id, ?, ?
+       SELECT ?, p.id, p.checkout_id, p.order_id, ${UNREFUNDED}, p.currency, ?, 'pending', 0, ?, 'payment:' || p.id, ?, ?
        FROM payments p
-       WHERE p.order_id = ? AND p.status = 'succeeded' AND p.amount > 0
+       WHERE p.order_id = ? AND p.status = 'succeeded' AND ${UNREFUNDED} > 0
          AND EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = ? AND version = ?)
        ON CONFLICT (dedupe_key) DO NOTHING`,
     )
     .bind(refundId, reason, now, now, now, order.id, order.id, order.status, order.version);
+}
+
+/**
+ * A partial refund of an order's payment (a return), written only if `amount` fits in what no
+ * refund of the payment claims yet and `onlyIf` holds (the state change that makes it due, in the
+ * same batch). One per `dedupeKey`.
+ */
+export function refundPartOfOrderPaymentStatement(
+  d1: D1Database,
+  r: { refundId: string; orderId: string; amount: number; reason: string; dedupeKey: string; now: number; onlyIf: { sql: string; args: unknown[] } },
+) {
+  return d1
+    .prepare(
+      `${INSERT_REFUND}
+       SELECT ?, p.id, p.checkout_id, p.order_id, ?, p.currency, ?, 'pending', 0, ?, ?, ?, ?
+       FROM payments p
+       WHERE p.order_id = ? AND p.status = 'succeeded' AND ? > 0 AND ? <= ${UNREFUNDED} AND ${r.onlyIf.sql}
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+    )
+    .bind(r.refundId, r.amount, r.reason, r.now, r.dedupeKey, r.now, r.now, r.orderId, r.amount, r.amount, ...r.onlyIf.args);
+}
+
+/** What of an order's captured payment no refund claims yet (0 when it has no payment). */
+export async function unrefundedOfOrder(d1: D1Database, orderId: string): Promise<number> {
+  const row = await d1
+    .prepare(`SELECT ${UNREFUNDED} AS left FROM payments p WHERE p.order_id = ? AND p.status IN ('succeeded', 'refunded')`)
+    .bind(orderId)
+    .first<{ left: number }>();
+  return Math.max(0, row?.left ?? 0);
 }
 
 export function findRefund(d1: D1Database, id: string) {

@@ -1,5 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { createRoute } from "@hono/zod-openapi";
+import * as z from "zod";
+import { errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { handlePaymentWebhook } from "./webhook";
 
 export const paymentWebhookRoutes = createRouter();

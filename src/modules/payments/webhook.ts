@@ -6,7 +6,7 @@
  * (a refund still to be confirmed is recorded: the sweep retries it), so the provider redelivers
  * anything we did not take.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { getConfig } from "../../env";
 import { AppError } from "../../lib/errors";
 import { createLogger } from "../../lib/log";
@@ -14,6 +14,7 @@ import { newId } from "../../lib/ids";
 import { checkoutIn, releaseClaimStatements } from "../checkout/discount-claims";
 import { finalizeOrDefer, recordCapturedPayment, refundNow } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
+import { amountDue } from "../gift-cards/tenders";
 import * as payments from "./repo";
 import { verifySignature } from "./signature";
 
@@ -69,9 +70,9 @@ export async function handlePaymentWebhook(env: Env, signature: string | undefin
 }
 
 async function paymentSucceeded(env: Env, row: checkouts.CheckoutRow, intent: z.infer<typeof PaymentIntent>, requestId: string | null, now: number) {
-  const { totals } = checkouts.snapshotOf(row);
   const confirmation = { provider: PROVIDER, ref: intent.id, amount: intent.amount, currency: intent.currency.toUpperCase() };
-  if (intent.amount !== totals.total || confirmation.currency !== row.currency) {
+  // The provider charges what the checkout's gift cards and store credit leave.
+  if (intent.amount !== amountDue(row) || confirmation.currency !== row.currency) {
     // Money was taken, but not the amount this checkout charges: it cannot pay for the order, so it goes back.
     createLogger({ requestId }).error("webhook_amount_mismatch", { checkoutId: row.id, intentId: intent.id });
     const refundId = newId("rfd", now);

@@ -58,23 +58,46 @@ function limitReason(d: DiscountInput, now: number): RejectionReason | null {
   return null;
 }
 
-export type Eligible = { ok: true; rules: DiscountRules; lineIndexes: number[] };
+/** `value`: the discount's value in the cart's currency (rules.amounts for fixed kinds). */
+export type Eligible = { ok: true; rules: DiscountRules; lineIndexes: number[]; value: number };
 export type Ineligible = { ok: false; reason: RejectionReason };
 
+const FIXED_KINDS = new Set(["fixed", "cart_fixed"]);
+
 /**
- * Checks that do not depend on other discounts: window, usage limits, valid rules, customer
- * group, matching lines, and the minimum subtotal of the matching lines (before discounts).
+ * The discount's value and minimum in `currency`, or null when it has none there: a discount
+ * limited to another currency, or a fixed amount not given in this one.
+ */
+function moneyIn(d: DiscountInput, rules: DiscountRules, currency: string | undefined): { value: number; minSubtotal: number | undefined } | null {
+  const minSubtotal = (currency !== undefined ? rules.minSubtotals?.[currency] : undefined) ?? rules.minSubtotal;
+  if (currency === undefined) return { value: d.value, minSubtotal };
+  const own = rules.currency === undefined || rules.currency === currency;
+  if (FIXED_KINDS.has(d.kind) && rules.amounts) {
+    const amount = rules.amounts[currency];
+    if (amount !== undefined) return { value: amount, minSubtotal };
+    return rules.currency === currency ? { value: d.value, minSubtotal } : null;
+  }
+  return own ? { value: d.value, minSubtotal } : null;
+}
+
+/**
+ * Checks that do not depend on other discounts: window, usage limits, valid rules, the cart's
+ * currency, customer group, matching lines, and the minimum subtotal of the matching lines
+ * (before discounts).
  */
 export function checkEligibility(
   d: DiscountInput,
   lines: readonly WorkLine[],
   customerGroupIds: readonly string[],
   now: number,
+  currency?: string,
 ): Eligible | Ineligible {
   const limited = limitReason(d, now);
   if (limited) return { ok: false, reason: limited };
   const rules = parseDiscountRules(d.kind, d.rules);
   if (!rules) return { ok: false, reason: "not_applicable" };
+  const money = moneyIn(d, rules, currency);
+  if (!money) return { ok: false, reason: "not_applicable" };
   const groups = rules.customerGroupIds ?? [];
   if (groups.length > 0 && !groups.some((g) => customerGroupIds.includes(g))) {
     return { ok: false, reason: "not_applicable" };
@@ -82,6 +105,6 @@ export function checkEligibility(
   const lineIndexes = lines.flatMap((line, i) => (matchesTargets(rules, line) && line.subtotal > 0 ? [i] : []));
   if (lineIndexes.length === 0) return { ok: false, reason: "not_applicable" };
   const matched = sumExact(lineIndexes.map((i) => lines[i]!.subtotal));
-  if (rules.minSubtotal !== undefined && matched < rules.minSubtotal) return { ok: false, reason: "minimum_not_met" };
-  return { ok: true, rules, lineIndexes };
+  if (money.minSubtotal !== undefined && matched < money.minSubtotal) return { ok: false, reason: "minimum_not_met" };
+  return { ok: true, rules, lineIndexes, value: money.value };
 }

@@ -2,8 +2,8 @@ import { computeDiscount, type WorkLine } from "./discounts";
 import { byPriority, checkEligibility, collectCandidates, normalizeCode, type Candidate } from "./eligibility";
 import { assertAmount, mulExact, sumExact } from "./int-math";
 import { applicablePriceLists, resolveUnitPrice } from "./price-lists";
-import { lineTax, lineTotal } from "./tax";
-import type { AppliedDiscount, PricedCart, PricedLine, PricingInput, RejectedCode } from "./types";
+import { lineTax, lineTotal, shippingCharge } from "./tax";
+import type { AppliedDiscount, PricedCart, PricedLine, PricedShipping, PricingInput, RejectedCode, ShippingInput } from "./types";
 
 function assertInput(input: PricingInput): void {
   for (const line of input.lines) {
@@ -17,6 +17,18 @@ function assertInput(input: PricingInput): void {
     for (const amount of Object.values(list.prices)) assertAmount(amount, `price in list ${list.id}`);
   }
   for (const d of input.discounts) assertAmount(d.value, `value of discount ${d.id}`);
+  if (input.shipping) {
+    assertAmount(input.shipping.amount, "shipping amount");
+    assertAmount(input.shipping.taxRateBps, "shipping tax rate");
+    if (input.shipping.freeOver !== null) assertAmount(input.shipping.freeOver, "shipping freeOver");
+  }
+}
+
+// Shipping is priced after the goods: its threshold looks at what they cost after discounts, and
+// its tax is rounded half-up on its own, like one more line.
+function priceShipping(shipping: ShippingInput, goods: number, taxInclusive: boolean): PricedShipping {
+  const amount = shippingCharge(shipping.amount, shipping.freeOver, goods);
+  return { amount, tax: lineTax(amount, shipping.taxRateBps, taxInclusive) };
 }
 
 function toWorkLines(input: PricingInput): WorkLine[] {
@@ -38,12 +50,12 @@ function tryApply(c: Candidate, lines: WorkLine[], input: PricingInput, out: Out
     if (c.enteredCode !== null) out.rejected.push({ code: c.enteredCode, reason });
   };
   const d = c.discount;
-  const eligibility = checkEligibility(d, lines, input.customer.groupIds, input.now);
+  const eligibility = checkEligibility(d, lines, input.customer.groupIds, input.now, input.currency);
   if (!eligibility.ok) return reject(eligibility.reason);
   const blocked = out.exclusive || (out.applied.length > 0 && !d.stackable);
   if (blocked) return reject("not_stackable");
   const eligible = eligibility.lineIndexes.map((i) => lines[i]!);
-  const result = computeDiscount(d.kind, d.value, eligibility.rules, eligible);
+  const result = computeDiscount(d.kind, eligibility.value, eligibility.rules, eligible);
   if ("reason" in result) return reject(result.reason);
   const amount = sumExact(result.amounts);
   // Nothing left to take off (earlier discounts already took it all): not worth recording.
@@ -84,8 +96,9 @@ function finishLine(line: WorkLine, taxInclusive: boolean): PricedLine {
 }
 
 /**
- * Prices a cart: price lists, then discounts in stacking order, then tax per line. Pure and
- * deterministic; every amount in the answer is an integer of minor units.
+ * Prices a cart: price lists, then discounts in stacking order, then tax per line, then shipping
+ * (free over its threshold, taxed at its own rate). Pure and deterministic; every amount in the
+ * answer is an integer of minor units.
  */
 export function priceCart(input: PricingInput): PricedCart {
   assertInput(input);
@@ -93,11 +106,23 @@ export function priceCart(input: PricingInput): PricedCart {
   const { applied, rejected } = applyDiscounts(work, input);
   const lines = work.map((line) => finishLine(line, input.taxInclusive));
   const sum = (pick: (l: PricedLine) => number) => sumExact(lines.map(pick));
+  const subtotal = sum((l) => l.subtotal);
+  const discount = sum((l) => l.discount);
+  const shipping = input.shipping ? priceShipping(input.shipping, subtotal - discount, input.taxInclusive) : null;
+  const shippingAmount = shipping?.amount ?? 0;
+  const shippingTax = shipping?.tax ?? 0;
   return {
     currency: input.currency,
     taxInclusive: input.taxInclusive,
     lines,
-    totals: { subtotal: sum((l) => l.subtotal), discount: sum((l) => l.discount), tax: sum((l) => l.tax), total: sum((l) => l.total) },
+    totals: {
+      subtotal,
+      discount,
+      shipping: shippingAmount,
+      tax: sumExact([sum((l) => l.tax), shippingTax]),
+      total: sumExact([sum((l) => l.total), lineTotal(shippingAmount, shippingTax, input.taxInclusive)]),
+    },
+    shipping,
     appliedDiscounts: applied,
     rejectedCodes: rejected,
   };

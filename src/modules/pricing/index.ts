@@ -3,7 +3,7 @@ export { priceCart, rejectionFor } from "./engine";
 export { priceBundle } from "./bundles";
 export type { BundleComponent, BundleInput, PricedBundle } from "./bundles";
 export { allocateLargestRemainder } from "./allocation";
-export { lineTax } from "./tax";
+export { lineTax, shippingCharge } from "./tax";
 export { isWithinWindow, resolveUnitPrice, applicablePriceLists } from "./price-lists";
 export { normalizeCode } from "./eligibility";
 export * from "./schemas";

@@ -40,7 +40,7 @@ const LIST_COLUMNS = `pl.id, pl.name, pl.currency, pl.priority, pl.starts_at AS 
 // Live price lists only; the engine applies the window and groups again, so this is just a filter.
 const LIVE_LIST = "pl.status = 'active' AND pl.deleted_at IS NULL";
 
-type Statements = { d1: D1Database; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[]; componentIds: string[] };
+type Statements = { d1: D1Database; currency: string; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[]; componentIds: string[] };
 
 function listStatements({ d1, variantIds }: Statements) {
   return chunked(variantIds).flatMap((ids) => [
@@ -88,8 +88,18 @@ function catalogStatements({ d1, productIds, categoryIds }: Statements) {
   return { ancestry, collections };
 }
 
-function componentStatements({ d1, componentIds }: Statements) {
-  return chunked(componentIds).map((ids) => d1.prepare(`SELECT id, price FROM product_variants WHERE id IN (${marks(ids.length)})`).bind(...ids));
+// A component's price in the cart's currency: its own price, else its price in variant_prices
+// (a component not sold in the currency counts 0 — the bundle line itself then has no price there).
+function componentStatements({ d1, componentIds, currency }: Statements) {
+  return chunked(componentIds).map((ids) =>
+    d1
+      .prepare(
+        `SELECT v.id, CASE WHEN v.currency = ? THEN v.price
+           ELSE coalesce((SELECT vp.amount FROM variant_prices vp WHERE vp.variant_id = v.id AND vp.currency = ?), 0) END AS price
+         FROM product_variants v WHERE v.id IN (${marks(ids.length)})`,
+      )
+      .bind(currency, currency, ...ids),
+  );
 }
 
 type Parsed = Omit<DiscountRow, "rules" | "isAutomatic" | "stackable"> & { rules: string; isAutomatic: number; stackable: number };
@@ -108,7 +118,7 @@ function parseDiscount(row: Parsed): DiscountRow {
 /** Everything the engine needs for these lines and codes, loaded in one D1 batch. */
 export async function loadPricingRows(
   d1: D1Database,
-  input: { customerId: string; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[]; componentIds: string[] },
+  input: { customerId: string; currency: string; variantIds: string[]; productIds: string[]; categoryIds: string[]; codes: string[]; componentIds: string[] },
 ): Promise<PricingRows> {
   const s: Statements = { d1, ...input };
   const lists = listStatements(s);

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 
 /** The discount kinds of the `discounts.kind` column, in schema order. */
 export const DISCOUNT_KINDS = [
@@ -18,10 +18,16 @@ const Amount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** Basis points: 10000 = 100 %. */
 const Bps = z.number().int().min(0).max(10_000);
 
+const Currency = z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code in capitals");
+
 /**
  * Conditions every kind accepts. Targets (products, categories, collections) select the lines a
  * discount applies to — a line matches if it is in ANY listed target; no targets = every line.
  * minSubtotal is measured over the matching lines; customerGroupIds restricts who may use it.
+ * Money per currency (markets): `currency` says which currency `value`, minSubtotal and spend
+ * tiers are in and limits the discount to carts in it; `amounts` gives a fixed kind's value per
+ * currency (a cart in a currency it does not name, other than `currency`, gets none);
+ * `minSubtotals` the minimum per currency. Amounts are never converted between currencies.
  */
 export const DiscountConditions = z
   .object({
@@ -30,6 +36,9 @@ export const DiscountConditions = z
     collectionIds: Ids.optional(),
     customerGroupIds: Ids.optional(),
     minSubtotal: Amount.optional(),
+    currency: Currency.optional(),
+    amounts: z.record(Currency, Amount.min(1)).optional(),
+    minSubtotals: z.record(Currency, Amount).optional(),
   })
   .strict();
 export type DiscountConditions = z.infer<typeof DiscountConditions>;

@@ -8,7 +8,13 @@ import { priceCart } from "./engine";
 import { applicablePriceLists, resolveUnitPrice } from "./price-lists";
 import { categoryAncestry, toDiscountInputs, toPriceListInputs } from "./inputs";
 import { loadPricingRows, type PricingRows } from "./repo";
-import type { PriceListInput, PricedCart, PricingLine } from "./types";
+import type { PriceListInput, PricedCart, PricingLine, ShippingInput } from "./types";
+
+/**
+ * Where a cart is priced: its region's currency and tax mode, and the chosen shipping charge.
+ * Lines carry the tax rate of their place (markets resolves it); no currency is ever converted.
+ */
+export type PricingContext = { currency: string; taxInclusive: boolean; shipping?: ShippingInput | null };
 
 /** A cart line as stored: the variant's catalog price and its product's tax rate and category. */
 export type CartPricingLine = {
@@ -46,10 +52,12 @@ export async function priceCartForCustomer(
   lines: CartPricingLine[],
   codes: string[],
   now = Date.now(),
-  currency = "USD",
+  context: PricingContext = { currency: "USD", taxInclusive: getConfig(env).PRICES_INCLUDE_TAX },
 ): Promise<PricedCart> {
+  const { currency } = context;
   const componentIds = unique(lines.flatMap((l) => (l.components ?? []).map((c) => c.variantId)));
   const rows = await loadPricingRows(env.DB, {
+    currency,
     customerId,
     componentIds,
     variantIds: unique([...lines.map((l) => l.variantId), ...componentIds]),
@@ -77,7 +85,8 @@ export async function priceCartForCustomer(
     priceLists,
     discounts: toDiscountInputs(rows.discounts, rows.redemptions),
     codes,
-    taxInclusive: getConfig(env).PRICES_INCLUDE_TAX,
+    taxInclusive: context.taxInclusive,
     now,
+    shipping: context.shipping ?? null,
   });
 }

@@ -16,3 +16,8 @@ export function lineTax(taxable: number, rateBps: number, taxInclusive: boolean)
 export function lineTotal(taxable: number, tax: number, taxInclusive: boolean): number {
   return taxInclusive ? taxable : taxable + tax;
 }
+
+/** A shipping method's charge for goods worth `goods` (after discounts): nothing once they reach `freeOver`. */
+export function shippingCharge(amount: number, freeOver: number | null, goods: number): number {
+  return freeOver !== null && goods >= freeOver ? 0 : amount;
+}

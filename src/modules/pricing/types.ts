@@ -59,7 +59,16 @@ export type PricingInput = {
   taxInclusive: boolean;
   /** Epoch ms. */
   now: number;
+  /** The chosen shipping method's charge, if anything ships; its tax is added like a line's. */
+  shipping?: ShippingInput | null;
 };
+
+/**
+ * A shipping charge as the engine takes it: the method's amount for this cart (net when prices
+ * exclude tax, gross when they include it), the rate that taxes shipping at the place (0 where
+ * shipping is untaxed), and the goods total (after discounts) from which it is free.
+ */
+export type ShippingInput = { amount: number; taxRateBps: number; freeOver: number | null };
 
 export const REJECTION_REASONS = [
   "expired",
@@ -88,7 +97,14 @@ export type PricedLine = {
   total: number;
 };
 
-export type Totals = { subtotal: number; discount: number; tax: number; total: number };
+/**
+ * Cart totals. total = subtotal − discount + shipping (+ tax when prices exclude it); tax holds
+ * the lines' tax and the shipping's.
+ */
+export type Totals = { subtotal: number; discount: number; shipping: number; tax: number; total: number };
+
+/** What shipping charged (0 when free or nothing ships) and the tax in it or on it. */
+export type PricedShipping = { amount: number; tax: number };
 
 export type AppliedDiscount = {
   discountId: string;
@@ -107,6 +123,8 @@ export type PricedCart = {
   taxInclusive: boolean;
   lines: PricedLine[];
   totals: Totals;
+  /** null when the input had no shipping. */
+  shipping: PricedShipping | null;
   appliedDiscounts: AppliedDiscount[];
   rejectedCodes: RejectedCode[];
 };

@@ -5,7 +5,7 @@
  */
 import type { Config } from "../../env";
 
-export type PolicyName = "storeRead" | "auth" | "loginEmail" | "cart" | "checkout" | "admin" | "webhook" | "default";
+export type PolicyName = "storeRead" | "auth" | "loginEmail" | "cart" | "checkout" | "admin" | "webhook" | "giftCard" | "default";
 
 export type Policy = { name: PolicyName; limit: number; windowSeconds: number };
 
@@ -17,6 +17,7 @@ const CONFIG_KEYS = {
   checkout: "RATE_LIMIT_CHECKOUT",
   admin: "RATE_LIMIT_ADMIN",
   webhook: "RATE_LIMIT_WEBHOOK",
+  giftCard: "RATE_LIMIT_GIFT_CARD",
   default: "RATE_LIMIT_DEFAULT",
 } as const satisfies Record<PolicyName, keyof Config>;
 
@@ -50,6 +51,9 @@ export function routeGroup(method: string, path: string): RouteGroup | null {
   // limit is checked before the signature (the body must be read first), and a cap per address
   // still bounds what a forger can make us verify. See docs/security.md "Webhooks".
   if (path.startsWith("/api/v1/webhooks/")) return { policy: "webhook", keyBy: "ip" };
+  // Every way of trying a gift-card code counts per address, low, so codes cannot be guessed
+  // (a guesser signs up many accounts far more easily than it changes address).
+  if (path.startsWith("/api/v1/store/gift-cards/") || (method === "POST" && path === "/api/v1/store/cart/gift-cards")) return { policy: "giftCard", keyBy: "ip" };
   if (path.startsWith("/api/v1/store/")) {
     if (read) return { policy: "storeRead", keyBy: "ip" };
     if (path.startsWith("/api/v1/store/checkouts")) return { policy: "checkout", keyBy: "user" };

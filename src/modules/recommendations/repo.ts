@@ -25,9 +25,15 @@ const SHOWABLE = `p.status = 'active' AND p.deleted_at IS NULL AND EXISTS (
   SELECT 1 FROM product_variants v JOIN inventory_levels l ON l.variant_id = v.id
   WHERE v.product_id = p.id AND v.deleted_at IS NULL AND l.on_hand - l.reserved > 0)`;
 
-const SUMMARY_COLUMNS = `p.id, p.slug, p.title, p.currency,
-  COALESCE(p.min_price, (SELECT MIN(price) FROM product_variants WHERE product_id = p.id AND deleted_at IS NULL)) AS min_price,
-  COALESCE(p.max_price, (SELECT MAX(price) FROM product_variants WHERE product_id = p.id AND deleted_at IS NULL)) AS max_price`;
+/**
+ * A recommended product as the market shows it (markets): its title in the market's language
+ * (else its own) and its price range in the market's currency. The statements using these start
+ * with the one-row `market` CTE (catalog/repo MARKET_CTE) and list only products priced there.
+ */
+const SUMMARY_COLUMNS = `p.id, p.slug,
+  coalesce((SELECT t.title FROM translations t WHERE t.entity_type = 'product' AND t.entity_id = p.id AND t.locale = (SELECT loc FROM market)), p.title) AS title,
+  (SELECT cur FROM market) AS currency, pp.min_amount AS min_price, pp.max_amount AS max_price`;
+const PRICED = "JOIN product_prices pp ON pp.product_id = p.id AND pp.currency = (SELECT cur FROM market)";
 
 /**
  * Adds 1 to the score of every ordered pair of distinct products in the order, once per order:
@@ -91,30 +97,33 @@ export function findLiveProduct(d1: D1Like, productId: string) {
 
 // CROSS JOIN pins the join order: walk this product's scores by index, then look products up.
 // Without table statistics SQLite would otherwise scan every active product first.
-export const TOP_RELATED_SQL = `SELECT ${SUMMARY_COLUMNS}, a.score AS score
-  FROM product_affinity a CROSS JOIN products p ON p.id = a.related_product_id
-  WHERE a.product_id = ? AND p.id <> a.product_id AND ${SHOWABLE}
-  ORDER BY a.score DESC, p.id LIMIT ?`;
+// Parameters: product id, limit, currency, locale.
+export const TOP_RELATED_SQL = `WITH market(cur, loc) AS (SELECT ?3, ?4) SELECT ${SUMMARY_COLUMNS}, a.score AS score
+  FROM product_affinity a CROSS JOIN products p ON p.id = a.related_product_id ${PRICED}
+  WHERE a.product_id = ?1 AND p.id <> a.product_id AND ${SHOWABLE}
+  ORDER BY a.score DESC, p.id LIMIT ?2`;
 
-export async function topRelated(d1: D1Like, productId: string, limit: number) {
+export type Market = { currency: string; locale: string | null };
+
+export async function topRelated(d1: D1Like, productId: string, limit: number, market: Market) {
   const { results } = await d1
     .prepare(TOP_RELATED_SQL)
-    .bind(productId, limit)
+    .bind(productId, limit, market.currency, market.locale)
     .all<CandidateRow>();
   return results;
 }
 
-/** Best sellers of a category over the window (cancelled and refunded orders excluded). */
-export async function categoryBestSellers(d1: D1Like, categoryId: string, exclude: string[], since: number, limit: number) {
+/** Best sellers of a category over the window (cancelled and refunded orders excluded), priced in the market's currency. */
+export async function categoryBestSellers(d1: D1Like, categoryId: string, exclude: string[], since: number, limit: number, market: Market) {
   const { results } = await d1
     .prepare(
-      `SELECT ${SUMMARY_COLUMNS}, 0 AS score
-       FROM products p JOIN order_items i ON i.product_id = p.id JOIN orders o ON o.id = i.order_id
-       WHERE p.category_id = ? AND p.id NOT IN (${exclude.map(() => "?").join(",")})
-         AND o.created_at >= ? AND o.status NOT IN ('cancelled', 'refunded') AND ${SHOWABLE}
-       GROUP BY p.id ORDER BY SUM(i.quantity) DESC, p.id LIMIT ?`,
+      `WITH market(cur, loc) AS (SELECT ?5, ?6) SELECT ${SUMMARY_COLUMNS}, 0 AS score
+       FROM products p ${PRICED} JOIN order_items i ON i.product_id = p.id JOIN orders o ON o.id = i.order_id
+       WHERE p.category_id = ?1 AND p.id NOT IN (SELECT value FROM json_each(?2))
+         AND o.created_at >= ?3 AND o.status NOT IN ('cancelled', 'refunded') AND ${SHOWABLE}
+       GROUP BY p.id ORDER BY SUM(i.quantity) DESC, p.id LIMIT ?4`,
     )
-    .bind(categoryId, ...exclude, since, limit)
+    .bind(categoryId, JSON.stringify(exclude), since, limit, market.currency, market.locale)
     .all<CandidateRow>();
   return results;
 }

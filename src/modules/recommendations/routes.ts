@@ -1,8 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
-import { createRouter, errorResponses, jsonContent } from "../../http/openapi";
+import { errorResponses, jsonContent } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { ProductIdParam, Recommendations, RecommendationsQuery } from "./schemas";
 import { readContext, sendCached } from "../catalog/http-cache";
 import { getRecommendations } from "./service";
+import { marketOf } from "../../http/middleware/market";
+import { catalogMarketOf } from "../markets/context";
 
 export const recommendationRoutes = createRouter();
 
@@ -22,5 +25,5 @@ recommendationRoutes.openapi(
       ...errorResponses(404, 422),
     },
   }),
-  async (c) => sendCached(c, await getRecommendations(readContext(c), c.req.valid("param").id, c.req.valid("query").limit)),
+  async (c) => sendCached(c, await getRecommendations(readContext(c), c.req.valid("param").id, c.req.valid("query").limit, catalogMarketOf(marketOf(c)))),
 );

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { MoneySchema } from "../../http/openapi";
 
 export const RecommendationsQuery = z.object({ limit: z.coerce.number().int().min(1).max(20).default(8) });

@@ -5,6 +5,8 @@
 import { notFound } from "../../lib/errors";
 import { money } from "../../lib/money";
 import { serveCached, type CacheAnswer, type ReadContext } from "../catalog/cache";
+import { marketKey } from "../catalog/service";
+import type { CatalogMarket } from "../markets/context";
 import type { D1Like } from "../catalog/repo";
 import * as repo from "./repo";
 import type { RecommendedProduct, Recommendations } from "./schemas";
@@ -37,15 +39,16 @@ function toItem(row: repo.CandidateRow, source: RecommendedProduct["source"]): R
   };
 }
 
-/** Top related products that can be bought now, filled up with the category's best sellers. */
-export async function computeRecommendations(db: D1Like, productId: string, limit: number, now = Date.now()): Promise<Recommendations> {
+/** Top related products that can be bought now in the market, filled up with the category's best sellers. */
+export async function computeRecommendations(db: D1Like, productId: string, limit: number, market: CatalogMarket, now = Date.now()): Promise<Recommendations> {
   const product = await repo.findLiveProduct(db, productId);
   if (!product) throw notFound("Product");
-  const related = (await repo.topRelated(db, productId, limit)).map((r) => toItem(r, "co_purchase"));
+  const m = { currency: market.currency, locale: market.locale === market.defaultLocale ? null : market.locale };
+  const related = (await repo.topRelated(db, productId, limit, m)).map((r) => toItem(r, "co_purchase"));
   if (related.length >= limit || !product.category_id) return { data: related };
   const exclude = [productId, ...related.map((r) => r.id)];
   const since = now - BEST_SELLER_WINDOW_MS;
-  const sellers = await repo.categoryBestSellers(db, product.category_id, exclude, since, limit - related.length);
+  const sellers = await repo.categoryBestSellers(db, product.category_id, exclude, since, limit - related.length, m);
   return { data: [...related, ...sellers.map((r) => toItem(r, "category_best_seller"))] };
 }
 
@@ -75,6 +78,6 @@ export async function recommendationIdsFor(db: D1Like, productIds: readonly stri
  * carries the catalog generation, so a catalog write retires every cached answer at once; score
  * and stock changes show within the catalog's freshness times.
  */
-export function getRecommendations(ctx: ReadContext, productId: string, limit: number): Promise<CacheAnswer> {
-  return serveCached(ctx, `recs:${productId}:${limit}`, (db) => computeRecommendations(db, productId, limit));
+export function getRecommendations(ctx: ReadContext, productId: string, limit: number, market: CatalogMarket): Promise<CacheAnswer> {
+  return serveCached(ctx, `${marketKey(market)}:recs:${productId}:${limit}`, (db) => computeRecommendations(db, productId, limit, market));
 }

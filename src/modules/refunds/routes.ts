@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, jsonContent, pageOf } from "../../http/openapi";
+import { adminSecurity, errorResponses, jsonContent, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { toRefundView } from "../payments/refunds";
 import { Refund, RefundCursor, RefundListQuery, RefundParam } from "./schemas";

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { REFUND_STATUSES } from "../../db/schema";
 import { MoneySchema, PageQuery } from "../../http/openapi";
 

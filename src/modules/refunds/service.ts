@@ -7,14 +7,16 @@ import { notFound } from "../../lib/errors";
 import { createLogger } from "../../lib/log";
 import { settleRefundPendingCheckout } from "../checkout/finalize";
 import { settleOrder } from "../orders/service";
+import { settleReturnOfRefund } from "../returns/receive";
 import { attemptRefund, retryRefundNow } from "../payments/refunds";
 import * as payments from "../payments/repo";
 
 const BATCH = 50;
 const errorName = (err: unknown) => (err instanceof Error ? err.name : "unknown");
 
-/** After the provider confirmed a refund: the checkout or order it belongs to is closed or settled. */
+/** After the provider confirmed a refund: the checkout, order or return it belongs to is closed or settled. */
 async function completeWhatItRefunds(env: Env, refund: payments.RefundRow, now: number) {
+  if (refund.reason === "return") await settleReturnOfRefund(env, refund.id, now);
   if (refund.order_id) await settleOrder(env, refund.order_id, now);
   else await settleRefundPendingCheckout(env, refund.checkout_id, now);
 }

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { currentUserId, requireAdmin, requireAuth } from "../../http/middleware/auth";
-import { adminSecurity, bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, PageQuery, pageOf } from "../../http/openapi";
+import { adminSecurity, bearerSecurity, errorResponses, jsonBody, jsonContent, PageQuery, pageOf } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { AdminReviewQuery, CreateReviewBody, ProductIdParam, RejectReviewBody, Review, ReviewCursor, ReviewIdParam } from "./schemas";
 import * as reviews from "./service";

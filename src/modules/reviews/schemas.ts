@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { PageQuery } from "../../http/openapi";
 
 export const ReviewStatus = z.enum(["pending", "approved", "rejected"]);

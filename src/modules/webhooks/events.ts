@@ -10,6 +10,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "order.cancelled",
   "order.refunded",
   "order.status_changed",
+  "return.requested",
+  "return.received",
   "inventory.low_stock",
   "product.created",
   "product.updated",

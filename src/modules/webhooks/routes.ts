@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/middleware/auth";
-import { adminSecurity, createRouter, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
+import { adminSecurity, errorResponses, ifMatchHeader, jsonBody, jsonContent, pageOf, PageQuery } from "../../http/openapi";
+import { createRouter } from "../../http/router";
 import { optionalIfMatch } from "../admin-catalog/shared";
 import {
   CreatedWebhookEndpoint,

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as z from "zod";
 import { WEBHOOK_DELIVERY_STATUSES } from "../../db/schema";
 import { PageQuery } from "../../http/openapi";
 import { WEBHOOK_EVENT_TYPES } from "./events";

@@ -8,7 +8,7 @@ import { AppError, invalidState, notFound, validationError } from "../../lib/err
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
-import { z } from "zod";
+import * as z from "zod";
 import { dispatchPendingEvents, enqueueDeliveries } from "./dispatch";
 import * as repo from "./repo";
 import type { CreateWebhookBody, UpdateWebhookBody, WebhookDelivery, WebhookEndpoint } from "./schemas";

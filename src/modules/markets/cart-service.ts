@@ -1,0 +1,74 @@
+/**
+ * The cart's shipping: where it goes (an address book entry or one written out, copied onto the
+ * cart) and how (a method of the cart's region that fits its address and contents).
+ */
+import { AppError, notFound, validationError } from "../../lib/errors";
+import { money } from "../../lib/money";
+import * as addresses from "../addresses/repo";
+import { priceStoredCart } from "../cart/pricing";
+import * as carts from "../cart/repo";
+import { activeCart, pricedCart } from "../cart/service";
+import type { Cart } from "../cart/schemas";
+import { shippingCharge } from "../pricing/tax";
+import { cartMarketOf, regionOfCart } from "./cart";
+import type { Market } from "./context";
+import type { Address, ShippingAddressBody, ShippingOption } from "./schemas";
+
+async function addressFrom(env: Env, customerId: string, body: ShippingAddressBody): Promise<Address> {
+  if (body.addressId) {
+    const entry = await addresses.findAddress(env.DB, body.addressId, customerId);
+    if (!entry) throw notFound("Address");
+    return entry;
+  }
+  const a = body.address!;
+  return { id: null, firstName: a.firstName, lastName: a.lastName, line1: a.line1, line2: a.line2 ?? null, city: a.city, postalCode: a.postalCode, province: a.province ?? null, countryCode: a.countryCode, phone: a.phone ?? null };
+}
+
+/** Puts a copy of the address on the cart; 422 when the cart's region does not sell to its country. */
+export async function setShippingAddress(env: Env, customerId: string, body: ShippingAddressBody, market: Market, now = Date.now()): Promise<Cart> {
+  const [cart, address] = await Promise.all([activeCart(env, customerId, now, market), addressFrom(env, customerId, body)]);
+  const region = regionOfCart(env, market, cart);
+  if (region.countries.length > 0 && !region.countries.includes(address.countryCode)) {
+    throw new AppError("VALIDATION_ERROR", `Region ${region.code} does not sell to ${address.countryCode}; shop in its region (X-Region) instead`, 422, {
+      issues: [{ path: body.addressId ? "addressId" : "address.countryCode", message: `not one of region ${region.code}'s countries (${region.countries.join(", ")})` }],
+    });
+  }
+  const updated = await carts.setShippingAddress(env.DB, cart.id, address, now);
+  if (!updated) throw notFound("Cart");
+  return pricedCart(env, customerId, updated, now, market);
+}
+
+/** The methods that can ship the cart to its address (or anywhere in its region before it has one), with their charges for it. */
+export async function shippingOptions(env: Env, customerId: string, market: Market, now = Date.now()): Promise<{ region: string; options: ShippingOption[] }> {
+  const cart = await activeCart(env, customerId, now, market);
+  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
+  const goods = priced.totals.subtotal - priced.totals.discount;
+  const options = priced.market.quotes.map((q) => ({
+    id: q.method.id,
+    name: q.method.name,
+    amount: money(shippingCharge(q.amount, q.method.freeOver, goods), cart.currency),
+    estimatedDays: q.method.estimatedDays,
+  }));
+  return { region: priced.market.region.code, options };
+}
+
+/** Chooses a method; 422 when it cannot ship this cart (another region, another country, too heavy, inactive). */
+export async function setShippingMethod(env: Env, customerId: string, methodId: string, market: Market, now = Date.now()): Promise<Cart> {
+  const cart = await activeCart(env, customerId, now, market);
+  const lines = await carts.cartLines(env.DB, cart.id);
+  const cm = await cartMarketOf(env, market, cart, lines.map((r) => ({
+    lineId: r.item_id,
+    quantity: r.quantity,
+    taxCategory: r.tax_category,
+    taxRateBps: r.tax_rate_bps,
+    weightGrams: r.weight_grams,
+    requiresShipping: r.requires_shipping === 1,
+  })));
+  if (!cm.ships) throw validationError([{ path: "shippingMethodId", message: "nothing in the cart ships" }]);
+  if (!cm.quotes.some((q) => q.method.id === methodId)) {
+    throw validationError([{ path: "shippingMethodId", message: "not a method that can ship this cart; GET /cart/shipping-methods lists them" }]);
+  }
+  const updated = await carts.setShippingMethod(env.DB, cart.id, methodId, now);
+  if (!updated) throw notFound("Cart");
+  return pricedCart(env, customerId, updated, now, market);
+}

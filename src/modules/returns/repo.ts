@@ -1,0 +1,280 @@
+/**
+ * D1 access for returns. A request writes its lines and its return in one batch, each line only
+ * if the units are still there to return (checked against what was read, so two requests racing
+ * for the last unit cannot both win); receiving writes every refund part and the state together.
+ */
+import type { ReturnStatus } from "../../db/schema";
+import { priceInCurrencySql } from "../cart/repo";
+import { webhookEventStatements, type WebhookEventInput } from "../webhooks";
+
+export type ReturnRow = {
+  id: string;
+  order_id: string;
+  customer_id: string;
+  status: ReturnStatus;
+  currency: string;
+  returned_amount: number;
+  shipping_amount: number;
+  exchange_items: string;
+  exchange_amount: number;
+  refund_amount: number;
+  refund_to: "original" | "store_credit";
+  restock: number | null;
+  refund_id: string | null;
+  exchange_order_id: string | null;
+  note: string | null;
+  approved_at: number | null;
+  received_at: number | null;
+  refunded_at: number | null;
+  rejected_at: number | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+};
+const COLUMNS =
+  "id, order_id, customer_id, status, currency, returned_amount, shipping_amount, exchange_items, exchange_amount, refund_amount, refund_to, restock, refund_id, exchange_order_id, note, approved_at, received_at, refunded_at, rejected_at, version, created_at, updated_at";
+
+export type ExchangeItemRow = { variantId: string; productId: string; sku: string; title: string; quantity: number; amount: number };
+export const exchangeItemsOf = (row: Pick<ReturnRow, "exchange_items">) => JSON.parse(row.exchange_items || "[]") as ExchangeItemRow[];
+
+export function findReturn(d1: D1Database, id: string) {
+  return d1.prepare(`SELECT ${COLUMNS} FROM returns WHERE id = ?`).bind(id).first<ReturnRow>();
+}
+
+export type Cursor = { createdAt: number; id: string } | null;
+
+/** Newest first; by customer or by status (each has its index). */
+export async function listReturns(d1: D1Database, filter: { customerId?: string; status?: ReturnStatus }, cursor: Cursor, limit: number) {
+  const clauses: [string, unknown[]][] = [];
+  if (filter.customerId) clauses.push(["customer_id = ?", [filter.customerId]]);
+  if (filter.status) clauses.push(["status = ?", [filter.status]]);
+  if (cursor) clauses.push(["(created_at, id) < (?, ?)", [cursor.createdAt, cursor.id]]);
+  const where = clauses.length ? `WHERE ${clauses.map(([c]) => c).join(" AND ")}` : "";
+  const { results } = await d1
+    .prepare(`SELECT ${COLUMNS} FROM returns ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    .bind(...clauses.flatMap(([, a]) => a), limit)
+    .all<ReturnRow>();
+  return results;
+}
+
+export type LineRow = { return_id: string; variant_id: string; sku: string; title: string; quantity: number; amount: number; tax: number; reason: string | null };
+export type PaymentRefundRow = { id: string; amount: number; currency: string; status: "pending" | "succeeded" | "needs_attention" };
+export type BalanceRefundRow = { id: string; return_id: string; account_id: string; kind: "give_back" | "credit"; checkout_id: string; amount: number; currency: string; status: "pending" | "succeeded" };
+
+/** The lines (with what was bought) and refund parts of up to 100 returns, in one round trip. */
+export async function detailsOf(d1: D1Database, rows: ReturnRow[]) {
+  if (rows.length === 0) return { lines: [] as LineRow[], refunds: [] as PaymentRefundRow[], balances: [] as BalanceRefundRow[] };
+  const ids = rows.map((r) => r.id);
+  const refundIds = rows.map((r) => r.refund_id).filter((id): id is string => id !== null);
+  const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+  const [lines, refunds, balances] = await d1.batch([
+    d1
+      .prepare(
+        `SELECT l.return_id, l.variant_id, COALESCE(i.sku, '') AS sku, COALESCE(i.title, '') AS title, l.quantity, l.amount, l.tax, l.reason
+         FROM return_lines l LEFT JOIN order_items i ON i.order_id = l.order_id AND i.variant_id = l.variant_id
+         WHERE l.return_id IN (${marks(ids.length)}) ORDER BY l.id`,
+      )
+      .bind(...ids),
+    d1.prepare(`SELECT id, amount, currency, status FROM refunds WHERE id IN (${marks(Math.max(1, refundIds.length))})`).bind(...(refundIds.length ? refundIds : [""])),
+    d1.prepare(`SELECT id, return_id, account_id, kind, checkout_id, amount, currency, status FROM balance_refunds WHERE return_id IN (${marks(ids.length)}) ORDER BY id`).bind(...ids),
+  ]);
+  return { lines: lines!.results as LineRow[], refunds: refunds!.results as PaymentRefundRow[], balances: balances!.results as BalanceRefundRow[] };
+}
+
+// ── What an order has to return ──────────────────────────────────────────────
+
+export type OrderItemFacts = { variant_id: string; product_id: string; sku: string; title: string; quantity: number; total: number; tax: number };
+export type TakenRow = { variant_id: string; quantity: number; amount: number; tax: number };
+/** The order row as stored (`SELECT *`), so columns other areas add (e.g. shipping_total) are seen when present. */
+export type OrderFacts = {
+  order: { id: string; customer_id: string; checkout_id: string; status: string; currency: string; order_number: string; email: string; total: number; version: number } & Record<string, unknown>;
+  items: OrderItemFacts[];
+  deliveredAt: number | null;
+  taken: Map<string, TakenRow>;
+  shippingRefunded: boolean;
+};
+
+const TAKEN_SQL = `SELECT COALESCE(SUM(l.quantity), 0) || ':' || COALESCE(SUM(l.amount), 0) || ':' || COALESCE(SUM(l.tax), 0)
+  FROM return_lines l JOIN returns r ON r.id = l.return_id WHERE l.order_id = ? AND l.variant_id = ? AND r.status <> 'rejected'`;
+export const takenKey = (t: { quantity: number; amount: number; tax: number } | undefined) => `${t?.quantity ?? 0}:${t?.amount ?? 0}:${t?.tax ?? 0}`;
+
+/** An order with its items, when it was delivered, and what of each item is already being returned (returns not rejected). */
+export async function orderFacts(d1: D1Database, orderId: string): Promise<OrderFacts | null> {
+  const [order, items, delivered, taken, shipping] = await d1.batch([
+    d1.prepare("SELECT * FROM orders WHERE id = ?").bind(orderId),
+    d1.prepare("SELECT variant_id, product_id, sku, title, quantity, total, tax FROM order_items WHERE order_id = ? ORDER BY id").bind(orderId),
+    d1.prepare("SELECT MAX(created_at) AS at FROM order_events WHERE order_id = ? AND status = 'delivered'").bind(orderId),
+    d1
+      .prepare(
+        `SELECT l.variant_id, SUM(l.quantity) AS quantity, SUM(l.amount) AS amount, SUM(l.tax) AS tax
+         FROM return_lines l JOIN returns r ON r.id = l.return_id WHERE l.order_id = ? AND r.status <> 'rejected' GROUP BY l.variant_id`,
+      )
+      .bind(orderId),
+    d1.prepare("SELECT COUNT(*) AS n FROM returns WHERE order_id = ? AND status <> 'rejected' AND shipping_amount > 0").bind(orderId),
+  ]);
+  const row = order!.results[0] as OrderFacts["order"] | undefined;
+  if (!row) return null;
+  return {
+    order: row,
+    items: items!.results as OrderItemFacts[],
+    deliveredAt: (delivered!.results[0] as { at: number | null } | undefined)?.at ?? null,
+    taken: new Map((taken!.results as TakenRow[]).map((t) => [t.variant_id, t])),
+    shippingRefunded: ((shipping!.results[0] as { n: number } | undefined)?.n ?? 0) > 0,
+  };
+}
+
+export type ReturnPlan = {
+  id: string;
+  orderId: string;
+  customerId: string;
+  currency: string;
+  lines: { id: string; variantId: string; quantity: number; amount: number; tax: number; reason: string | null; takenKey: string }[];
+  shippingAmount: number;
+  exchangeItems: ExchangeItemRow[];
+  exchangeAmount: number;
+  refundTo: "original" | "store_credit";
+  note: string | null;
+  now: number;
+  event: WebhookEventInput;
+};
+
+/**
+ * The request as one batch: each line only if what is being returned of its item is still what
+ * the plan read, then the return only if every line was written (and, when it refunds shipping,
+ * only if the whole order is now coming back); lines of a return that was not written are removed.
+ * The last statement reads the return back (none: the request lost a race and may be retried).
+ */
+export async function insertReturn(d1: D1Database, plan: ReturnPlan): Promise<boolean> {
+  const returned = plan.lines.reduce((sum, l) => sum + l.amount, 0) + plan.shippingAmount;
+  const refund = Math.max(0, returned - plan.exchangeAmount);
+  const created = { sql: "EXISTS (SELECT 1 FROM returns WHERE id = ?)", args: [plan.id] };
+  const results = await d1.batch([
+    ...plan.lines.map((l) =>
+      d1
+        .prepare(
+          `INSERT INTO return_lines (id, return_id, order_id, variant_id, quantity, amount, tax, reason, created_at)
+           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE (${TAKEN_SQL}) = ?`,
+        )
+        .bind(l.id, plan.id, plan.orderId, l.variantId, l.quantity, l.amount, l.tax, l.reason, plan.now, plan.orderId, l.variantId, l.takenKey),
+    ),
+    d1
+      .prepare(
+        `INSERT INTO returns (id, order_id, customer_id, status, currency, returned_amount, shipping_amount, exchange_items, exchange_amount, refund_amount, refund_to, note, version, created_at, updated_at)
+         SELECT ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?
+         WHERE (SELECT COUNT(*) FROM return_lines WHERE return_id = ?) = ?
+           AND EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = 'delivered')
+           AND (? = 0 OR (
+             NOT EXISTS (SELECT 1 FROM returns WHERE order_id = ? AND status <> 'rejected' AND shipping_amount > 0)
+             AND NOT EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = ? AND i.quantity > (
+               SELECT COALESCE(SUM(l.quantity), 0) FROM return_lines l LEFT JOIN returns r ON r.id = l.return_id
+               WHERE l.order_id = i.order_id AND l.variant_id = i.variant_id AND (l.return_id = ? OR r.status <> 'rejected')))))`,
+      )
+      .bind(
+        plan.id, plan.orderId, plan.customerId, plan.currency, returned, plan.shippingAmount, JSON.stringify(plan.exchangeItems), plan.exchangeAmount, refund, plan.refundTo, plan.note, plan.now, plan.now,
+        plan.id, plan.lines.length, plan.orderId, plan.shippingAmount, plan.orderId, plan.orderId, plan.id,
+      ),
+    d1.prepare("DELETE FROM return_lines WHERE return_id = ? AND NOT EXISTS (SELECT 1 FROM returns WHERE id = ?)").bind(plan.id, plan.id),
+    ...webhookEventStatements(d1, { ...plan.event, onlyIf: { sql: created.sql, params: created.args } }),
+    d1.prepare("SELECT id FROM returns WHERE id = ?").bind(plan.id),
+  ]);
+  return results.at(-1)!.results.length === 1;
+}
+
+/** requested → approved, from the version read. */
+export async function approve(d1: D1Database, id: string, version: number, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare("UPDATE returns SET status = 'approved', approved_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'requested' AND version = ?")
+    .bind(now, now, id, version)
+    .run();
+  return result.meta.changes === 1;
+}
+
+/** requested or approved → rejected; its units may be asked for again. */
+export async function reject(d1: D1Database, id: string, note: string | null, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare("UPDATE returns SET status = 'rejected', rejected_at = ?, note = COALESCE(?, note), updated_at = ?, version = version + 1 WHERE id = ? AND status IN ('requested', 'approved')")
+    .bind(now, note, now, id)
+    .run();
+  return result.meta.changes === 1;
+}
+
+/** Whether money of the order already went back through a return (then a refund of the whole order is refused). */
+export async function orderHasReturnedMoney(d1: D1Database, orderId: string): Promise<boolean> {
+  const row = await d1.prepare("SELECT 1 AS ok FROM returns WHERE order_id = ? AND status IN ('received', 'refunded') LIMIT 1").bind(orderId).first();
+  return row != null;
+}
+
+/** What each balance has been promised back by returns of the checkout, by account. */
+export async function givenBackByAccount(d1: D1Database, checkoutId: string): Promise<Map<string, number>> {
+  const { results } = await d1
+    .prepare("SELECT account_id, SUM(amount) AS amount FROM balance_refunds WHERE checkout_id = ? AND kind = 'give_back' GROUP BY account_id")
+    .bind(checkoutId)
+    .all<{ account_id: string; amount: number }>();
+  return new Map(results.map((r) => [r.account_id, r.amount]));
+}
+
+export async function pendingBalanceRefunds(d1: D1Database, returnId: string) {
+  const { results } = await d1
+    .prepare("SELECT id, return_id, account_id, kind, checkout_id, amount, currency, status FROM balance_refunds WHERE return_id = ? AND status = 'pending'")
+    .bind(returnId)
+    .all<BalanceRefundRow>();
+  return results;
+}
+
+export async function markBalanceRefunded(d1: D1Database, id: string, now: number) {
+  await d1.prepare("UPDATE balance_refunds SET status = 'succeeded', updated_at = ? WHERE id = ? AND status = 'pending'").bind(now, id).run();
+}
+
+/** received → refunded, only once the provider confirmed its refund (if any) and every balance was credited. */
+export async function completeReturn(d1: D1Database, id: string, now: number): Promise<boolean> {
+  const result = await d1
+    .prepare(
+      `UPDATE returns SET status = 'refunded', refunded_at = ?, updated_at = ?, version = version + 1
+       WHERE id = ? AND status = 'received'
+         AND (refund_id IS NULL OR EXISTS (SELECT 1 FROM refunds WHERE id = returns.refund_id AND status = 'succeeded'))
+         AND NOT EXISTS (SELECT 1 FROM balance_refunds WHERE return_id = returns.id AND status <> 'succeeded')`,
+    )
+    .bind(now, now, id)
+    .run();
+  return result.meta.changes === 1;
+}
+
+/** Received returns not refunded yet, least recently touched first (the settlement sweep). */
+export async function listReceived(d1: D1Database, olderThan: number, limit: number) {
+  const { results } = await d1
+    .prepare("SELECT id FROM returns INDEXED BY returns_received_idx WHERE status = 'received' AND updated_at < ? ORDER BY updated_at LIMIT ?")
+    .bind(olderThan, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+export async function touchReceived(d1: D1Database, id: string, now: number) {
+  await d1.prepare("UPDATE returns SET updated_at = ? WHERE id = ? AND status = 'received'").bind(now, id).run();
+}
+
+/** The return whose provider refund this is, if any. */
+export async function returnOfRefund(d1: D1Database, refundId: string) {
+  const row = await d1.prepare("SELECT id FROM returns WHERE refund_id = ?").bind(refundId).first<{ id: string }>();
+  return row?.id ?? null;
+}
+
+export type VariantFacts = { id: string; product_id: string; category_id: string | null; sku: string; title: string; price: number | null; tax_rate_bps: number; is_bundle: number };
+
+/** Variants a shopper may buy now (for exchange replacements), with their price in `currency` (null where they have none). */
+export async function buyableVariants(d1: D1Database, ids: string[], currency: string): Promise<VariantFacts[]> {
+  if (ids.length === 0) return [];
+  const { results } = await d1
+    .prepare(
+      `SELECT v.id, v.product_id, p.category_id, v.sku, p.title || ' - ' || v.title AS title, ${priceInCurrencySql("v", "?")} AS price, p.tax_rate_bps, p.is_bundle
+       FROM product_variants v JOIN products p ON p.id = v.product_id
+       WHERE v.id IN (${ids.map(() => "?").join(", ")}) AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active'`,
+    )
+    .bind(currency, currency, ...ids)
+    .all<VariantFacts>();
+  return results;
+}
+
+export async function checkoutLinesOf(d1: D1Database, checkoutId: string) {
+  const row = await d1.prepare("SELECT lines, tenders FROM checkouts WHERE id = ?").bind(checkoutId).first<{ lines: string; tenders: string }>();
+  return row;
+}

@@ -1,0 +1,172 @@
+/**
+ * Returns (RMA): a customer asks to return units of a delivered order within the return window;
+ * admins approve (an exchange's replacements are reserved then) or reject, and receive the goods
+ * (receive.ts: restock, refund). States: requested → approved → received → refunded, or rejected.
+ */
+import { getConfig } from "../../env";
+import { AppError, invalidState, notFound, validationError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { money } from "../../lib/money";
+import { toIso } from "../../lib/time";
+import type { ReturnStatus } from "../../db/schema";
+import { returnShare } from "./amounts";
+import { dropExchange, exchangeCostsMore, priceExchange, reserveExchange } from "./exchange";
+import * as repo from "./repo";
+import type { RequestReturnBody, Return } from "./schemas";
+
+const DAY_MS = 86_400_000;
+
+function toReturn(row: repo.ReturnRow, details: Awaited<ReturnType<typeof repo.detailsOf>>): Return {
+  const c = row.currency;
+  const exchange = repo.exchangeItemsOf(row);
+  const payment = row.refund_id ? details.refunds.find((r) => r.id === row.refund_id) : undefined;
+  const balances = details.balances.filter((b) => b.return_id === row.id);
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    status: row.status,
+    lines: details.lines
+      .filter((l) => l.return_id === row.id)
+      .map((l) => ({ variantId: l.variant_id, sku: l.sku, title: l.title, quantity: l.quantity, reason: l.reason, amount: money(l.amount, c), tax: money(l.tax, c) })),
+    returnedAmount: money(row.returned_amount, c),
+    shippingAmount: money(row.shipping_amount, c),
+    exchange: exchange.length > 0 || row.exchange_order_id
+      ? { items: exchange.map((i) => ({ variantId: i.variantId, sku: i.sku, title: i.title, quantity: i.quantity, amount: money(i.amount, c) })), amount: money(row.exchange_amount, c), orderId: row.exchange_order_id }
+      : null,
+    refundAmount: money(row.refund_amount, c),
+    refundTo: row.refund_to,
+    restock: row.restock === null ? null : row.restock === 1,
+    refunds: [
+      ...(payment ? [{ destination: "payment" as const, amount: money(payment.amount, payment.currency), status: payment.status }] : []),
+      ...balances.map((b) => ({ destination: b.account_id.startsWith("credit:") ? ("store_credit" as const) : ("gift_card" as const), amount: money(b.amount, b.currency), status: b.status })),
+    ],
+    note: row.note,
+    createdAt: toIso(row.created_at),
+    approvedAt: toIso(row.approved_at),
+    receivedAt: toIso(row.received_at),
+    refundedAt: toIso(row.refunded_at),
+    rejectedAt: toIso(row.rejected_at),
+  };
+}
+
+async function hydrate(env: Env, rows: repo.ReturnRow[]): Promise<Return[]> {
+  const details = await repo.detailsOf(env.DB, rows);
+  return rows.map((r) => toReturn(r, details));
+}
+
+function decodeCursor(cursor: string | undefined): repo.Cursor {
+  if (!cursor) return null;
+  const match = /^(\d{1,15}):([A-Za-z0-9_]{1,64})$/.exec(cursor);
+  if (!match) throw new AppError("VALIDATION_ERROR", "Invalid cursor", 400, { issues: [{ path: "cursor", message: "Invalid cursor" }] });
+  return { createdAt: Number(match[1]), id: match[2]! };
+}
+
+/** A page of returns, newest first; `customerId` limits it to one customer's own. */
+export async function listReturns(env: Env, filter: { customerId?: string; status?: ReturnStatus }, page: { limit: number; cursor?: string }) {
+  const rows = await repo.listReturns(env.DB, filter, decodeCursor(page.cursor), page.limit + 1);
+  const pageRows = rows.slice(0, page.limit);
+  const last = pageRows.at(-1);
+  return { data: await hydrate(env, pageRows), nextCursor: rows.length > page.limit && last ? `${last.created_at}:${last.id}` : null };
+}
+
+async function loadReturn(env: Env, id: string, customerId?: string): Promise<repo.ReturnRow> {
+  const row = await repo.findReturn(env.DB, id);
+  // Another customer's return answers exactly like a missing one (no enumeration).
+  if (!row || (customerId && row.customer_id !== customerId)) throw notFound("Return");
+  return row;
+}
+
+/** One return; with `customerId`, only that customer's own. */
+export async function getReturn(env: Env, id: string, customerId?: string): Promise<Return> {
+  return (await hydrate(env, [await loadReturn(env, id, customerId)]))[0]!;
+}
+
+const notReturnable = (message: string, reason: string) => new AppError("VALIDATION_ERROR", message, 422, { reason, issues: [{ path: "lines", message: reason }] });
+
+/** Sums lines naming the same variant (reasons joined), so each item is checked once. */
+function mergeLines(lines: RequestReturnBody["lines"]) {
+  const merged = new Map<string, { variantId: string; quantity: number; reason: string | null }>();
+  for (const l of lines) {
+    const known = merged.get(l.variantId);
+    if (known) {
+      known.quantity += l.quantity;
+      if (l.reason) known.reason = known.reason ? `${known.reason}; ${l.reason}` : l.reason;
+    } else merged.set(l.variantId, { variantId: l.variantId, quantity: l.quantity, reason: l.reason ?? null });
+  }
+  return [...merged.values()];
+}
+
+/** The shipping an order charged, once another area records it (`orders.shipping_total`); 0 until then. */
+export const shippingOf = (order: Record<string, unknown>) => (typeof order.shipping_total === "number" ? order.shipping_total : 0);
+
+/**
+ * Store: a return of units of the customer's own delivered order, within the return window; never
+ * more of an item than was bought less what is already being returned. 201 with what it refunds.
+ */
+export async function requestReturn(env: Env, customerId: string, orderId: string, body: RequestReturnBody, requestId: string | null, now = Date.now()): Promise<Return> {
+  const facts = await repo.orderFacts(env.DB, orderId);
+  if (!facts || facts.order.customer_id !== customerId) throw notFound("Order");
+  if (facts.order.status !== "delivered" || facts.deliveredAt === null) throw notReturnable(`An order that is ${facts.order.status} cannot be returned yet`, "not_delivered");
+  const windowDays = getConfig(env).RETURN_WINDOW_DAYS;
+  if (now > facts.deliveredAt + windowDays * DAY_MS) throw notReturnable(`The return window of ${windowDays} days has closed`, "window_closed");
+  const id = newId("ret", now);
+  const lines = mergeLines(body.lines).map((l, i) => {
+    const item = facts.items.find((x) => x.variant_id === l.variantId);
+    if (!item) throw validationError([{ path: `lines.${i}.variantId`, message: "not in this order" }]);
+    const taken = facts.taken.get(l.variantId);
+    const left = item.quantity - (taken?.quantity ?? 0);
+    if (l.quantity > left) throw new AppError("VALIDATION_ERROR", `Only ${left} of ${item.sku} can still be returned`, 422, { reason: "more_than_bought", variantId: l.variantId, returnable: left, issues: [{ path: `lines.${i}.quantity`, message: "more_than_bought" }] });
+    const share = returnShare(item, { quantity: taken?.quantity ?? 0, amount: taken?.amount ?? 0, tax: taken?.tax ?? 0 }, l.quantity);
+    return { id: newId("rtl", now), ...l, ...share, takenKey: repo.takenKey(taken) };
+  });
+  // Shipping goes back with the return that brings the whole order back.
+  const wholeOrder = facts.items.every((item) => (facts.taken.get(item.variant_id)?.quantity ?? 0) + (lines.find((l) => l.variantId === item.variant_id)?.quantity ?? 0) >= item.quantity);
+  const shippingAmount = wholeOrder && !facts.shippingRefunded ? shippingOf(facts.order) : 0;
+  const exchangeItems = await priceExchange(env, customerId, facts.order, body.exchange ?? [], now);
+  const exchangeAmount = exchangeItems.reduce((sum, i) => sum + i.amount, 0);
+  const returned = lines.reduce((sum, l) => sum + l.amount, 0) + shippingAmount;
+  if (exchangeAmount > returned) throw exchangeCostsMore(returned, exchangeAmount);
+  const event = {
+    type: "return.requested" as const,
+    key: `return.requested:${id}`,
+    requestId,
+    now,
+    data: {
+      returnId: id,
+      orderId,
+      customerId,
+      status: "requested",
+      lines: lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, reason: l.reason })),
+      refundAmount: money(Math.max(0, returned - exchangeAmount), facts.order.currency),
+      exchange: exchangeItems.map((i) => ({ variantId: i.variantId, quantity: i.quantity })),
+      createdAt: toIso(now),
+    },
+  };
+  const plan = { id, orderId, customerId, currency: facts.order.currency, lines, shippingAmount, exchangeItems, exchangeAmount, refundTo: body.refundTo ?? "original" as const, note: body.note ?? null, now, event };
+  // Lost a race with another request or a rejection for the same units: the answer says what is left.
+  if (!(await repo.insertReturn(env.DB, plan))) throw new AppError("CONFLICT", "The order's returns changed meanwhile; read the order and try again", 409);
+  return getReturn(env, id);
+}
+
+/** Admin: requested → approved; an exchange's replacements are reserved now (409 when out of stock). */
+export async function approveReturn(env: Env, id: string, now = Date.now()): Promise<Return> {
+  const row = await loadReturn(env, id);
+  if (row.status !== "requested") throw invalidState(`A return that is ${row.status} cannot be approved`, { status: row.status });
+  const items = repo.exchangeItemsOf(row);
+  const shortages = await reserveExchange(env, row.id, items, now);
+  if (shortages.length > 0) throw new AppError("INSUFFICIENT_INVENTORY", "Not enough stock for the exchange", 409, { lines: shortages });
+  if (!(await repo.approve(env.DB, row.id, row.version, now))) {
+    // Another admin approved it (the reservation is theirs too: same key) or rejected it.
+    if ((await repo.findReturn(env.DB, row.id))?.status !== "approved") await dropExchange(env, row.id, items);
+    throw invalidState("The return changed meanwhile; read it again");
+  }
+  return getReturn(env, id);
+}
+
+/** Admin: requested or approved → rejected; reserved replacements go back, and the units may be asked for again. */
+export async function rejectReturn(env: Env, id: string, note: string | null, now = Date.now()): Promise<Return> {
+  const row = await loadReturn(env, id);
+  if (!(await repo.reject(env.DB, row.id, note, now))) throw invalidState(`A return that is ${row.status} cannot be rejected`, { status: row.status });
+  await dropExchange(env, row.id, repo.exchangeItemsOf(row));
+  return getReturn(env, id);
+}

@@ -1,0 +1,80 @@
+/**
+ * After the purchase, over HTTP against `npm run dev`: a return of one of two units puts one unit
+ * back on hand and refunds exactly that unit's share of what the line cost; a gift card pays two
+ * orders until its balance is exactly zero, the provider charging only what it leaves.
+ */
+import { describe, expect, it } from "vitest";
+import { api, login, newCustomer, SEED_ADMIN } from "./client";
+import { firstInStockVariant } from "./shop";
+
+async function adminClient() {
+  return api({ token: (await login(SEED_ADMIN)).accessToken });
+}
+
+describe("returns (black box)", () => {
+  it("returns one of two units: stock +1 and a refund of exactly that unit's share", async () => {
+    const admin = await adminClient();
+    const variant = await firstInStockVariant(4);
+    const shopper = api({ token: (await newCustomer("returner")).token });
+    await shopper.POST("/api/v1/store/cart/items", { body: { variantId: variant.id, quantity: 2 } });
+    const checkout = await shopper.POST("/api/v1/store/checkouts", { body: {}, params: { header: { "idempotency-key": crypto.randomUUID() } } });
+    const paid = await shopper.POST("/api/v1/store/checkouts/{id}/payment", { params: { path: { id: checkout.data!.id } }, body: { provider: "test", token: "tok_success" } });
+    const orderId = paid.data!.orderId!;
+    for (const status of ["processing", "shipped", "delivered"] as const) {
+      expect((await admin.POST("/api/v1/admin/orders/{id}/status", { params: { path: { id: orderId } }, body: { status } })).response.status).toBe(200);
+    }
+    const line = (await shopper.GET("/api/v1/store/orders/{id}", { params: { path: { id: orderId } } })).data!.lines[0]!;
+    const before = (await admin.GET("/api/v1/admin/inventory/{variantId}", { params: { path: { variantId: variant.id } } })).data!;
+
+    const asked = await shopper.POST("/api/v1/store/orders/{id}/returns", { params: { path: { id: orderId } }, body: { lines: [{ variantId: variant.id, quantity: 1, reason: "changed my mind" }] } });
+    expect(asked.response.status).toBe(201);
+    // One unit of two: half the line's total (after discounts, with tax), rounded down.
+    const share = Math.floor(line.total.amount / 2);
+    expect(asked.data).toMatchObject({ status: "requested", refundAmount: { amount: share, currency: line.total.currency } });
+    const tooMany = await shopper.POST("/api/v1/store/orders/{id}/returns", { params: { path: { id: orderId } }, body: { lines: [{ variantId: variant.id, quantity: 2 }] } });
+    expect(tooMany.response.status).toBe(422);
+
+    const id = asked.data!.id;
+    expect((await admin.POST("/api/v1/admin/returns/{id}/approve", { params: { path: { id } } })).data!.status).toBe("approved");
+    const received = await admin.POST("/api/v1/admin/returns/{id}/receive", { params: { path: { id } }, body: { restock: true } });
+    expect(received.data).toMatchObject({ status: "refunded", refunds: [{ destination: "payment", amount: { amount: share }, status: "succeeded" }] });
+    const after = (await admin.GET("/api/v1/admin/inventory/{variantId}", { params: { path: { variantId: variant.id } } })).data!;
+    expect(after.onHand).toBe(before.onHand + 1);
+    const order = await shopper.GET("/api/v1/store/orders/{id}", { params: { path: { id: orderId } } });
+    expect(order.data!.refunds.map((r) => ({ amount: r.amount.amount, status: r.status }))).toEqual([{ amount: share, status: "succeeded" }]);
+  });
+});
+
+describe("gift cards (black box)", () => {
+  it("spends a card across two orders to exactly zero", async () => {
+    const admin = await adminClient();
+    const variant = await firstInStockVariant(5);
+    const shopper = api({ token: (await newCustomer("card-holder")).token });
+    const cart = await shopper.POST("/api/v1/store/cart/items", { body: { variantId: variant.id, quantity: 1 } });
+    const total = cart.data!.totals.total.amount;
+    // Enough for the first order and half of the second.
+    const issued = await admin.POST("/api/v1/admin/gift-cards", { body: { amount: total + Math.floor(total / 2), currency: cart.data!.totals.total.currency } });
+    expect(issued.response.status).toBe(201);
+    const code = issued.data!.code;
+
+    const pay = async () => {
+      const applied = await shopper.POST("/api/v1/store/cart/gift-cards", { body: { code } });
+      expect(applied.response.status).toBe(200);
+      const checkout = await shopper.POST("/api/v1/store/checkouts", { body: {}, params: { header: { "idempotency-key": crypto.randomUUID() } } });
+      expect(checkout.response.status).toBe(201);
+      const paid = await shopper.POST("/api/v1/store/checkouts/{id}/payment", { params: { path: { id: checkout.data!.id } }, body: { provider: "test", token: "tok_success" } });
+      expect(paid.data!.state).toBe("COMPLETED");
+      return checkout.data!.totals;
+    };
+    const first = await pay();
+    expect(first).toMatchObject({ giftCard: { amount: total }, amountDue: { amount: 0 } });
+    await shopper.POST("/api/v1/store/cart/items", { body: { variantId: variant.id, quantity: 1 } });
+    const second = await pay();
+    expect(second).toMatchObject({ giftCard: { amount: Math.floor(total / 2) }, amountDue: { amount: total - Math.floor(total / 2) } });
+
+    const balance = await api().GET("/api/v1/store/gift-cards/{code}", { params: { path: { code } } });
+    expect(balance.data!.balance.amount).toBe(0);
+    const card = await admin.GET("/api/v1/admin/gift-cards/{id}", { params: { path: { id: issued.data!.id } } });
+    expect(card.data).toMatchObject({ balance: { amount: 0 }, held: { amount: 0 } });
+  });
+});
