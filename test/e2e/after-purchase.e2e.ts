@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { api, login, newCustomer, SEED_ADMIN } from "./client";
-import { firstInStockVariant } from "./shop";
+import { firstInStockVariant, shipCart } from "./shop";
 
 async function adminClient() {
   return api({ token: (await login(SEED_ADMIN)).accessToken });
@@ -17,6 +17,7 @@ describe("returns (black box)", () => {
     const variant = await firstInStockVariant(4);
     const shopper = api({ token: (await newCustomer("returner")).token });
     await shopper.POST("/api/v1/store/cart/items", { body: { variantId: variant.id, quantity: 2 } });
+    await shipCart(shopper);
     const checkout = await shopper.POST("/api/v1/store/checkouts", { body: {}, params: { header: { "idempotency-key": crypto.randomUUID() } } });
     const paid = await shopper.POST("/api/v1/store/checkouts/{id}/payment", { params: { path: { id: checkout.data!.id } }, body: { provider: "test", token: "tok_success" } });
     const orderId = paid.data!.orderId!;
@@ -50,14 +51,17 @@ describe("gift cards (black box)", () => {
     const admin = await adminClient();
     const variant = await firstInStockVariant(5);
     const shopper = api({ token: (await newCustomer("card-holder")).token });
-    const cart = await shopper.POST("/api/v1/store/cart/items", { body: { variantId: variant.id, quantity: 1 } });
-    const total = cart.data!.totals.total.amount;
+    await shopper.POST("/api/v1/store/cart/items", { body: { variantId: variant.id, quantity: 1 } });
+    // Each order ships (the same method, so the same total).
+    const { cart } = await shipCart(shopper);
+    const total = cart.totals.total.amount;
     // Enough for the first order and half of the second.
-    const issued = await admin.POST("/api/v1/admin/gift-cards", { body: { amount: total + Math.floor(total / 2), currency: cart.data!.totals.total.currency } });
+    const issued = await admin.POST("/api/v1/admin/gift-cards", { body: { amount: total + Math.floor(total / 2), currency: cart.totals.total.currency } });
     expect(issued.response.status).toBe(201);
     const code = issued.data!.code;
 
     const pay = async () => {
+      await shipCart(shopper);
       const applied = await shopper.POST("/api/v1/store/cart/gift-cards", { body: { code } });
       expect(applied.response.status).toBe(200);
       const checkout = await shopper.POST("/api/v1/store/checkouts", { body: {}, params: { header: { "idempotency-key": crypto.randomUUID() } } });

@@ -79,6 +79,6 @@ describe("order_placed metric", () => {
     await recordOrderPlacedMetric(fakeEnv, orderId);
     await recordOrderPlacedMetric(fakeEnv, orderId);
     expect(points).toHaveLength(1);
-    expect(points[0]).toMatchObject({ blobs: ["event", "order_placed", "USD", orderId], doubles: [2468, 1], indexes: ["order_placed"] });
+    expect(points[0]).toMatchObject({ blobs: ["event", "order_placed", "USD", orderId, ""], doubles: [2468, 1], indexes: ["order_placed"] });
   });
 });

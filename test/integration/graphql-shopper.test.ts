@@ -13,7 +13,7 @@ import { BASE, call, errorCodes, graphql, registerCustomer } from "../helpers";
 
 afterAll(() => clearInventoryAlarms());
 
-const CART = "id items { id variantId sku title quantity unitPrice { amount currency } lineTotal { amount currency } discount { amount currency } tax { amount currency } total { amount currency } bundleSelection { variantId quantity } } discounts { code amount { amount currency } } automaticDiscounts { title amount { amount currency } } inactiveCodes { code reason } totals { subtotal { amount currency } discount { amount currency } shipping { amount currency } tax { amount currency } total { amount currency } } region requiresShipping shippingAddress { id countryCode } shippingMethod { id name amount { amount currency } estimatedDays }";
+const CART = "id items { id variantId sku title quantity unitPrice { amount currency } lineTotal { amount currency } discount { amount currency } tax { amount currency } total { amount currency } bundleSelection { variantId quantity } } discounts { code amount { amount currency } } automaticDiscounts { title amount { amount currency } } inactiveCodes { code reason } totals { subtotal { amount currency } discount { amount currency } shipping { amount currency } tax { amount currency } total { amount currency } giftCard { amount currency } storeCredit { amount currency } amountDue { amount currency } } giftCards { last4 amount { amount currency } } usesStoreCredit region requiresShipping shippingAddress { id countryCode } shippingMethod { id name amount { amount currency } estimatedDays }";
 const CHECKOUT = "id state cartId orderId expiresAt totals { total { amount currency } } lines { variantId quantity }";
 
 describe("cart mutations", () => {
