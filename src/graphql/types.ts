@@ -94,6 +94,20 @@ const categoryField =
     return (node as Record<string, unknown> | null)?.[field] ?? CATEGORY_DEFAULTS[field as keyof CategoryNode];
   };
 
+/** The client secret a Stripe-compatible provider's customer confirms with (REST: PaymentAnswer.payment). */
+const PendingPayment = new GraphQLObjectType({
+  name: "PendingPayment",
+  fields: { clientSecret: { type: new GraphQLNonNull(GraphQLString) } },
+});
+
+const checkoutExtras = (): GraphQLFieldConfigMap<any, GraphQLContext> => ({
+  payment: {
+    type: PendingPayment,
+    description: "Only in payCheckout's answer while PAYMENT_PENDING with a provider the customer confirms (Stripe-compatible): its client secret.",
+    resolve: (checkout: { payment?: { clientSecret: string } }) => checkout.payment ?? null,
+  },
+});
+
 export const types: OutputTypes = new OutputTypes({
   names: new Map<z.ZodType, string>([
     [MoneySchema, "Money"],
@@ -132,7 +146,7 @@ export const types: OutputTypes = new OutputTypes({
   },
   // A product's category is the same Category: fields beyond the ref are looked up in the tree.
   aliases: new Map([[CategoryRef, (): GraphQLObjectType => types.object(CategoryTree)]]),
-  extend: { Product: productExtras },
+  extend: { Product: productExtras, Checkout: checkoutExtras },
   fallback: { Category: categoryField },
 });
 

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { clearInventoryAlarms, createVariant } from "../factories/commerce";
 import { createDiscount } from "../factories/pricing";
-import { BASE, call, errorCodes, graphql, registerCustomer } from "../helpers";
+import { FakeStripe } from "../fakes/stripe";
+import { BASE, call, callWith, errorCodes, graphql, registerCustomer } from "../helpers";
 
 afterAll(() => clearInventoryAlarms());
 
@@ -105,6 +106,31 @@ describe("checkout and payment", () => {
     const { refunds: _refunds, ...restOrder } = rest.json;
     expect(read.json.data.order).toEqual({ ...restOrder, totals: { total: rest.json.totals.total } });
     expect(read.json.data.checkout).toEqual({ state: "COMPLETED", orderId });
+  });
+
+  it("with a Stripe-compatible provider, payCheckout answers PAYMENT_PENDING with the client secret the browser confirms with", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    const fetchSpy = stripe.install();
+    try {
+      const stripeEnv = { ...env, PAYMENT_PROVIDER: "stripe", PAYMENT_API_KEY: "sk_test_edgeshop" } as Env;
+      const shopper = await registerCustomer();
+      const variant = await createVariant(5, 2500);
+      await graphql(`mutation { addToCart(variantId: "${variant.id}", quantity: 1) { id } }`, { token: shopper.token });
+      const checkout = (await graphql(`mutation { createCheckout(idempotencyKey: "stripe-${Date.now()}") { id } }`, { token: shopper.token })).json.data.createCheckout;
+      const paid = await callWith(stripeEnv, "POST", "/graphql", {
+        token: shopper.token,
+        body: { query: "mutation($id: ID!) { payCheckout(id: $id, token: \"unused\") { state orderId payment { clientSecret } } }", variables: { id: checkout.id } },
+      });
+      expect(paid.json.data.payCheckout).toEqual({ state: "PAYMENT_PENDING", orderId: null, payment: { clientSecret: expect.stringMatching(/_secret_/) } });
+      // The same intent REST answers; reading the checkout later shows no secret.
+      const rest = await callWith(stripeEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+      expect(rest.json.payment.clientSecret).toBe(paid.json.data.payCheckout.payment.clientSecret);
+      expect(stripe.intents.size).toBe(1);
+      const read = await graphql(`{ checkout(id: "${checkout.id}") { state payment { clientSecret } } }`, { token: shopper.token });
+      expect(read.json.data.checkout).toEqual({ state: "PAYMENT_PENDING", payment: null });
+    } finally {
+      fetchSpy.mockRestore();
+    }
   });
 
   it("lists the customer's own orders newest first, paging with cursors", async () => {
