@@ -31,11 +31,6 @@ function blocks(text) {
 }
 
 const join = (list) => list.map((b) => b.lines.join("\n")).join("\n");
-const absolute = (text) =>
-  text
-    .replace(/^main = "(.+)"$/m, (_, p) => `main = "${path.join(ROOT, p)}"`)
-    .replace(/^migrations_dir = "(.+)"$/m, (_, p) => `migrations_dir = "${path.join(ROOT, p)}"`)
-    .replace(/^#:schema .*$/m, "");
 
 export function splitConfigs(source) {
   const all = blocks(source);
@@ -45,16 +40,18 @@ export function splitConfigs(source) {
     .filter((b) => !["[[migrations]]", "[[queues.consumers]]", "[triggers]"].includes(b.header))
     .map((b) => (b.header === "[[durable_objects.bindings]]" ? { ...b, lines: [...b.lines.filter((l) => l.trim()), 'script_name = "edgeshop-writes"', ""] } : b));
   edgeOnly.push({ header: "[[services]]", lines: ["", "# Writes and a shopper's own reads go to the Worker beside the database.", "[[services]]", 'binding = "WRITES"', 'service = "edgeshop-writes"'] });
-  return { writes: absolute(join(writes)), edge: absolute(join(edgeOnly)) };
+  return { writes: join(writes), edge: join(edgeOnly) };
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const dir = mkdtempSync(path.join(tmpdir(), "edgeshop-split-"));
+  // Beside wrangler.toml, so every relative path in it (main, assets, alias, migrations, the build
+  // step) means what it means there; removed afterwards (and ignored by git).
+  const files = { writes: path.join(ROOT, ".split.writes.toml"), edge: path.join(ROOT, ".split.edge.toml") };
   const { writes, edge } = splitConfigs(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8"));
-  const files = { writes: path.join(dir, "wrangler.writes.toml"), edge: path.join(dir, "wrangler.edge.toml") };
   writeFileSync(files.writes, writes);
   writeFileSync(files.edge, edge);
+  const dir = mkdtempSync(path.join(tmpdir(), "edgeshop-split-"));
   const wrangler = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
   try {
     for (const name of ["writes", "edge"]) {
@@ -64,5 +61,6 @@ if (isMain) {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    for (const file of Object.values(files)) rmSync(file, { force: true });
   }
 }
