@@ -34,7 +34,8 @@ export default defineConfig(async () => {
     // The Worker bundle's module aliases (wrangler.toml [alias]), so the tests run the modules it ships.
     resolve: { alias: [{ find: /^zod$/, replacement: fileURLToPath(new URL("./src/lib/zod-entry.ts", import.meta.url)) }] },
     test: {
-      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      // Pure unit tests run in Node (vitest.unit.config.ts); here: integration, and unit tests of workerd APIs.
+      include: ["test/unit/**/*.workerd.test.ts", "test/integration/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
       silent: "passed-only" as const,

@@ -54,7 +54,7 @@ describe("the GraphQL schema", () => {
     ["Cart", Cart, []],
     ["CartItem", CartItem, []],
     ["Totals", TotalsSchema, []],
-    ["Checkout", Checkout, []],
+    ["Checkout", Checkout, ["payment"]],
     ["Order", Order, []],
     ["OrderLine", OrderLine, []],
   ];
