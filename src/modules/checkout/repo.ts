@@ -178,6 +178,28 @@ export async function claimForPayment(d1: D1Database, id: string, now: number): 
   return row?.version ?? null;
 }
 
+/**
+ * LOCKED → PAYMENT_PENDING for the customer's own checkout while it has not expired, and only if
+ * the payment can go ahead: `tokenOk`, or nothing is left to charge once its balances pay (the
+ * same rule as amountDue). Put claimSnapshotStatements right after it; read the row after them.
+ */
+export function claimForPaymentStatement(d1: D1Database, id: string, customerId: string, tokenOk: boolean, now: number) {
+  return d1
+    .prepare(
+      `UPDATE checkouts SET state = 'PAYMENT_PENDING', updated_at = ?, version = version + 1
+       WHERE id = ? AND customer_id = ? AND state = 'LOCKED' AND expires_at > ?
+         AND (? = 1 OR json_extract(totals, '$.total') - coalesce((SELECT sum(json_extract(value, '$.amount')) FROM json_each(coalesce(nullif(tenders, ''), '[]'))), 0) <= 0)`,
+    )
+    .bind(now, id, customerId, now, tokenOk ? 1 : 0);
+}
+
+export const findCustomerCheckoutStatement = (d1: D1Database, id: string, customerId: string) =>
+  d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ? AND customer_id = ?`).bind(id, customerId);
+
+export const findCheckoutStatement = (d1: D1Database, id: string) => d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id);
+
+export const customerEmailStatement = (d1: D1Database, customerId: string) => d1.prepare("SELECT email FROM users WHERE id = ?").bind(customerId);
+
 /** PAYMENT_PENDING → LOCKED for one attempt only (a newer attempt of the same checkout is left alone). */
 export function unlockAttemptStatement(d1: D1Database, id: string, version: number, now: number) {
   return d1
