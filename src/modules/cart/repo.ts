@@ -120,18 +120,31 @@ export const deleteActiveItemStatement = (d1: D1Database, customerId: string, it
 export const touchActiveStatement = (d1: D1Database, customerId: string, now: number) =>
   d1.prepare("UPDATE carts SET updated_at = ?, version = version + 1 WHERE customer_id = ? AND status = 'active'").bind(now, customerId);
 
-/** What adding a variant needs to know first, in one batch: the cart (created on demand), the variant, the cart's line count. */
-export async function readForAdd(d1: D1Database, customerId: string, variantId: string, create: { id: string; now: number; region: { code: string | null; currency: string } }) {
-  const [, cart, variant, count] = await d1.batch<Record<string, unknown>>([
+/** The active cart (created on demand) and what `statements` read, in one batch. */
+export async function readActiveCartWith(
+  d1: D1Database,
+  customerId: string,
+  create: { id: string; now: number; region: { code: string | null; currency: string } },
+  statements: D1PreparedStatement[],
+): Promise<{ cart: CartRow; results: D1Result<unknown>[] }> {
+  const [, cart, ...results] = await d1.batch<unknown>([
     ensureStatement(d1, create.id, customerId, create.now, create.region),
     d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE customer_id = ? AND status = 'active'`).bind(customerId),
+    ...statements,
+  ]);
+  return { cart: cart!.results[0] as CartRow, results };
+}
+
+/** What adding a variant needs to know first, in one batch: the cart (created on demand), the variant, the cart's line count. */
+export async function readForAdd(d1: D1Database, customerId: string, variantId: string, create: { id: string; now: number; region: { code: string | null; currency: string } }) {
+  const { cart, results } = await readActiveCartWith(d1, customerId, create, [
     buyableVariantStatement(d1, variantId),
     d1.prepare(`SELECT COUNT(*) AS n FROM cart_items WHERE cart_id = ${ACTIVE_CART}`).bind(customerId),
   ]);
   return {
-    cart: cart!.results[0] as CartRow,
-    variant: (variant!.results[0] as BuyableVariant | undefined) ?? null,
-    lineCount: (count!.results[0] as { n: number } | undefined)?.n ?? 0,
+    cart,
+    variant: (results[0]!.results[0] as BuyableVariant | undefined) ?? null,
+    lineCount: (results[1]!.results[0] as { n: number } | undefined)?.n ?? 0,
   };
 }
 

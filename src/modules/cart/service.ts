@@ -78,6 +78,14 @@ export async function loadCart(
   return { before: first.before, loaded: moved.loaded };
 }
 
+/** The active cart (created on demand, moved to the request's region if it must be) and what `statements` read, in one batch. */
+export async function cartWith(env: Env, customerId: string, now: number, market: Market | undefined, statements: D1PreparedStatement[]) {
+  const m = market ?? (await defaultMarket(env));
+  const read = await repo.readActiveCartWith(env.DB, customerId, { id: newId("cart", now), now, region: { code: m.region.code, currency: m.region.currency } }, statements);
+  const move = regionMove(env, m, read.cart);
+  return move ? { cart: await repo.moveToRegion(env.DB, read.cart.id, move, now), results: read.results } : read;
+}
+
 /** The customer's active cart (created on demand): one D1 round trip. */
 export async function getCart(env: Env, customerId: string, market?: Market): Promise<Cart> {
   const now = Date.now();
