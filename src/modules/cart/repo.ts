@@ -165,16 +165,7 @@ const buyableVariantStatement = (d1: D1Database, variantId: string) =>
     )
     .bind(variantId);
 
-export async function findBuyableVariant(d1: D1Database, variantId: string) {
-  return buyableVariantStatement(d1, variantId).first<BuyableVariant>();
-}
-
-export async function countItems(d1: D1Database, cartId: string): Promise<number> {
-  const row = await d1.prepare("SELECT COUNT(*) AS n FROM cart_items WHERE cart_id = ?").bind(cartId).first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
-const touch = (d1: D1Database, cartId: string, now: number) =>
+export const touchStatement = (d1: D1Database, cartId: string, now: number) =>
   d1.prepare("UPDATE carts SET updated_at = ?, version = version + 1 WHERE id = ?").bind(now, cartId);
 
 /** Adds the variant or adds to its quantity, refusing to pass `max` (no row changes then). */
@@ -193,32 +184,6 @@ export function addItemStatement(
     .bind(row.id, row.cartId, row.variantId, row.quantity, row.selection, row.now, row.now, row.max);
 }
 
-/** Adds the variant or adds to its quantity, refusing to pass `max`; false when it would. */
-export async function addItem(
-  d1: D1Database,
-  row: { id: string; cartId: string; variantId: string; quantity: number; max: number; now: number; selection: string | null },
-): Promise<boolean> {
-  const [insert] = await d1.batch([addItemStatement(d1, row), touch(d1, row.cartId, row.now)]);
-  return insert!.meta.changes > 0;
-}
-
-export { touch as touchStatement };
-
-export async function setItemQuantity(d1: D1Database, cartId: string, itemId: string, quantity: number, now: number): Promise<boolean> {
-  const [update] = await d1.batch([
-    d1.prepare("UPDATE cart_items SET quantity = ?, updated_at = ? WHERE id = ? AND cart_id = ?").bind(quantity, now, itemId, cartId),
-    touch(d1, cartId, now),
-  ]);
-  return update!.meta.changes > 0;
-}
-
-export async function deleteItem(d1: D1Database, cartId: string, itemId: string, now: number): Promise<boolean> {
-  const [del] = await d1.batch([
-    d1.prepare("DELETE FROM cart_items WHERE id = ? AND cart_id = ?").bind(itemId, cartId),
-    touch(d1, cartId, now),
-  ]);
-  return del!.meta.changes > 0;
-}
 
 /** The codes stored on a cart (upper-case); a cart row that predates them reads as none. */
 export function codesOf(cart: CartRow): string[] {
@@ -230,20 +195,15 @@ export function codesOf(cart: CartRow): string[] {
   }
 }
 
-const addCodeSql = (cartSql: string) =>
-  `UPDATE carts SET discount_codes = json_insert(discount_codes, '$[#]', ?), updated_at = ?, version = version + 1
-   WHERE ${cartSql} AND status = 'active' AND json_array_length(discount_codes) < ?
-     AND NOT EXISTS (SELECT 1 FROM json_each(carts.discount_codes) WHERE value = ?)`;
-
 /** Appends the code to the customer's active cart unless it holds it already or holds `max` codes (no row changes then). */
 export const addActiveCodeStatement = (d1: D1Database, customerId: string, code: string, max: number, now: number) =>
-  d1.prepare(addCodeSql("customer_id = ?")).bind(code, now, customerId, max, code);
-
-/** Appends the code unless the cart holds it already or holds `max` codes; false when it was not added. */
-export async function addCode(d1: D1Database, cartId: string, code: string, max: number, now: number): Promise<boolean> {
-  const result = await d1.prepare(addCodeSql("id = ?")).bind(code, now, cartId, max, code).run();
-  return result.meta.changes > 0;
-}
+  d1
+    .prepare(
+      `UPDATE carts SET discount_codes = json_insert(discount_codes, '$[#]', ?), updated_at = ?, version = version + 1
+       WHERE customer_id = ? AND status = 'active' AND json_array_length(discount_codes) < ?
+         AND NOT EXISTS (SELECT 1 FROM json_each(carts.discount_codes) WHERE value = ?)`,
+    )
+    .bind(code, now, customerId, max, code);
 
 /** Removes the code from the customer's active cart (no row changes when it does not hold it). */
 export const removeActiveCodeStatement = (d1: D1Database, customerId: string, code: string, now: number) =>

@@ -102,10 +102,6 @@ export async function upsertCheckout(
   };
 }
 
-export function findByKey(d1: D1Database, customerId: string, key: string) {
-  return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND idempotency_key = ?`).bind(customerId, key).first<CheckoutRow>();
-}
-
 /** Moves a checkout from one of `from` to `to`; false when it was not in one of them. */
 export function transitionStatement(
   d1: D1Database,
@@ -163,19 +159,6 @@ export async function closeRefundedCheckout(d1: D1Database, id: string, now: num
     .bind(now, id)
     .run();
   return result.meta.changes === 1;
-}
-
-/**
- * LOCKED → PAYMENT_PENDING only while the checkout has not expired. Answers the row's new version
- * (it names this payment attempt: the provider is asked about it by that name if the request dies),
- * or null when the checkout was not LOCKED.
- */
-export async function claimForPayment(d1: D1Database, id: string, now: number): Promise<number | null> {
-  const row = await d1
-    .prepare("UPDATE checkouts SET state = 'PAYMENT_PENDING', updated_at = ?, version = version + 1 WHERE id = ? AND state = 'LOCKED' AND expires_at > ? RETURNING version")
-    .bind(now, id, now)
-    .first<{ version: number }>();
-  return row?.version ?? null;
 }
 
 /**
@@ -248,11 +231,6 @@ export function claimKeyStatements(d1: D1Database, scope: string, key: string, h
 
 /** What claimKeyStatements answered. */
 export const claimOf = (insert: D1Result<unknown>, read: D1Result<unknown>) => ({ claimed: insert.meta.changes === 1, row: read.results[0] as KeyRow });
-
-export async function claimKey(d1: D1Database, scope: string, key: string, hash: string, now: number, expiresAt: number) {
-  const [insert, read] = await d1.batch(claimKeyStatements(d1, scope, key, hash, now, expiresAt));
-  return claimOf(insert!, read!);
-}
 
 /** Takes over a claim whose request died without an answer (still unanswered, unchanged since read). */
 export async function takeOverKey(d1: D1Database, scope: string, key: string, claimedAt: number, now: number): Promise<boolean> {
