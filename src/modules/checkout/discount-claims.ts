@@ -1,8 +1,9 @@
 /**
  * Usage limits under concurrency. Pricing checks limits against counts read earlier, so two
- * checkouts can both price a code with one use left; the use itself is taken here, by a
- * conditional UPDATE per discount in one D1 transaction, before the charge (never charge for an
- * order that is then refused). Claims are given back only by statements guarded by the state
+ * checkouts can both price a code with one use left; the use itself is taken here, in one D1
+ * transaction before the charge (never charge for an order that is then refused): by the payment
+ * step in the batch that moves the checkout to PAYMENT_PENDING (claimSnapshotStatements), by
+ * finalize with a conditional UPDATE per discount (claimDiscounts). Claims are given back only by statements guarded by the state
  * that justifies it (a failed checkout, a cancelled order), written in the same batch as that
  * state, so a sweep racing a payment can never give back a use that an order keeps.
  */

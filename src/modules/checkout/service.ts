@@ -191,7 +191,9 @@ export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date
   ]);
   if (moved!.meta.changes !== 1) return false;
   writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
-  await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
-  await releaseTenders(env, row.id, tendersOf(row));
+  // Stock and balances go back side by side: one failing (an overloaded object) does not keep the other held.
+  const released = await Promise.allSettled([releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId)), releaseTenders(env, row.id, tendersOf(row))]);
+  const failed = released.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   return true;
 }
