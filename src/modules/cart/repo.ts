@@ -65,11 +65,6 @@ const linesSql = (cartIdSql: string) =>
    JOIN products p ON p.id = v.product_id
    WHERE ci.cart_id = ${cartIdSql} ORDER BY ci.created_at, ci.id`;
 
-export async function cartLines(d1: D1Database, cartId: string): Promise<CartLineRow[]> {
-  const { results } = await d1.prepare(linesSql("?")).bind(cartId).all<CartLineRow>();
-  return results;
-}
-
 // ── One round trip per cart read or write ────────────────────────────────────
 
 /** The customer's active cart, as SQL: statements keyed on it need no id read first (the partial unique index makes it one row). */
@@ -251,16 +246,8 @@ export function moveToRegionStatements(d1: D1Database, cartId: string, region: {
 }
 
 /** Stores a copy of the address on the cart; the chosen method is kept (the next pricing checks it still fits). */
-export async function setShippingAddress(d1: D1Database, cartId: string, address: unknown, now: number): Promise<CartRow | null> {
-  return d1
-    .prepare(`UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active' RETURNING ${CART_COLUMNS}`)
-    .bind(JSON.stringify(address), now, cartId)
-    .first<CartRow>();
-}
+export const setShippingAddressStatement = (d1: D1Database, cartId: string, address: unknown, now: number) =>
+  d1.prepare("UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(JSON.stringify(address), now, cartId);
 
-export async function setShippingMethod(d1: D1Database, cartId: string, methodId: string, now: number): Promise<CartRow | null> {
-  return d1
-    .prepare(`UPDATE carts SET shipping_method_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active' RETURNING ${CART_COLUMNS}`)
-    .bind(methodId, now, cartId)
-    .first<CartRow>();
-}
+export const setShippingMethodStatement = (d1: D1Database, cartId: string, methodId: string, now: number) =>
+  d1.prepare("UPDATE carts SET shipping_method_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(methodId, now, cartId);

@@ -10,7 +10,7 @@ import { chosenView, regionMove } from "../markets/cart";
 import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
-import { priceLoadedCart, priceStoredCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
+import { priceLoadedCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
 import * as repo from "./repo";
 import { MAX_CART_CODES, MAX_CART_LINES, MAX_LINE_QUANTITY, type AddCartItemBody, type Cart } from "./schemas";
 
@@ -40,10 +40,6 @@ function toCart(priced: CartPricing, cart: repo.CartRow, tenders: Tender[]): Car
     usesStoreCredit: cart.use_store_credit === 1,
     totals: toPayableTotals(priced.totals, tenders, priced.currency),
   };
-}
-
-export async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now = Date.now(), market?: Market): Promise<Cart> {
-  return answerPriced(env, customerId, cart, await priceStoredCart(env, customerId, cart, [], now, market));
 }
 
 async function answerPriced(env: Env, customerId: string, cart: repo.CartRow, priced: CartPricing): Promise<Cart> {
