@@ -20,10 +20,12 @@ function requestInit(method: string, options: CallOptions): RequestInit {
  * Calls the Worker's own fetch handler with another env (other vars, or bindings wrapped to
  * inject faults): the same code SELF runs, configured differently.
  */
-export async function callWith(workerEnv: Env, method: string, path: string, options: CallOptions = {}) {
+export async function callWith(workerEnv: Env, method: string, path: string, options: CallOptions = {}, onAnswer?: () => void) {
   const ctx = createExecutionContext();
   const response = await worker.fetch(new Request(`${BASE}${path}`, requestInit(method, options)), workerEnv, ctx);
   const text = await response.text();
+  // The caller may look at what happened before the answer, apart from what waitUntil runs after it.
+  onAnswer?.();
   await waitOnExecutionContext(ctx);
   return { status: response.status, headers: response.headers, json: parseJson(text), text };
 }

@@ -213,17 +213,16 @@ describe("item 3: a cancel or refund is settled only once the provider confirmed
   });
 });
 
+/** The batch that moves a checkout CREATED → LOCKED and stores the key's answer. */
+const isLockWrite = (sql: string[]) => sql[0]!.startsWith("UPDATE checkouts SET state = ?") && sql.some((s) => s.startsWith("UPDATE idempotency_keys"));
+
 describe("item 4: a checkout retried after a failed lock reserves and sells what it orders", () => {
   it("item 4: hold of 2 left by a lock that died, cart changed to 5, same key: the order for 5 takes 5 units", async () => {
     const shopper = await registerCustomer();
     const v = await createVariant(10, 1000);
     await addToCart(shopper.token, v.id, 2);
-    // The first lock reserves, then its CREATED → LOCKED write fails.
-    const dying = faultyEnv(env, {
-      d1: ({ sql }) => {
-        if (sql.some((s) => s.startsWith("UPDATE checkouts SET state = ?")) && sql.length === 1) throw new InjectedFault("D1 unavailable");
-      },
-    });
+    // The first lock reserves, then its CREATED → LOCKED write (batched with the stored answer) fails.
+    const dying = faultyEnv(env, { d1: ({ sql }) => { if (isLockWrite(sql)) throw new InjectedFault("D1 unavailable"); } });
     await expect(createCheckout(dying, shopper.userId, "retry-key", {})).rejects.toThrow();
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2 });
 
@@ -244,7 +243,7 @@ describe("item 4: a checkout retried after a failed lock reserves and sells what
     const dropped = await createVariant(10);
     await addToCart(shopper.token, kept.id, 1);
     await addToCart(shopper.token, dropped.id, 1);
-    const dying = faultyEnv(env, { d1: ({ sql }) => { if (sql.length === 1 && sql[0]!.startsWith("UPDATE checkouts SET state = ?")) throw new InjectedFault(); } });
+    const dying = faultyEnv(env, { d1: ({ sql }) => { if (isLockWrite(sql)) throw new InjectedFault(); } });
     await expect(createCheckout(dying, shopper.userId, "k2", {}, Date.now() - 5 * 60_000)).rejects.toThrow();
     const holdOf = (variantId: string) =>
       runInDurableObject(inventoryStub(variantId), (_o, state) => state.storage.sql.exec<{ status: string; expires_at: number }>("SELECT status, expires_at FROM holds").toArray()[0]);

@@ -216,7 +216,9 @@ class World {
         if (fault.kind === "finalizeBatch" && call.kind === "batch" && call.sql.some((q) => q.startsWith("INSERT INTO orders"))) {
           throw new InjectedFault("D1 batch failed at finalize");
         }
-        if (fault.kind === "stateWriteFails" && !stateWriteFailed && call.kind === "run" && call.sql[0]!.startsWith("UPDATE checkouts SET state")) {
+        // A transition alone, or batched with what it writes (the lock with its stored answer, a failure with its compensations).
+        const stateWrite = (call.kind === "run" && call.sql[0]!.startsWith("UPDATE checkouts SET state")) || (call.kind === "batch" && call.sql[0]!.startsWith("UPDATE checkouts SET state = ?"));
+        if (fault.kind === "stateWriteFails" && !stateWriteFailed && stateWrite) {
           stateWriteFailed = true;
           throw new InjectedFault("D1 write failed");
         }

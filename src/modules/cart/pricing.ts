@@ -6,7 +6,7 @@ import { money } from "../../lib/money";
 import type { Component } from "../bundles/schemas";
 import { cartMarketOf, shippingInputOf, type CartMarket } from "../markets/cart";
 import { defaultMarket, type Market } from "../markets/context";
-import { priceCartForCustomer } from "../pricing/service";
+import { priceWithRows } from "../pricing/service";
 import type { AppliedDiscount, PricedShipping, RejectedCode, Totals } from "../pricing/types";
 import * as repo from "./repo";
 
@@ -53,11 +53,12 @@ export type CartPricing = {
 };
 
 /**
- * Reads the cart's items and prices them for the customer with today's prices and discounts, in
- * the cart's region: its currency and tax mode, the tax rates of its place, its shipping method.
+ * Prices a cart loaded with its lines and pricing inputs in one batch (repo.loadActiveCart) for
+ * the customer with today's prices and discounts, in the cart's region: its currency and tax mode,
+ * the tax rates of its place, its shipping method. No D1 call.
  */
-export async function priceStoredCart(env: Env, customerId: string, cart: repo.CartRow, extraCodes: string[] = [], now = Date.now(), market?: Market): Promise<CartPricing> {
-  const rows = await repo.cartLines(env.DB, cart.id);
+export async function priceLoadedCart(env: Env, customerId: string, loaded: repo.LoadedCart, extraCodes: string[] = [], now = Date.now(), market?: Market): Promise<CartPricing> {
+  const { cart, lines: rows, pricing } = loaded;
   const codes = [...repo.codesOf(cart), ...extraCodes];
   const cm = await cartMarketOf(env, market ?? (await defaultMarket(env)), cart, rows.map((r) => ({
     lineId: r.item_id,
@@ -78,7 +79,7 @@ export async function priceStoredCart(env: Env, customerId: string, cart: repo.C
     components: componentsOf(r.bundle_selection),
   }));
   const context = { currency: cart.currency, taxInclusive: cm.region.taxInclusive, shipping: shippingInputOf(cm) };
-  const priced = await priceCartForCustomer(env, customerId, input, codes, now, context);
+  const priced = priceWithRows(customerId, input, codes, pricing, now, context);
   const lines = rows.map((r, i) => {
     const p = priced.lines[i]!;
     return {

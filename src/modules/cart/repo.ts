@@ -1,4 +1,6 @@
 /** D1 access for carts: the one active cart per customer, its items joined with live catalog rows. */
+import { pricingStatements, type PricingRows } from "../pricing/repo";
+
 /** `gift_cards` and `use_store_credit`: the balances applied to the cart (gift-cards/tenders.ts reads them). */
 export type CartRow = {
   id: string;
@@ -35,44 +37,120 @@ export type CartLineRow = {
 export const priceInCurrencySql = (v: string, currencySql: string) =>
   `CASE WHEN ${v}.currency = ${currencySql} THEN ${v}.price ELSE (SELECT vp.amount FROM variant_prices vp WHERE vp.variant_id = ${v}.id AND vp.currency = ${currencySql}) END`;
 
+const ensureStatement = (d1: D1Database, id: string, customerId: string, now: number, region: { code: string | null; currency: string }) =>
+  d1
+    .prepare(
+      `INSERT INTO carts (id, customer_id, status, currency, region_code, discount_codes, version, created_at, updated_at)
+       VALUES (?, ?, 'active', ?, ?, '[]', 1, ?, ?) ON CONFLICT DO NOTHING`,
+    )
+    .bind(id, customerId, region.currency, region.code, now, now);
+
 /** Creates the active cart (in `region`) if there is none (the partial unique index decides), then reads it. */
 export async function ensureActiveCart(d1: D1Database, id: string, customerId: string, now: number, region = { code: null as string | null, currency: "USD" }): Promise<CartRow> {
   const [, read] = await d1.batch<CartRow>([
-    d1
-      .prepare(
-        `INSERT INTO carts (id, customer_id, status, currency, region_code, discount_codes, version, created_at, updated_at)
-         VALUES (?, ?, 'active', ?, ?, '[]', 1, ?, ?) ON CONFLICT DO NOTHING`,
-      )
-      .bind(id, customerId, region.currency, region.code, now, now),
+    ensureStatement(d1, id, customerId, now, region),
     d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE customer_id = ? AND status = 'active'`).bind(customerId),
   ]);
   return read!.results[0]!;
 }
 
-export async function cartLines(d1: D1Database, cartId: string): Promise<CartLineRow[]> {
-  const { results } = await d1
-    .prepare(
-      `SELECT ci.id AS item_id, ci.variant_id, p.id AS product_id, p.category_id, ci.quantity, v.sku,
-              p.title || ' - ' || v.title AS title, ${priceInCurrencySql("v", "c.currency")} AS price, c.currency, p.tax_rate_bps,
-              p.tax_category, v.weight_grams, v.requires_shipping,
-              (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable, ci.bundle_selection, v.stock_shards
-       FROM cart_items ci
-       JOIN carts c ON c.id = ci.cart_id
-       JOIN product_variants v ON v.id = ci.variant_id
-       JOIN products p ON p.id = v.product_id
-       WHERE ci.cart_id = ? ORDER BY ci.created_at, ci.id`,
-    )
-    .bind(cartId)
-    .all<CartLineRow>();
-  return results;
+const linesSql = (cartIdSql: string) =>
+  `SELECT ci.id AS item_id, ci.variant_id, p.id AS product_id, p.category_id, ci.quantity, v.sku,
+          p.title || ' - ' || v.title AS title, ${priceInCurrencySql("v", "c.currency")} AS price, c.currency, p.tax_rate_bps,
+          p.tax_category, v.weight_grams, v.requires_shipping,
+          (v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active') AS purchasable, ci.bundle_selection, v.stock_shards
+   FROM cart_items ci
+   JOIN carts c ON c.id = ci.cart_id
+   JOIN product_variants v ON v.id = ci.variant_id
+   JOIN products p ON p.id = v.product_id
+   WHERE ci.cart_id = ${cartIdSql} ORDER BY ci.created_at, ci.id`;
+
+// ── One round trip per cart read or write ────────────────────────────────────
+
+/** The customer's active cart, as SQL: statements keyed on it need no id read first (the partial unique index makes it one row). */
+const ACTIVE_CART = "(SELECT id FROM carts WHERE customer_id = ? AND status = 'active')";
+
+/** The cart, its lines and every pricing input, as loaded in one batch. */
+export type LoadedCart = { cart: CartRow; lines: CartLineRow[]; pricing: PricingRows };
+
+/**
+ * One D1 batch: creates the active cart if the customer has none (in `create.region`), runs
+ * `before` (a write to the cart, an idempotency claim: statements after a write see it), then reads
+ * the cart, its lines and everything pricing needs — all keyed on the customer's active cart, so no
+ * id has to be read first. Answers the results of `before` and the cart as it is after them.
+ */
+export async function loadActiveCart(
+  d1: D1Database,
+  customerId: string,
+  create: { id: string; now: number; region: { code: string | null; currency: string } },
+  options: { before?: D1PreparedStatement[]; extraCodes?: string[] } = {},
+): Promise<{ before: D1Result<unknown>[]; loaded: LoadedCart }> {
+  const before = options.before ?? [];
+  const pricing = pricingStatements(d1, { customerId, activeCart: true, extraCodes: options.extraCodes });
+  const results = await d1.batch<unknown>([
+    ensureStatement(d1, create.id, customerId, create.now, create.region),
+    ...before,
+    d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE customer_id = ? AND status = 'active'`).bind(customerId),
+    d1.prepare(linesSql(ACTIVE_CART)).bind(customerId),
+    ...pricing.statements,
+  ]);
+  const at = 1 + before.length;
+  return {
+    before: results.slice(1, at),
+    loaded: {
+      cart: results[at]!.results[0] as CartRow,
+      lines: results[at + 1]!.results as CartLineRow[],
+      pricing: pricing.parse(results.slice(at + 2)),
+    },
+  };
+}
+
+/** Sets a line's quantity in the customer's active cart (another customer's line is never matched). */
+export const setActiveItemQuantityStatement = (d1: D1Database, customerId: string, itemId: string, quantity: number, now: number) =>
+  d1.prepare(`UPDATE cart_items SET quantity = ?, updated_at = ? WHERE id = ? AND cart_id = ${ACTIVE_CART}`).bind(quantity, now, itemId, customerId);
+
+export const deleteActiveItemStatement = (d1: D1Database, customerId: string, itemId: string) =>
+  d1.prepare(`DELETE FROM cart_items WHERE id = ? AND cart_id = ${ACTIVE_CART}`).bind(itemId, customerId);
+
+export const touchActiveStatement = (d1: D1Database, customerId: string, now: number) =>
+  d1.prepare("UPDATE carts SET updated_at = ?, version = version + 1 WHERE customer_id = ? AND status = 'active'").bind(now, customerId);
+
+/** The active cart (created on demand) and what `statements` read, in one batch. */
+export async function readActiveCartWith(
+  d1: D1Database,
+  customerId: string,
+  create: { id: string; now: number; region: { code: string | null; currency: string } },
+  statements: D1PreparedStatement[],
+): Promise<{ cart: CartRow; results: D1Result<unknown>[] }> {
+  const [, cart, ...results] = await d1.batch<unknown>([
+    ensureStatement(d1, create.id, customerId, create.now, create.region),
+    d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE customer_id = ? AND status = 'active'`).bind(customerId),
+    ...statements,
+  ]);
+  return { cart: cart!.results[0] as CartRow, results };
+}
+
+/** What adding a variant needs to know first, in one batch: the cart (created on demand), the variant, the cart's line count. */
+export async function readForAdd(d1: D1Database, customerId: string, variantId: string, create: { id: string; now: number; region: { code: string | null; currency: string } }) {
+  const { cart, results } = await readActiveCartWith(d1, customerId, create, [
+    buyableVariantStatement(d1, variantId),
+    d1.prepare(`SELECT COUNT(*) AS n FROM cart_items WHERE cart_id = ${ACTIVE_CART}`).bind(customerId),
+  ]);
+  return {
+    cart,
+    variant: (results[0]!.results[0] as BuyableVariant | undefined) ?? null,
+    lineCount: (results[1]!.results[0] as { n: number } | undefined)?.n ?? 0,
+  };
 }
 
 /**
  * A variant a shopper may put in a cart: live, of an active product, with the currencies it is
  * priced in (`prices`: JSON object currency → amount, its own price included).
  */
-export async function findBuyableVariant(d1: D1Database, variantId: string) {
-  return d1
+type BuyableVariant = { id: string; currency: string; product_id: string; is_bundle: number; prices: string };
+
+const buyableVariantStatement = (d1: D1Database, variantId: string) =>
+  d1
     .prepare(
       `SELECT v.id, v.currency, v.product_id, p.is_bundle,
               json_patch((SELECT coalesce(json_group_object(vp.currency, vp.amount), '{}') FROM variant_prices vp WHERE vp.variant_id = v.id),
@@ -80,53 +158,27 @@ export async function findBuyableVariant(d1: D1Database, variantId: string) {
        FROM product_variants v JOIN products p ON p.id = v.product_id
        WHERE v.id = ? AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active'`,
     )
-    .bind(variantId)
-    .first<{ id: string; currency: string; product_id: string; is_bundle: number; prices: string }>();
-}
+    .bind(variantId);
 
-export async function countItems(d1: D1Database, cartId: string): Promise<number> {
-  const row = await d1.prepare("SELECT COUNT(*) AS n FROM cart_items WHERE cart_id = ?").bind(cartId).first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
-const touch = (d1: D1Database, cartId: string, now: number) =>
+export const touchStatement = (d1: D1Database, cartId: string, now: number) =>
   d1.prepare("UPDATE carts SET updated_at = ?, version = version + 1 WHERE id = ?").bind(now, cartId);
 
-/** Adds the variant or adds to its quantity, refusing to pass `max`; false when it would. */
-export async function addItem(
+/** Adds the variant or adds to its quantity, refusing to pass `max` (no row changes then). */
+export function addItemStatement(
   d1: D1Database,
   row: { id: string; cartId: string; variantId: string; quantity: number; max: number; now: number; selection: string | null },
-): Promise<boolean> {
+) {
   // A bundle already in the cart only grows with the same selection (one line per variant).
-  const [insert] = await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO cart_items (id, cart_id, variant_id, quantity, bundle_selection, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity,
-           updated_at = excluded.updated_at
-         WHERE cart_items.quantity + excluded.quantity <= ? AND cart_items.bundle_selection IS excluded.bundle_selection`,
-      )
-      .bind(row.id, row.cartId, row.variantId, row.quantity, row.selection, row.now, row.now, row.max),
-    touch(d1, row.cartId, row.now),
-  ]);
-  return insert!.meta.changes > 0;
+  return d1
+    .prepare(
+      `INSERT INTO cart_items (id, cart_id, variant_id, quantity, bundle_selection, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity,
+         updated_at = excluded.updated_at
+       WHERE cart_items.quantity + excluded.quantity <= ? AND cart_items.bundle_selection IS excluded.bundle_selection`,
+    )
+    .bind(row.id, row.cartId, row.variantId, row.quantity, row.selection, row.now, row.now, row.max);
 }
 
-export async function setItemQuantity(d1: D1Database, cartId: string, itemId: string, quantity: number, now: number): Promise<boolean> {
-  const [update] = await d1.batch([
-    d1.prepare("UPDATE cart_items SET quantity = ?, updated_at = ? WHERE id = ? AND cart_id = ?").bind(quantity, now, itemId, cartId),
-    touch(d1, cartId, now),
-  ]);
-  return update!.meta.changes > 0;
-}
-
-export async function deleteItem(d1: D1Database, cartId: string, itemId: string, now: number): Promise<boolean> {
-  const [del] = await d1.batch([
-    d1.prepare("DELETE FROM cart_items WHERE id = ? AND cart_id = ?").bind(itemId, cartId),
-    touch(d1, cartId, now),
-  ]);
-  return del!.meta.changes > 0;
-}
 
 /** The codes stored on a cart (upper-case); a cart row that predates them reads as none. */
 export function codesOf(cart: CartRow): string[] {
@@ -138,31 +190,25 @@ export function codesOf(cart: CartRow): string[] {
   }
 }
 
-/** Appends the code unless the cart holds it already or holds `max` codes; false when it was not added. */
-export async function addCode(d1: D1Database, cartId: string, code: string, max: number, now: number): Promise<boolean> {
-  const result = await d1
+/** Appends the code to the customer's active cart unless it holds it already or holds `max` codes (no row changes then). */
+export const addActiveCodeStatement = (d1: D1Database, customerId: string, code: string, max: number, now: number) =>
+  d1
     .prepare(
       `UPDATE carts SET discount_codes = json_insert(discount_codes, '$[#]', ?), updated_at = ?, version = version + 1
-       WHERE id = ? AND status = 'active' AND json_array_length(discount_codes) < ?
+       WHERE customer_id = ? AND status = 'active' AND json_array_length(discount_codes) < ?
          AND NOT EXISTS (SELECT 1 FROM json_each(carts.discount_codes) WHERE value = ?)`,
     )
-    .bind(code, now, cartId, max, code)
-    .run();
-  return result.meta.changes > 0;
-}
+    .bind(code, now, customerId, max, code);
 
-/** Removes the code; false when the cart does not hold it. */
-export async function removeCode(d1: D1Database, cartId: string, code: string, now: number): Promise<boolean> {
-  const result = await d1
+/** Removes the code from the customer's active cart (no row changes when it does not hold it). */
+export const removeActiveCodeStatement = (d1: D1Database, customerId: string, code: string, now: number) =>
+  d1
     .prepare(
       `UPDATE carts SET discount_codes = (SELECT COALESCE(json_group_array(value), '[]') FROM json_each(carts.discount_codes) WHERE value <> ?),
          updated_at = ?, version = version + 1
-       WHERE id = ? AND status = 'active' AND EXISTS (SELECT 1 FROM json_each(carts.discount_codes) WHERE value = ?)`,
+       WHERE customer_id = ? AND status = 'active' AND EXISTS (SELECT 1 FROM json_each(carts.discount_codes) WHERE value = ?)`,
     )
-    .bind(code, now, cartId, code)
-    .run();
-  return result.meta.changes > 0;
-}
+    .bind(code, now, customerId, code);
 
 // ── Markets: the cart's region, shipping address and method ──────────────────
 
@@ -172,8 +218,14 @@ export async function removeCode(d1: D1Database, cartId: string, code: string, n
  * Answers the cart as it is now.
  */
 export async function moveToRegion(d1: D1Database, cartId: string, region: { code: string; currency: string; countries: string[] }, now: number): Promise<CartRow> {
+  const [, , read] = await d1.batch<CartRow>([...moveToRegionStatements(d1, cartId, region, now), d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE id = ?`).bind(cartId)]);
+  return read!.results[0]!;
+}
+
+/** The writes of moveToRegion, to put before a read of the cart in one batch. */
+export function moveToRegionStatements(d1: D1Database, cartId: string, region: { code: string; currency: string; countries: string[] }, now: number) {
   const countries = JSON.stringify(region.countries);
-  const [, , read] = await d1.batch<CartRow>([
+  return [
     d1
       .prepare(
         `UPDATE carts SET region_code = ?1, currency = ?2, shipping_method_id = NULL,
@@ -190,22 +242,12 @@ export async function moveToRegion(d1: D1Database, cartId: string, region: { cod
            WHERE ci.cart_id = ?1 AND (${priceInCurrencySql("v", "?2")}) IS NULL)`,
       )
       .bind(cartId, region.currency),
-    d1.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE id = ?`).bind(cartId),
-  ]);
-  return read!.results[0]!;
+  ];
 }
 
 /** Stores a copy of the address on the cart; the chosen method is kept (the next pricing checks it still fits). */
-export async function setShippingAddress(d1: D1Database, cartId: string, address: unknown, now: number): Promise<CartRow | null> {
-  return d1
-    .prepare(`UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active' RETURNING ${CART_COLUMNS}`)
-    .bind(JSON.stringify(address), now, cartId)
-    .first<CartRow>();
-}
+export const setShippingAddressStatement = (d1: D1Database, cartId: string, address: unknown, now: number) =>
+  d1.prepare("UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(JSON.stringify(address), now, cartId);
 
-export async function setShippingMethod(d1: D1Database, cartId: string, methodId: string, now: number): Promise<CartRow | null> {
-  return d1
-    .prepare(`UPDATE carts SET shipping_method_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active' RETURNING ${CART_COLUMNS}`)
-    .bind(methodId, now, cartId)
-    .first<CartRow>();
-}
+export const setShippingMethodStatement = (d1: D1Database, cartId: string, methodId: string, now: number) =>
+  d1.prepare("UPDATE carts SET shipping_method_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(methodId, now, cartId);

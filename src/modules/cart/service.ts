@@ -10,7 +10,7 @@ import { chosenView, regionMove } from "../markets/cart";
 import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
-import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
+import { priceLoadedCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
 import * as repo from "./repo";
 import { MAX_CART_CODES, MAX_CART_LINES, MAX_LINE_QUANTITY, type AddCartItemBody, type Cart } from "./schemas";
 
@@ -42,17 +42,53 @@ function toCart(priced: CartPricing, cart: repo.CartRow, tenders: Tender[]): Car
   };
 }
 
-export async function pricedCart(env: Env, customerId: string, cart: repo.CartRow, now = Date.now(), market?: Market): Promise<Cart> {
-  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
+async function answerPriced(env: Env, customerId: string, cart: repo.CartRow, priced: CartPricing): Promise<Cart> {
   // Gift cards and store credit on the cart: what each would pay now (held only when the checkout locks).
   const tenders = await estimateTenders(env, appliedBalances(customerId, cart.currency, cart), priced.totals.total);
   return toCart(priced, cart, tenders);
 }
 
-/** The customer's active cart (created on demand). */
-export async function getCart(env: Env, customerId: string, market?: Market): Promise<Cart> {
-  return pricedCart(env, customerId, await activeCart(env, customerId, Date.now(), market), Date.now(), market);
+/** The cart answer for a cart loaded with its pricing inputs: no further D1 call. */
+export async function answerLoaded(env: Env, customerId: string, loaded: repo.LoadedCart, now: number, market?: Market): Promise<Cart> {
+  return answerPriced(env, customerId, loaded.cart, await priceLoadedCart(env, customerId, loaded, [], now, market));
 }
+
+/**
+ * The customer's active cart with its lines and pricing inputs, in one D1 batch, after `before`
+ * (writes keyed on the active cart; their results come back). A cart that must change region
+ * first (markets) costs one more batch: the move and the same reads.
+ */
+export async function loadCart(
+  env: Env,
+  customerId: string,
+  now: number,
+  market: Market | undefined,
+  options: { before?: D1PreparedStatement[]; extraCodes?: string[] } = {},
+): Promise<{ before: D1Result<unknown>[]; loaded: repo.LoadedCart }> {
+  const m = market ?? (await defaultMarket(env));
+  const create = { id: newId("cart", now), now, region: { code: m.region.code, currency: m.region.currency } };
+  const first = await repo.loadActiveCart(env.DB, customerId, create, options);
+  const move = regionMove(env, m, first.loaded.cart);
+  if (!move) return first;
+  const moved = await repo.loadActiveCart(env.DB, customerId, create, { before: repo.moveToRegionStatements(env.DB, first.loaded.cart.id, move, now), extraCodes: options.extraCodes });
+  return { before: first.before, loaded: moved.loaded };
+}
+
+/** The active cart (created on demand, moved to the request's region if it must be) and what `statements` read, in one batch. */
+export async function cartWith(env: Env, customerId: string, now: number, market: Market | undefined, statements: D1PreparedStatement[]) {
+  const m = market ?? (await defaultMarket(env));
+  const read = await repo.readActiveCartWith(env.DB, customerId, { id: newId("cart", now), now, region: { code: m.region.code, currency: m.region.currency } }, statements);
+  const move = regionMove(env, m, read.cart);
+  return move ? { cart: await repo.moveToRegion(env.DB, read.cart.id, move, now), results: read.results } : read;
+}
+
+/** The customer's active cart (created on demand): one D1 round trip. */
+export async function getCart(env: Env, customerId: string, market?: Market): Promise<Cart> {
+  const now = Date.now();
+  return answerLoaded(env, customerId, (await loadCart(env, customerId, now, market)).loaded, now, market);
+}
+
+const changed = (result: D1Result<unknown> | undefined) => (result?.meta.changes ?? 0) > 0;
 
 /** The components of a bundle variant's selection; null for other variants (which take none). */
 async function bundleComponents(env: Env, variant: { product_id: string; is_bundle: number }, input: AddCartItemBody) {
@@ -66,9 +102,17 @@ async function bundleComponents(env: Env, variant: { product_id: string; is_bund
 
 const tooMany = (message: string) => validationError([{ path: "quantity", message }]);
 
-/** Adds a variant; adding one already in the cart adds to its quantity. */
+/**
+ * Adds a variant; adding one already in the cart adds to its quantity. Two round trips: what the
+ * checks need (cart, variant, line count), then the write with the cart re-read behind it.
+ */
 export async function addItem(env: Env, customerId: string, input: AddCartItemBody, now = Date.now(), market?: Market): Promise<Cart> {
-  const [variant, cart] = await Promise.all([repo.findBuyableVariant(env.DB, input.variantId), activeCart(env, customerId, now, market)]);
+  const m = market ?? (await defaultMarket(env));
+  const create = { id: newId("cart", now), now, region: { code: m.region.code, currency: m.region.currency } };
+  const read = await repo.readForAdd(env.DB, customerId, input.variantId, create);
+  const move = regionMove(env, m, read.cart);
+  const cart = move ? await repo.moveToRegion(env.DB, read.cart.id, move, now) : read.cart;
+  const variant = read.variant;
   if (!variant) throw notFound("Variant");
   // Prices are set per currency and never converted: a variant without one in the cart's currency is not sold in its region.
   if (!(cart.currency in (JSON.parse(variant.prices) as Record<string, number>))) {
@@ -76,28 +120,33 @@ export async function addItem(env: Env, customerId: string, input: AddCartItemBo
       issues: [{ path: "variantId", message: `not sold in ${cart.currency}` }],
     });
   }
-  if ((await repo.countItems(env.DB, cart.id)) >= MAX_CART_LINES) throw validationError([{ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` }]);
+  if (read.lineCount >= MAX_CART_LINES) throw validationError([{ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` }]);
   const components = await bundleComponents(env, variant, input);
   const selection = components ? JSON.stringify(components) : null;
   const row = { id: newId("item", now), cartId: cart.id, variantId: variant.id, quantity: input.quantity, max: MAX_LINE_QUANTITY, now, selection };
-  if (!(await repo.addItem(env.DB, row))) {
+  const { before, loaded } = await repo.loadActiveCart(env.DB, customerId, create, { before: [repo.addItemStatement(env.DB, row), repo.touchStatement(env.DB, cart.id, now)] });
+  if (!changed(before[0])) {
     throw tooMany(`a line holds at most ${MAX_LINE_QUANTITY} units${selection ? ", and a bundle in the cart keeps its selection" : ""}`);
   }
-  return pricedCart(env, customerId, cart, now, market);
+  return answerLoaded(env, customerId, loaded, now, m);
 }
 
-/** Sets an item's quantity; another customer's item is not found. */
+/** Sets an item's quantity; another customer's item is not found. One round trip: the write, then the cart read behind it. */
 export async function updateItem(env: Env, customerId: string, itemId: string, quantity: number, now = Date.now(), market?: Market): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now, market);
-  if (!(await repo.setItemQuantity(env.DB, cart.id, itemId, quantity, now))) throw notFound("Cart item");
-  return pricedCart(env, customerId, cart, now, market);
+  const { before, loaded } = await loadCart(env, customerId, now, market, {
+    before: [repo.setActiveItemQuantityStatement(env.DB, customerId, itemId, quantity, now), repo.touchActiveStatement(env.DB, customerId, now)],
+  });
+  if (!changed(before[0])) throw notFound("Cart item");
+  return answerLoaded(env, customerId, loaded, now, market);
 }
 
-/** Removes an item; another customer's item is not found. */
+/** Removes an item; another customer's item is not found. One round trip. */
 export async function removeItem(env: Env, customerId: string, itemId: string, now = Date.now(), market?: Market): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now, market);
-  if (!(await repo.deleteItem(env.DB, cart.id, itemId, now))) throw notFound("Cart item");
-  return pricedCart(env, customerId, cart, now, market);
+  const { before, loaded } = await loadCart(env, customerId, now, market, {
+    before: [repo.deleteActiveItemStatement(env.DB, customerId, itemId), repo.touchActiveStatement(env.DB, customerId, now)],
+  });
+  if (!changed(before[0])) throw notFound("Cart item");
+  return answerLoaded(env, customerId, loaded, now, market);
 }
 
 const REASON_MESSAGES: Record<RejectionReason, string> = {
@@ -120,23 +169,26 @@ export function codeRejected(code: string, reason: RejectionReason): AppError {
   });
 }
 
-/** Stores a code on the cart once it applies to it; a code that does not apply is a 422 with the reason. */
+/**
+ * Stores a code on the cart once it applies to it; a code that does not apply is a 422 with the
+ * reason. Two round trips: the cart priced with the code on trial, then the write and the re-read.
+ */
 export async function addDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now(), market?: Market): Promise<Cart> {
   const code = normalizeCode(rawCode);
-  const cart = await activeCart(env, customerId, now, market);
-  const held = repo.codesOf(cart);
-  if (held.includes(code)) return pricedCart(env, customerId, cart, now, market);
+  const { loaded } = await loadCart(env, customerId, now, market, { extraCodes: [code] });
+  const held = repo.codesOf(loaded.cart);
+  if (held.includes(code)) return answerLoaded(env, customerId, loaded, now, market);
   if (held.length >= MAX_CART_CODES) throw validationError([{ path: "code", message: `a cart holds at most ${MAX_CART_CODES} codes` }]);
-  const trial = await priceStoredCart(env, customerId, cart, [code], now, market);
+  const trial = await priceLoadedCart(env, customerId, loaded, [code], now, market);
   const reason = trial.rejected.find((r) => normalizeCode(r.code) === code)?.reason;
   if (reason) throw codeRejected(code, reason);
-  await repo.addCode(env.DB, cart.id, code, MAX_CART_CODES, now);
-  return pricedCart(env, customerId, await activeCart(env, customerId, now, market), now, market);
+  const after = await loadCart(env, customerId, now, market, { before: [repo.addActiveCodeStatement(env.DB, customerId, code, MAX_CART_CODES, now)] });
+  return answerLoaded(env, customerId, after.loaded, now, market);
 }
 
-/** Takes a code off the cart; a code the cart does not hold is not found. */
+/** Takes a code off the cart; a code the cart does not hold is not found. One round trip. */
 export async function removeDiscountCode(env: Env, customerId: string, rawCode: string, now = Date.now(), market?: Market): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now, market);
-  if (!(await repo.removeCode(env.DB, cart.id, normalizeCode(rawCode), now))) throw notFound("Discount code on the cart");
-  return pricedCart(env, customerId, await activeCart(env, customerId, now, market), now, market);
+  const { before, loaded } = await loadCart(env, customerId, now, market, { before: [repo.removeActiveCodeStatement(env.DB, customerId, normalizeCode(rawCode), now)] });
+  if (!changed(before[0])) throw notFound("Discount code on the cart");
+  return answerLoaded(env, customerId, loaded, now, market);
 }

@@ -1,8 +1,9 @@
 /**
  * Usage limits under concurrency. Pricing checks limits against counts read earlier, so two
- * checkouts can both price a code with one use left; the use itself is taken here, by a
- * conditional UPDATE per discount in one D1 transaction, before the charge (never charge for an
- * order that is then refused). Claims are given back only by statements guarded by the state
+ * checkouts can both price a code with one use left; the use itself is taken here, in one D1
+ * transaction before the charge (never charge for an order that is then refused): by the payment
+ * step in the batch that moves the checkout to PAYMENT_PENDING (claimSnapshotStatements), by
+ * finalize with a conditional UPDATE per discount (claimDiscounts). Claims are given back only by statements guarded by the state
  * that justifies it (a failed checkout, a cancelled order), written in the same batch as that
  * state, so a sweep racing a payment can never give back a use that an order keeps.
  */
@@ -54,7 +55,7 @@ export function releaseClaimStatements(d1: D1Database, checkoutId: string, now: 
   ];
 }
 
-async function whyRefused(d1: D1Database, discount: AppliedDiscount): Promise<ClaimFailure> {
+export async function whyRefused(d1: D1Database, discount: AppliedDiscount): Promise<ClaimFailure> {
   const row = await d1
     .prepare("SELECT usage_limit AS usageLimit, usage_count AS usageCount FROM discounts WHERE id = ?")
     .bind(discount.discountId)
@@ -83,5 +84,50 @@ export async function claimDiscounts(
   const refused = applied.find((d) => !holding.has(d.discountId));
   if (!refused) return null;
   await d1.batch(releaseClaimStatements(d1, checkout.id, now, checkoutIn(checkout.id, whileIn)));
+  return whyRefused(d1, refused);
+}
+
+/**
+ * The claim statements of the payment step, keyed on the checkout's own snapshot (no id read
+ * first), for the batch that moves it LOCKED → PAYMENT_PENDING: put them right after that UPDATE.
+ * They claim only if it happened (`changes()` is its row count), one use of every applied
+ * discount still under its limits; then the uses are counted for the claims this batch inserted
+ * (marked by `now`: a checkout cannot move to PAYMENT_PENDING twice in one millisecond). The
+ * caller reads the claims held (heldClaimsStatement) and, when one is missing, gives back the
+ * rest with releaseClaimStatements — all or none, like claimDiscounts.
+ */
+export function claimSnapshotStatements(d1: D1Database, checkoutId: string, now: number): D1PreparedStatement[] {
+  return [
+    d1
+      .prepare(
+        `INSERT OR IGNORE INTO discount_claims (checkout_id, discount_id, customer_id, created_at)
+         SELECT c.id, d.id, c.customer_id, ?
+         FROM checkouts c, json_each(coalesce(nullif(c.discounts, ''), '[]')) j
+         JOIN discounts d ON d.id = json_extract(j.value, '$.discountId')
+         WHERE c.id = ? AND changes() = 1
+           AND (d.usage_limit IS NULL OR d.usage_count < d.usage_limit)
+           AND (d.per_customer_limit IS NULL
+                OR (SELECT COUNT(*) FROM discount_claims x WHERE x.discount_id = d.id AND x.customer_id = c.customer_id) < d.per_customer_limit)`,
+      )
+      .bind(now, checkoutId),
+    d1
+      .prepare("UPDATE discounts SET usage_count = usage_count + 1, updated_at = ? WHERE id IN (SELECT discount_id FROM discount_claims WHERE checkout_id = ? AND created_at = ?)")
+      .bind(now, checkoutId, now),
+  ];
+}
+
+/** The discounts a checkout holds a use of. */
+export const heldClaimsStatement = (d1: D1Database, checkoutId: string) =>
+  d1.prepare("SELECT discount_id AS discountId FROM discount_claims WHERE checkout_id = ?").bind(checkoutId);
+
+/** The first applied discount the checkout holds no use of, or null. */
+export const firstUnheld = (applied: AppliedDiscount[], held: readonly { discountId: string }[]) => {
+  const holding = new Set(held.map((r) => r.discountId));
+  return applied.find((d) => !holding.has(d.discountId)) ?? null;
+};
+
+/** A partial claim given back (only while the checkout is in `whileIn`), and why the missing one was refused. */
+export async function refuseClaims(d1: D1Database, checkoutId: string, refused: AppliedDiscount, now: number, whileIn: string[]): Promise<ClaimFailure> {
+  await d1.batch(releaseClaimStatements(d1, checkoutId, now, checkoutIn(checkoutId, whileIn)));
   return whyRefused(d1, refused);
 }

@@ -16,8 +16,8 @@ import { outboundBreakers } from "../outbound/breakers";
 import { configuredProvider, PaymentConfigError, type PaymentProvider, type StartResult } from "../payments/provider";
 import { attemptRefund } from "../payments/refunds";
 import * as payments from "../payments/repo";
-import { checkoutIn, claimDiscounts, releaseClaimStatements, type ClaimFailure } from "./discount-claims";
-import { finalizeCheckout } from "./finalize";
+import { checkoutIn, claimSnapshotStatements, firstUnheld, heldClaimsStatement, refuseClaims, releaseClaimStatements, type ClaimFailure } from "./discount-claims";
+import { finalizeCheckout, type FinalizeContext } from "./finalize";
 import * as repo from "./repo";
 import type { Checkout, PaymentAnswer, PaymentBody } from "./schemas";
 import { codeNoLongerApplies, expireCheckout, toCheckout } from "./service";
@@ -30,16 +30,24 @@ const QUIET_ATTEMPT_MS = 30_000;
 /**
  * Records a captured payment in one batch: the payment row, the checkout's move to
  * PAYMENT_CONFIRMED when it may still count it, and otherwise a refund of it. Answers whether the
- * checkout counts it now and the refund written, if any.
+ * checkout counts it now and the refund written, if any — and, read in the same batch, the row
+ * and the discount uses it holds (what finalize starts from).
  */
 export async function recordCapturedPayment(env: Env, checkoutId: string, payment: Confirmation, now = Date.now()) {
   const refundId = newId("rfd", now);
-  const [, moved, refunded] = await env.DB.batch([
+  const [, moved, refunded, row, held] = await env.DB.batch<Record<string, unknown>>([
     payments.capturedPaymentStatement(env.DB, { id: newId("pay", now), checkoutId, ...payment, now }),
     repo.confirmStatement(env.DB, checkoutId, payment.provider, payment.ref, now),
     payments.refundUnownedPaymentStatement(env.DB, refundId, payment.provider, payment.ref, now),
+    repo.findCheckoutStatement(env.DB, checkoutId),
+    heldClaimsStatement(env.DB, checkoutId),
   ]);
-  return { confirmed: moved!.meta.changes === 1, refundId: refunded!.meta.changes === 1 ? refundId : null };
+  return {
+    confirmed: moved!.meta.changes === 1,
+    refundId: refunded!.meta.changes === 1 ? refundId : null,
+    row: (row!.results[0] as repo.CheckoutRow | undefined) ?? null,
+    heldDiscountIds: (held!.results as { discountId: string }[]).map((r) => r.discountId),
+  };
 }
 
 /** A payment nobody's order will keep goes back now if the provider answers; else the sweep retries it. */
@@ -48,14 +56,25 @@ export async function refundNow(env: Env, refundId: string | null, now = Date.no
 }
 
 /** Runs finalize now; if it fails the cron sweep resumes it, so the answer is the current state. */
-export async function finalizeOrDefer(env: Env, checkoutId: string, requestId: string | null): Promise<Checkout> {
+export async function finalizeOrDefer(env: Env, checkoutId: string, requestId: string | null, ctx: Omit<FinalizeContext, "requestId"> = {}): Promise<Checkout> {
   try {
-    const row = await finalizeCheckout(env, checkoutId, { requestId });
+    const row = await finalizeCheckout(env, checkoutId, { ...ctx, requestId });
     if (row) return toCheckout(row);
   } catch (err) {
     createLogger({ requestId }).error("finalize_deferred", { checkoutId, name: err instanceof Error ? err.name : "unknown" });
   }
   return toCheckout((await repo.findCheckout(env.DB, checkoutId))!);
+}
+
+/** What the payment request read up front and may run after its answer (see FinalizeContext). */
+type PayContext = { email: string | null; defer?: (work: Promise<unknown>) => void };
+
+/** Records the capture and finalizes, starting from what the record batch read. */
+async function recordAndFinalize(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext): Promise<Checkout> {
+  const recorded = await recordCapturedPayment(env, row.id, confirmation, now);
+  await refundNow(env, recorded.refundId, now);
+  const start = recorded.row && pay.email !== null ? { row: recorded.row, heldDiscountIds: recorded.heldDiscountIds, email: pay.email } : undefined;
+  return finalizeOrDefer(env, row.id, requestId, { start, defer: pay.defer });
 }
 
 /** A provider that is down (or whose circuit is open) is a failed payment the shopper can retry, never a 5xx. */
@@ -115,10 +134,10 @@ async function failForDiscount(env: Env, id: string, variantIds: string[], tende
 }
 
 /** Asks the provider to take the money; answers what the customer sees next. */
-async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentProvider, token: string | undefined, requestId: string | null, now: number): Promise<PaymentAnswer> {
+async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentProvider, token: string | undefined, requestId: string | null, now: number, pay: PayContext = { email: null }): Promise<PaymentAnswer> {
   const { id, currency } = row;
   const amount = amountDue(row);
-  if (amount === 0) return payWithBalancesOnly(env, row, requestId, now);
+  if (amount === 0) return payWithBalancesOnly(env, row, requestId, now, pay);
   let result: StartResult;
   try {
     // The breaker stops hammering a failing provider: while open, payments fail fast and the shopper retries later.
@@ -147,9 +166,7 @@ async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentPr
     await payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "pending", now }).run();
     return { ...toCheckout({ ...row, state: "PAYMENT_PENDING" }), payment: { clientSecret: result.clientSecret } };
   }
-  const recorded = await recordCapturedPayment(env, id, { provider: provider.name, ref: result.ref, amount, currency }, now);
-  await refundNow(env, recorded.refundId, now);
-  return finalizeOrDefer(env, id, requestId);
+  return recordAndFinalize(env, row, { provider: provider.name, ref: result.ref, amount, currency }, requestId, now, pay);
 }
 
 /** Recorded as the provider of a checkout its gift cards and store credit pay in full. */
@@ -159,11 +176,9 @@ export const BALANCES_ONLY_PROVIDER = "balances";
  * Gift cards and store credit cover the whole total: no provider is called. A zero payment under
  * a name of its own confirms the checkout like any capture, and finalize captures the balances.
  */
-async function payWithBalancesOnly(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number): Promise<PaymentAnswer> {
+async function payWithBalancesOnly(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number, pay: PayContext): Promise<PaymentAnswer> {
   const confirmation = { provider: BALANCES_ONLY_PROVIDER, ref: `balances_${row.id}`, amount: 0, currency: row.currency };
-  const recorded = await recordCapturedPayment(env, row.id, confirmation, now);
-  await refundNow(env, recorded.refundId, now);
-  return finalizeOrDefer(env, row.id, requestId);
+  return recordAndFinalize(env, row, confirmation, requestId, now, pay);
 }
 
 /** The configured provider, or a loud failure: a misconfigured shop takes no payment at all. */
@@ -176,18 +191,51 @@ function providerFor(env: Env, requestId: string | null): PaymentProvider {
   }
 }
 
-/** POST /checkouts/:id/payment for the owner of the checkout. */
-export async function payCheckout(env: Env, customerId: string, id: string, input: PaymentBody, requestId: string | null, now = Date.now()): Promise<PaymentAnswer> {
+/**
+ * POST /checkouts/:id/payment for the owner of the checkout. The first batch claims the
+ * checkout for this attempt (LOCKED → PAYMENT_PENDING), takes one use of each of its discounts and
+ * reads the row, its claims and the customer's email; then the provider; then one batch records
+ * the capture and confirms; the commits; one batch places the order. `defer` (the request's
+ * waitUntil) takes the order.placed message and the COMPLETED mark off the answer's path.
+ */
+export async function payCheckout(
+  env: Env,
+  customerId: string,
+  id: string,
+  input: PaymentBody,
+  requestId: string | null,
+  now = Date.now(),
+  defer?: (work: Promise<unknown>) => void,
+): Promise<PaymentAnswer> {
   const provider = providerFor(env, requestId);
   // The client may say which provider it expects, never choose one the server does not use.
   if (input.provider !== undefined && input.provider !== provider.name) {
     throw validationError([{ path: "provider", message: `Payment provider ${input.provider} is not available` }]);
   }
-  const row = await repo.findCustomerCheckout(env.DB, id, customerId);
+  const tokenOk = provider.invalidToken(input.token) === null;
+  const [claim, , , read, held, email] = await env.DB.batch<Record<string, unknown>>([
+    repo.claimForPaymentStatement(env.DB, id, customerId, tokenOk, now),
+    ...claimSnapshotStatements(env.DB, id, now),
+    repo.findCustomerCheckoutStatement(env.DB, id, customerId),
+    heldClaimsStatement(env.DB, id),
+    repo.customerEmailStatement(env.DB, customerId),
+  ]);
+  const row = read!.results[0] as repo.CheckoutRow | undefined;
   if (!row) throw notFound("Checkout");
-  // Balances that cover everything need no payment details.
+  // Balances that cover everything need no payment details (the claim above applied the same rule).
   const tokenProblem = amountDue(row) > 0 ? provider.invalidToken(input.token) : null;
   if (tokenProblem) throw validationError([{ path: "token", message: tokenProblem }]);
+  const pay: PayContext = { email: (email!.results[0] as { email: string } | undefined)?.email ?? "", defer };
+  if (claim!.meta.changes === 1) {
+    // All or none: a discount whose limit was reached after the cart was priced fails the checkout before any charge.
+    const { lines, discounts } = repo.snapshotOf(row);
+    const unheld = firstUnheld(discounts, held!.results as { discountId: string }[]);
+    if (unheld) {
+      const refused = await refuseClaims(env.DB, id, unheld, now, ["PAYMENT_PENDING"]);
+      return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), tendersOf(row), refused, now);
+    }
+    return startPayment(env, row, provider, input.token, requestId, now, pay);
+  }
   if (row.state === "COMPLETED") return toCheckout(row);
   if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") return finalizeOrDefer(env, id, requestId);
   if (row.state === "PAYMENT_PENDING") {
@@ -201,11 +249,5 @@ export async function payCheckout(env: Env, customerId: string, id: string, inpu
   }
   if (row.state === "LOCKED" && row.expires_at <= now) await expireCheckout(env, row, now);
   if (row.state !== "LOCKED" || row.expires_at <= now) throw invalidState(`Checkout is ${row.state === "LOCKED" ? "EXPIRED" : row.state}`);
-  const version = await repo.claimForPayment(env.DB, id, now);
-  if (version === null) throw conflict("Checkout changed; read it again");
-
-  const { lines, discounts } = repo.snapshotOf(row);
-  const refused = await claimDiscounts(env.DB, { id, customerId: row.customer_id }, discounts, now, ["PAYMENT_PENDING"]);
-  if (refused) return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), tendersOf(row), refused, now);
-  return startPayment(env, { ...row, state: "PAYMENT_PENDING", version, updated_at: now }, provider, input.token, requestId, now);
+  throw conflict("Checkout changed; read it again");
 }

@@ -41,16 +41,24 @@ export function findCustomerCheckout(d1: D1Database, id: string, customerId: str
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ? AND customer_id = ?`).bind(id, customerId).first<CheckoutRow>();
 }
 
+/** An older open checkout of the cart that the new one superseded (EXPIRED in the same batch): its holds go back. */
+export type Superseded = { id: string; lines: string; tenders: string };
+
 /**
- * Creates the checkout in CREATED; a retry under the same key after a crash takes over the row it
- * left in CREATED or FAILED. Answers null when the key already has a checkout that went further;
- * on a takeover, also the lines the row held before (their holds may need letting go).
+ * One batch: creates the checkout in CREATED (a retry under the same key after a crash takes over
+ * the row it left in CREATED or FAILED), reads the key's row as it is now, and expires the
+ * customer's older open checkouts of the same cart — the newest checkout of a cart wins — giving
+ * back their discount uses in the same batch, guarded by EXPIRED. `upserted` is null when the key
+ * already has a checkout that went further; on a takeover it has the lines and tenders the row held
+ * before (their holds may need letting go).
  */
 export async function upsertCheckout(
   d1: D1Database,
   row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; tenders: string; expiresAt: number; now: number },
-): Promise<{ id: string; previousLines: PricedCartLine[] | null; previousTenders: string | null } | null> {
-  const [before, out] = await d1.batch<{ lines?: string; tenders?: string; id?: string }>([
+): Promise<{ upserted: { id: string; version: number; previousLines: PricedCartLine[] | null; previousTenders: string | null } | null; current: CheckoutRow; superseded: Superseded[] }> {
+  const expiredOfCart = "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state = 'EXPIRED'";
+  const claimsOfExpired = `SELECT dc.discount_id FROM discount_claims dc WHERE dc.checkout_id IN (${expiredOfCart})`;
+  const [before, out, current, superseded] = await d1.batch<Record<string, unknown>>([
     d1.prepare("SELECT lines, tenders FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
     d1
       .prepare(
@@ -60,18 +68,38 @@ export async function upsertCheckout(
            lines = excluded.lines, totals = excluded.totals, discounts = excluded.discounts, market = excluded.market, tenders = excluded.tenders, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
            failure_reason = NULL, version = checkouts.version + 1
          WHERE checkouts.state IN ('CREATED', 'FAILED')
-         RETURNING id`,
+         RETURNING id, version`,
       )
       .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), JSON.stringify(row.market), row.tenders, row.expiresAt, row.now, row.now),
+    d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND idempotency_key = ?`).bind(row.customerId, row.key),
+    // Only while this key's checkout is the CREATED one just written: ids sort by creation time, so `id <` is "older".
+    d1
+      .prepare(
+        `UPDATE checkouts SET state = 'EXPIRED', updated_at = ?, version = version + 1, failure_reason = 'superseded'
+         WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED')
+           AND id < (SELECT id FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state = 'CREATED')
+         RETURNING id, lines, tenders`,
+      )
+      .bind(row.now, row.customerId, row.cartId, row.customerId, row.key),
+    // Uses held by an EXPIRED checkout of the cart go back (normally none: see discount-claims.ts).
+    d1
+      .prepare(
+        `UPDATE discounts SET updated_at = ?,
+           usage_count = max(0, usage_count - (SELECT COUNT(*) FROM discount_claims dc WHERE dc.discount_id = discounts.id AND dc.checkout_id IN (${expiredOfCart})))
+         WHERE id IN (${claimsOfExpired})`,
+      )
+      .bind(row.now, row.customerId, row.cartId, row.customerId, row.cartId),
+    d1.prepare(`DELETE FROM discount_claims WHERE checkout_id IN (${expiredOfCart})`).bind(row.customerId, row.cartId),
   ]);
-  const id = out!.results[0]?.id;
-  if (!id) return null;
-  const previous = before!.results[0];
-  return { id, previousLines: previous?.lines ? (JSON.parse(previous.lines) as PricedCartLine[]) : null, previousTenders: previous?.tenders ?? null };
-}
-
-export function findByKey(d1: D1Database, customerId: string, key: string) {
-  return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND idempotency_key = ?`).bind(customerId, key).first<CheckoutRow>();
+  const written = out!.results[0] as { id: string; version: number } | undefined;
+  const previous = before!.results[0] as { lines?: string; tenders?: string } | undefined;
+  return {
+    upserted: written
+      ? { id: written.id, version: written.version, previousLines: previous?.lines ? (JSON.parse(previous.lines) as PricedCartLine[]) : null, previousTenders: previous?.tenders ?? null }
+      : null,
+    current: current!.results[0] as CheckoutRow,
+    superseded: superseded!.results as Superseded[],
+  };
 }
 
 /** Moves a checkout from one of `from` to `to`; false when it was not in one of them. */
@@ -134,17 +162,26 @@ export async function closeRefundedCheckout(d1: D1Database, id: string, now: num
 }
 
 /**
- * LOCKED → PAYMENT_PENDING only while the checkout has not expired. Answers the row's new version
- * (it names this payment attempt: the provider is asked about it by that name if the request dies),
- * or null when the checkout was not LOCKED.
+ * LOCKED → PAYMENT_PENDING for the customer's own checkout while it has not expired, and only if
+ * the payment can go ahead: `tokenOk`, or nothing is left to charge once its balances pay (the
+ * same rule as amountDue). Put claimSnapshotStatements right after it; read the row after them.
  */
-export async function claimForPayment(d1: D1Database, id: string, now: number): Promise<number | null> {
-  const row = await d1
-    .prepare("UPDATE checkouts SET state = 'PAYMENT_PENDING', updated_at = ?, version = version + 1 WHERE id = ? AND state = 'LOCKED' AND expires_at > ? RETURNING version")
-    .bind(now, id, now)
-    .first<{ version: number }>();
-  return row?.version ?? null;
+export function claimForPaymentStatement(d1: D1Database, id: string, customerId: string, tokenOk: boolean, now: number) {
+  return d1
+    .prepare(
+      `UPDATE checkouts SET state = 'PAYMENT_PENDING', updated_at = ?, version = version + 1
+       WHERE id = ? AND customer_id = ? AND state = 'LOCKED' AND expires_at > ?
+         AND (? = 1 OR json_extract(totals, '$.total') - coalesce((SELECT sum(json_extract(value, '$.amount')) FROM json_each(coalesce(nullif(tenders, ''), '[]'))), 0) <= 0)`,
+    )
+    .bind(now, id, customerId, now, tokenOk ? 1 : 0);
 }
+
+export const findCustomerCheckoutStatement = (d1: D1Database, id: string, customerId: string) =>
+  d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ? AND customer_id = ?`).bind(id, customerId);
+
+export const findCheckoutStatement = (d1: D1Database, id: string) => d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id);
+
+export const customerEmailStatement = (d1: D1Database, customerId: string) => d1.prepare("SELECT email FROM users WHERE id = ?").bind(customerId);
 
 /** PAYMENT_PENDING → LOCKED for one attempt only (a newer attempt of the same checkout is left alone). */
 export function unlockAttemptStatement(d1: D1Database, id: string, version: number, now: number) {
@@ -161,15 +198,6 @@ export async function listStale(d1: D1Database, states: CheckoutState[], before:
   const { results } = await d1
     .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE state IN (${states.map(() => "?").join(", ")}) AND updated_at < ? ORDER BY updated_at LIMIT ?`)
     .bind(...states, before, limit)
-    .all<CheckoutRow>();
-  return results;
-}
-
-/** Open checkouts of the customer's cart created before `id` (ids sort by creation time; the customer index bounds the read). */
-export async function listOlderOpen(d1: D1Database, customerId: string, cartId: string, id: string): Promise<CheckoutRow[]> {
-  const { results } = await d1
-    .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ? LIMIT 20`)
-    .bind(customerId, cartId, id)
     .all<CheckoutRow>();
   return results;
 }
@@ -191,16 +219,18 @@ export async function customerEmail(d1: D1Database, customerId: string): Promise
 
 export type KeyRow = { request_hash: string; status_code: number | null; response_body: string | null; created_at: number };
 
-/** Claims the key for this request; when it exists already, answers the stored row instead. */
-export async function claimKey(d1: D1Database, scope: string, key: string, hash: string, now: number, expiresAt: number) {
-  const [insert, read] = await d1.batch<KeyRow>([
+/** Claims the key for this request; when it exists already, the second statement reads the stored row instead. */
+export function claimKeyStatements(d1: D1Database, scope: string, key: string, hash: string, now: number, expiresAt: number) {
+  return [
     d1
       .prepare("INSERT INTO idempotency_keys (scope, key, request_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
       .bind(scope, key, hash, now, expiresAt),
     d1.prepare("SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?").bind(scope, key),
-  ]);
-  return { claimed: insert!.meta.changes === 1, row: read!.results[0]! };
+  ];
 }
+
+/** What claimKeyStatements answered. */
+export const claimOf = (insert: D1Result<unknown>, read: D1Result<unknown>) => ({ claimed: insert.meta.changes === 1, row: read.results[0] as KeyRow });
 
 /** Takes over a claim whose request died without an answer (still unanswered, unchanged since read). */
 export async function takeOverKey(d1: D1Database, scope: string, key: string, claimedAt: number, now: number): Promise<boolean> {
@@ -212,10 +242,14 @@ export async function takeOverKey(d1: D1Database, scope: string, key: string, cl
 }
 
 export async function storeKeyResponse(d1: D1Database, scope: string, key: string, status: number, body: unknown) {
-  await d1
-    .prepare("UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE scope = ? AND key = ?")
-    .bind(status, JSON.stringify(body), scope, key)
-    .run();
+  await storeKeyResponseStatement(d1, scope, key, status, body).run();
+}
+
+/** Stores the answer, optionally only while `guard` (SQL with its arguments) holds: put it in the batch that writes what it answers. */
+export function storeKeyResponseStatement(d1: D1Database, scope: string, key: string, status: number, body: unknown, guard?: { sql: string; args: unknown[] }) {
+  return d1
+    .prepare(`UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE scope = ? AND key = ?${guard ? ` AND ${guard.sql}` : ""}`)
+    .bind(status, JSON.stringify(body), scope, key, ...(guard?.args ?? []));
 }
 
 export async function dropKey(d1: D1Database, scope: string, key: string) {

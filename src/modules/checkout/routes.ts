@@ -65,6 +65,8 @@ checkoutRoutes.openapi(
   }),
   async (c) => {
     const userId = currentUserId(c.get("principal"));
-    return c.json(await payCheckout(c.env, userId, c.req.valid("param").id, c.req.valid("json"), c.get("requestId")), 200);
+    // The order.placed message and the COMPLETED mark go out after the answer (finalize stays resumable by the sweep).
+    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    return c.json(await payCheckout(c.env, userId, c.req.valid("param").id, c.req.valid("json"), c.get("requestId"), Date.now(), defer), 200);
   },
 );

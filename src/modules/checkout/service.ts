@@ -7,9 +7,11 @@ import { AppError, conflict, invalidState, notFound, validationError } from "../
 import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { toIso } from "../../lib/time";
-import { priceStoredCart, toCartItem, toDiscountViews, toPayableTotals } from "../cart/pricing";
+import { priceLoadedCart, toCartItem, toDiscountViews, toPayableTotals } from "../cart/pricing";
+import type { LoadedCart } from "../cart/repo";
+import type { PricedCartLine } from "../cart/pricing";
 import { appliedBalances, holdTenders, plannedTenders, releaseTenders, tendersOf, tenderViews } from "../gift-cards/tenders";
-import { activeCart } from "../cart/service";
+import { loadCart } from "../cart/service";
 import { checkoutMarketOf, checkoutRefusal, marketView, storedCheckoutMarket } from "../markets/cart";
 import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
@@ -54,11 +56,17 @@ const OUTSIDE_THE_CART = new Set<RejectionReason>(["expired", "not_started", "us
 export const codeNoLongerApplies = (code: string | null, reason: string) =>
   conflict(`Discount ${code ?? ""} no longer applies (${reason}); remove it from the cart or try again`.replace("  ", " "), { reason, code });
 
-/** Prices the active cart, stores the snapshot and reserves every line, or none. */
-async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number, market: Market): Promise<Checkout> {
-  const cart = await activeCart(env, customerId, now, market);
+/**
+ * Prices the loaded cart, stores the snapshot and reserves every line, or none; the answer is
+ * stored under the key in the batch that locks (or fails) the checkout. Round trips after the
+ * first batch: the upsert (with older checkouts of the cart expired), the InventoryDO reserves of
+ * all lines in parallel, then LOCKED + the stored answer.
+ */
+async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number, market: Market, loaded: LoadedCart, stored: { answer: boolean }): Promise<Checkout> {
+  const { cart } = loaded;
+  const scope = `checkout:${customerId}`;
   if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
-  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
+  const priced = await priceLoadedCart(env, customerId, loaded, [], now, market);
   if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
   // Markets: every line priced in the cart's currency; goods to ship have an address and a method.
   const refusal = checkoutRefusal(priced);
@@ -74,39 +82,53 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   // The balances the checkout may hold are on the row before any is held, so every end of it lets them go.
   const applied = appliedBalances(customerId, cart.currency, cart);
   const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, market: marketFacts, tenders: plannedTenders(applied), expiresAt, now };
-  const upserted = await repo.upsertCheckout(env.DB, row);
-  if (!upserted) return toCheckout((await repo.findByKey(env.DB, customerId, key))!);
-  const { id, previousLines, previousTenders } = upserted;
-  // The newest checkout of a cart wins: older open ones give their stock back instead of holding it twice.
-  for (const older of await repo.listOlderOpen(env.DB, customerId, cart.id, id)) await expireCheckout(env, older, now, "superseded");
-  const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
+  const { upserted, current, superseded } = await repo.upsertCheckout(env.DB, row);
+  if (!upserted) return toCheckout(current);
+  const { id, version, previousLines, previousTenders } = upserted;
   // Quantities are summed per variant across the whole cart, bundle components included.
   const stock = stockLinesOf(priced.lines);
-  // A retry that took over a row a dead request left: variants no longer in the cart let go of
-  // their holds (the rest are re-reserved below at the new quantities).
-  if (previousLines) {
-    const kept = new Set(stock.map((l) => l.variantId));
-    await releaseLines(env, id, stockLinesOf(previousLines).map((l) => l.variantId).filter((v) => !kept.has(v)));
-    await releaseTenders(env, id, tendersOf({ tenders: previousTenders }).filter((t) => !applied.some((a) => a.accountId === t.accountId)));
-  }
+  const kept = new Set(stock.map((l) => l.variantId));
+  // Before reserving, in parallel: older checkouts of the cart (expired in the upsert's batch) give
+  // their stock and balances back, and a retry that took over a row a dead request left lets go of
+  // variants no longer in the cart (the rest are re-reserved below at the new quantities).
+  await Promise.all([
+    ...superseded.map(async (older) => {
+      writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "superseded", subjectId: older.id });
+      await Promise.all([releaseLines(env, older.id, stockLinesOf(JSON.parse(older.lines) as PricedCartLine[]).map((l) => l.variantId)), releaseTenders(env, older.id, tendersOf(older))]);
+    }),
+    previousLines ? releaseLines(env, id, stockLinesOf(previousLines).map((l) => l.variantId).filter((v) => !kept.has(v))) : null,
+    previousLines ? releaseTenders(env, id, tendersOf({ tenders: previousTenders }).filter((t) => !applied.some((a) => a.accountId === t.accountId))) : null,
+  ]);
+  const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
   const shortages = gone.length > 0 ? gone : await reserveLines(env, id, stock, expiresAt + HOLD_GRACE_MS);
   if (shortages.length > 0) {
-    await repo.transition(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" });
+    await env.DB.batch([
+      repo.transitionStatement(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" }),
+      repo.storeKeyResponseStatement(env.DB, scope, key, 409, { code: "INSUFFICIENT_INVENTORY", lines: shortages }),
+    ]);
+    stored.answer = true;
     await releaseTenders(env, id, applied);
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: id });
     throw insufficient(shortages);
   }
   // Gift cards and store credit on the cart hold what they can of the total, like stock.
   const tenders = await holdTenders(env, id, applied, priced.totals.total, expiresAt + HOLD_GRACE_MS);
-  if (!(await repo.transition(env.DB, id, ["CREATED"], "LOCKED", now, { tenders: JSON.stringify(tenders) }))) {
+  const lines = JSON.stringify(snapshot.lines);
+  const totals = JSON.stringify(snapshot.totals);
+  const discounts = JSON.stringify(snapshot.discounts);
+  const checkout = toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, market: JSON.stringify(marketFacts), tenders: JSON.stringify(tenders), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  // The answer is stored only if this very move to LOCKED happened (the row's next version).
+  const [locked] = await env.DB.batch([
+    repo.transitionStatement(env.DB, id, ["CREATED"], "LOCKED", now, { tenders: JSON.stringify(tenders) }),
+    repo.storeKeyResponseStatement(env.DB, scope, key, 201, checkout, { sql: "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'LOCKED' AND version = ?)", args: [id, version + 1] }),
+  ]);
+  if (locked!.meta.changes !== 1) {
     await releaseLines(env, id, stock.map((l) => l.variantId));
     await releaseTenders(env, id, applied);
     throw invalidState("Checkout changed while locking");
   }
-  const lines = JSON.stringify(snapshot.lines);
-  const totals = JSON.stringify(snapshot.totals);
-  const discounts = JSON.stringify(snapshot.discounts);
-  return toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, market: JSON.stringify(marketFacts), tenders: JSON.stringify(tenders), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  stored.answer = true;
+  return checkout;
 }
 
 function replay(row: repo.KeyRow): Checkout {
@@ -115,11 +137,16 @@ function replay(row: repo.KeyRow): Checkout {
   throw insufficient((body as { lines: Shortage[] }).lines);
 }
 
-/** POST /checkouts: the same key and body replay the stored answer; another body is a conflict. */
+/**
+ * POST /checkouts: the same key and body replay the stored answer; another body is a conflict.
+ * The key is claimed in the first batch, which also reads the cart, its lines and every pricing input.
+ */
 export async function createCheckout(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now = Date.now(), market?: Market): Promise<Checkout> {
+  const m = market ?? (await defaultMarket(env));
   const scope = `checkout:${customerId}`;
   const hash = await sha256Hex(JSON.stringify({ cartId: body.cartId ?? null, note: body.note ?? null }));
-  const claim = await repo.claimKey(env.DB, scope, key, hash, now, now + KEY_TTL_MS);
+  const { before, loaded } = await loadCart(env, customerId, now, m, { before: repo.claimKeyStatements(env.DB, scope, key, hash, now, now + KEY_TTL_MS) });
+  const claim = repo.claimOf(before[0]!, before[1]!);
   if (!claim.claimed) {
     if (claim.row.request_hash !== hash) throw new AppError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was used with another request", 422);
     if (claim.row.status_code != null) return replay(claim.row);
@@ -128,11 +155,13 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
       throw conflict("A request with this Idempotency-Key is in progress");
     }
   }
+  const stored = { answer: false };
   try {
-    const checkout = await lockCart(env, customerId, key, body, now, market ?? (await defaultMarket(env)));
-    await repo.storeKeyResponse(env.DB, scope, key, 201, checkout);
+    const checkout = await lockCart(env, customerId, key, body, now, m, loaded, stored);
+    if (!stored.answer) await repo.storeKeyResponse(env.DB, scope, key, 201, checkout);
     return checkout;
   } catch (err) {
+    if (stored.answer) throw err;
     if (err instanceof AppError && err.code === "INSUFFICIENT_INVENTORY") {
       await repo.storeKeyResponse(env.DB, scope, key, 409, { code: err.code, lines: err.details?.lines });
     } else {
@@ -162,7 +191,9 @@ export async function expireCheckout(env: Env, row: repo.CheckoutRow, now = Date
   ]);
   if (moved!.meta.changes !== 1) return false;
   writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: reason, subjectId: row.id });
-  await releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId));
-  await releaseTenders(env, row.id, tendersOf(row));
+  // Stock and balances go back side by side: one failing (an overloaded object) does not keep the other held.
+  const released = await Promise.allSettled([releaseLines(env, row.id, stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId)), releaseTenders(env, row.id, tendersOf(row))]);
+  const failed = released.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   return true;
 }

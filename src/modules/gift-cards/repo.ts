@@ -27,8 +27,10 @@ export function findGiftCard(d1: D1Database, id: string) {
 }
 
 export function findGiftCardByHash(d1: D1Database, codeHash: string) {
-  return d1.prepare(`SELECT ${CARD_COLUMNS} FROM gift_cards WHERE code_hash = ?`).bind(codeHash).first<GiftCardRow>();
+  return findGiftCardByHashStatement(d1, codeHash).first<GiftCardRow>();
 }
+
+export const findGiftCardByHashStatement = (d1: D1Database, codeHash: string) => d1.prepare(`SELECT ${CARD_COLUMNS} FROM gift_cards WHERE code_hash = ?`).bind(codeHash);
 
 /** Newest first; keyset on (created_at, id). */
 export async function listGiftCards(d1: D1Database, after: { createdAt: number; id: string } | null, limit: number) {
@@ -55,17 +57,36 @@ export async function addCartGiftCard(d1: D1Database, cartId: string, card: { id
   return result.meta.changes > 0;
 }
 
+/** Puts the card on the customer's active cart unless it holds it already or holds `max` cards (no row changes then). */
+export function addActiveCartGiftCardStatement(d1: D1Database, customerId: string, card: { id: string; last4: string }, max: number, now: number) {
+  return d1
+    .prepare(
+      `UPDATE carts SET gift_cards = json_insert(gift_cards, '$[#]', json(?)), updated_at = ?, version = version + 1
+       WHERE customer_id = ? AND status = 'active' AND json_array_length(gift_cards) < ?
+         AND NOT EXISTS (SELECT 1 FROM json_each(carts.gift_cards) WHERE json_extract(value, '$.id') = ?)`,
+    )
+    .bind(JSON.stringify(card), now, customerId, max, card.id);
+}
+
+/** Sets whether the customer's active cart spends store credit. */
+export const setActiveCartStoreCreditStatement = (d1: D1Database, customerId: string, use: boolean, now: number) =>
+  d1.prepare("UPDATE carts SET use_store_credit = ?, updated_at = ?, version = version + 1 WHERE customer_id = ? AND status = 'active'").bind(use ? 1 : 0, now, customerId);
+
 /** Takes the card off the cart; false when the cart does not hold it. */
 export async function removeCartGiftCard(d1: D1Database, cartId: string, cardId: string, now: number): Promise<boolean> {
-  const result = await d1
+  const result = await removeCartGiftCardStatement(d1, cartId, cardId, now).run();
+  return result.meta.changes > 0;
+}
+
+/** Takes the card off the cart (no row changes when the cart does not hold it). */
+export function removeCartGiftCardStatement(d1: D1Database, cartId: string, cardId: string, now: number) {
+  return d1
     .prepare(
       `UPDATE carts SET gift_cards = (SELECT COALESCE(json_group_array(json(value)), '[]') FROM json_each(carts.gift_cards) WHERE json_extract(value, '$.id') <> ?),
          updated_at = ?, version = version + 1
        WHERE id = ? AND status = 'active' AND EXISTS (SELECT 1 FROM json_each(carts.gift_cards) WHERE json_extract(value, '$.id') = ?)`,
     )
-    .bind(cardId, now, cartId, cardId)
-    .run();
-  return result.meta.changes > 0;
+    .bind(cardId, now, cartId, cardId);
 }
 
 export async function setCartStoreCredit(d1: D1Database, cartId: string, use: boolean, now: number) {

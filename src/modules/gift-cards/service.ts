@@ -8,7 +8,7 @@ import { sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
 import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
-import { activeCart, getCart } from "../cart/service";
+import { activeCart, answerLoaded, cartWith, loadCart } from "../cart/service";
 import type { Cart } from "../cart/schemas";
 import { defaultMarket } from "../markets/context";
 import { snapshotOf, storeCreditAccount, withBalance } from "./balances";
@@ -103,35 +103,40 @@ export async function giftCardBalance(env: Env, code: string) {
 const cardRefused = (reason: "unknown" | "expired" | "empty" | "currency" | "too_many", message: string) =>
   new AppError("VALIDATION_ERROR", message, 422, { reason, issues: [{ path: "code", message: reason }] });
 
-/** Store: puts a card on the customer's cart (it pays when the checkout locks). */
+/**
+ * Store: puts a card on the customer's cart (it pays when the checkout locks). Two D1 round
+ * trips: the cart with the card, then the write with the cart re-read behind it.
+ */
 export async function applyGiftCard(env: Env, customerId: string, code: string, now = Date.now()): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now);
-  const row = await cardByCode(env, code);
+  const { cart, results } = await cartWith(env, customerId, now, undefined, [repo.findGiftCardByHashStatement(env.DB, await giftCardCodeHash(code))]);
+  const row = (results[0]!.results[0] as repo.GiftCardRow | undefined) ?? null;
   if (!row) throw cardRefused("unknown", "No gift card has this code");
   if (row.currency !== cart.currency) throw cardRefused("currency", `The card is in ${row.currency}, the cart in ${cart.currency}`);
   if (row.expires_at !== null && row.expires_at <= now) throw cardRefused("expired", "The gift card has expired");
   const account = await snapshotOf(env, row.id);
   if (!account || account.available <= 0) throw cardRefused("empty", "The gift card has no balance left");
-  const added = await repo.addCartGiftCard(env.DB, cart.id, { id: row.id, last4: row.last4 }, MAX_CART_GIFT_CARDS, now);
-  if (!added && (await cartCardIds(env, customerId)).length >= MAX_CART_GIFT_CARDS) throw cardRefused("too_many", `A cart holds at most ${MAX_CART_GIFT_CARDS} gift cards`);
-  return getCart(env, customerId);
-}
-
-async function cartCardIds(env: Env, customerId: string) {
-  const cart = await activeCart(env, customerId);
-  return (JSON.parse(cart.gift_cards || "[]") as { id: string; last4: string }[]).map((c) => c.id);
+  const { before, loaded } = await loadCart(env, customerId, now, undefined, {
+    before: [repo.addActiveCartGiftCardStatement(env.DB, customerId, { id: row.id, last4: row.last4 }, MAX_CART_GIFT_CARDS, now)],
+  });
+  const onCart = (JSON.parse(loaded.cart.gift_cards || "[]") as { id: string }[]).map((c) => c.id);
+  if (before[0]!.meta.changes === 0 && !onCart.includes(row.id) && onCart.length >= MAX_CART_GIFT_CARDS) {
+    throw cardRefused("too_many", `A cart holds at most ${MAX_CART_GIFT_CARDS} gift cards`);
+  }
+  return answerLoaded(env, customerId, loaded, now);
 }
 
 /** Store: takes a card off the cart, named by its code or its last four characters. */
 export async function removeGiftCard(env: Env, customerId: string, code: string, now = Date.now()): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now);
-  const onCart = JSON.parse(cart.gift_cards || "[]") as { id: string; last4: string }[];
   const normalized = normalizeGiftCardCode(code);
+  const { cart, results } = await cartWith(env, customerId, now, undefined, [repo.findGiftCardByHashStatement(env.DB, await giftCardCodeHash(code))]);
+  const onCart = JSON.parse(cart.gift_cards || "[]") as { id: string; last4: string }[];
   const byLast4 = normalized.length === 4 ? onCart.find((c) => c.last4 === normalized) : undefined;
-  const byCode = byLast4 ? null : await cardByCode(env, code);
+  const byCode = byLast4 ? null : ((results[0]!.results[0] as repo.GiftCardRow | undefined) ?? null);
   const cardId = byLast4?.id ?? byCode?.id;
-  if (!cardId || !(await repo.removeCartGiftCard(env.DB, cart.id, cardId, now))) throw notFound("Gift card on the cart");
-  return getCart(env, customerId);
+  if (!cardId) throw notFound("Gift card on the cart");
+  const { before, loaded } = await loadCart(env, customerId, now, undefined, { before: [repo.removeCartGiftCardStatement(env.DB, cart.id, cardId, now)] });
+  if (before[0]!.meta.changes === 0) throw notFound("Gift card on the cart");
+  return answerLoaded(env, customerId, loaded, now);
 }
 
 // ── Store credit ─────────────────────────────────────────────────────────────
@@ -185,11 +190,11 @@ export async function grantStoreCredit(env: Env, input: { customerId: string; am
 
 /** Store: the cart's store credit pays (as much as it can of) the cart when the checkout locks. */
 export async function useStoreCredit(env: Env, customerId: string, use: boolean, now = Date.now()): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now);
   if (use) {
+    const cart = await activeCart(env, customerId, now);
     const account = await snapshotOf(env, storeCreditAccount(customerId, cart.currency));
     if (!account || account.available <= 0) throw validationError([{ path: "storeCredit", message: "no store credit available" }]);
   }
-  await repo.setCartStoreCredit(env.DB, cart.id, use, now);
-  return getCart(env, customerId);
+  const { loaded } = await loadCart(env, customerId, now, undefined, { before: [repo.setActiveCartStoreCreditStatement(env.DB, customerId, use, now)] });
+  return answerLoaded(env, customerId, loaded, now);
 }

@@ -5,9 +5,9 @@
 import { AppError, notFound, validationError } from "../../lib/errors";
 import { money } from "../../lib/money";
 import * as addresses from "../addresses/repo";
-import { priceStoredCart } from "../cart/pricing";
+import { priceLoadedCart } from "../cart/pricing";
 import * as carts from "../cart/repo";
-import { activeCart, pricedCart } from "../cart/service";
+import { activeCart, answerLoaded, loadCart } from "../cart/service";
 import type { Cart } from "../cart/schemas";
 import { shippingCharge } from "../pricing/tax";
 import { cartMarketOf, regionOfCart } from "./cart";
@@ -33,15 +33,16 @@ export async function setShippingAddress(env: Env, customerId: string, body: Shi
       issues: [{ path: body.addressId ? "addressId" : "address.countryCode", message: `not one of region ${region.code}'s countries (${region.countries.join(", ")})` }],
     });
   }
-  const updated = await carts.setShippingAddress(env.DB, cart.id, address, now);
-  if (!updated) throw notFound("Cart");
-  return pricedCart(env, customerId, updated, now, market);
+  const { before, loaded } = await loadCart(env, customerId, now, market, { before: [carts.setShippingAddressStatement(env.DB, cart.id, address, now)] });
+  if (before[0]!.meta.changes === 0) throw notFound("Cart");
+  return answerLoaded(env, customerId, loaded, now, market);
 }
 
 /** The methods that can ship the cart to its address (or anywhere in its region before it has one), with their charges for it. */
 export async function shippingOptions(env: Env, customerId: string, market: Market, now = Date.now()): Promise<{ region: string; options: ShippingOption[] }> {
-  const cart = await activeCart(env, customerId, now, market);
-  const priced = await priceStoredCart(env, customerId, cart, [], now, market);
+  const { loaded } = await loadCart(env, customerId, now, market);
+  const cart = loaded.cart;
+  const priced = await priceLoadedCart(env, customerId, loaded, [], now, market);
   const goods = priced.totals.subtotal - priced.totals.discount;
   const options = priced.market.quotes.map((q) => ({
     id: q.method.id,
@@ -54,8 +55,8 @@ export async function shippingOptions(env: Env, customerId: string, market: Mark
 
 /** Chooses a method; 422 when it cannot ship this cart (another region, another country, too heavy, inactive). */
 export async function setShippingMethod(env: Env, customerId: string, methodId: string, market: Market, now = Date.now()): Promise<Cart> {
-  const cart = await activeCart(env, customerId, now, market);
-  const lines = await carts.cartLines(env.DB, cart.id);
+  const { loaded } = await loadCart(env, customerId, now, market);
+  const { cart, lines } = loaded;
   const cm = await cartMarketOf(env, market, cart, lines.map((r) => ({
     lineId: r.item_id,
     quantity: r.quantity,
@@ -68,7 +69,7 @@ export async function setShippingMethod(env: Env, customerId: string, methodId: 
   if (!cm.quotes.some((q) => q.method.id === methodId)) {
     throw validationError([{ path: "shippingMethodId", message: "not a method that can ship this cart; GET /cart/shipping-methods lists them" }]);
   }
-  const updated = await carts.setShippingMethod(env.DB, cart.id, methodId, now);
-  if (!updated) throw notFound("Cart");
-  return pricedCart(env, customerId, updated, now, market);
+  const after = await loadCart(env, customerId, now, market, { before: [carts.setShippingMethodStatement(env.DB, cart.id, methodId, now)] });
+  if (after.before[0]!.meta.changes === 0) throw notFound("Cart");
+  return answerLoaded(env, customerId, after.loaded, now, market);
 }

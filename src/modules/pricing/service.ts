@@ -54,10 +54,9 @@ export async function priceCartForCustomer(
   now = Date.now(),
   context: PricingContext = { currency: "USD", taxInclusive: getConfig(env).PRICES_INCLUDE_TAX },
 ): Promise<PricedCart> {
-  const { currency } = context;
   const componentIds = unique(lines.flatMap((l) => (l.components ?? []).map((c) => c.variantId)));
   const rows = await loadPricingRows(env.DB, {
-    currency,
+    currency: context.currency,
     customerId,
     componentIds,
     variantIds: unique([...lines.map((l) => l.variantId), ...componentIds]),
@@ -65,6 +64,15 @@ export async function priceCartForCustomer(
     categoryIds: unique(lines.map((l) => l.categoryId)),
     codes: unique(codes.map((c) => c.trim().toUpperCase())),
   });
+  return priceWithRows(customerId, lines, codes, rows, now, context);
+}
+
+/**
+ * Prices lines over pricing rows already loaded (e.g. in the batch that read the cart, see
+ * pricingStatements): no I/O, so a cart read or write costs no extra round trip for its prices.
+ */
+export function priceWithRows(customerId: string, lines: CartPricingLine[], codes: string[], rows: PricingRows, now: number, context: PricingContext): PricedCart {
+  const { currency } = context;
   const groupIds = rows.customerGroupId ? [rows.customerGroupId] : [];
   const priceLists = toPriceListInputs(rows.priceLists, rows.priceListGroups, rows.prices);
   const lists = applicablePriceLists(priceLists, groupIds, now, currency);
