@@ -226,8 +226,8 @@ export async function loadOrderForEmail(d1: D1Database, orderId: string): Promis
   const [orderRows, lineRows] = await d1.batch([
     d1
       .prepare(
-        `SELECT o.order_number AS orderNumber, o.currency, o.locale, o.subtotal, o.discount_total AS discountTotal,
-           o.shipping_total AS shippingTotal, o.tax_total AS taxTotal, o.total, u.name
+        `SELECT o.order_number AS orderNumber, o.currency AS currency, o.locale AS locale, o.subtotal AS subtotal,
+           o.discount_total AS discountTotal, o.shipping_total AS shippingTotal, o.tax_total AS taxTotal, o.total AS total, u.name AS name
          FROM orders o LEFT JOIN users u ON u.id = o.customer_id WHERE o.id = ?`,
       )
       .bind(orderId),
