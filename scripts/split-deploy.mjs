@@ -35,6 +35,11 @@ const absolute = (text) =>
   text
     .replace(/^main = "(.+)"$/m, (_, p) => `main = "${path.join(ROOT, p)}"`)
     .replace(/^migrations_dir = "(.+)"$/m, (_, p) => `migrations_dir = "${path.join(ROOT, p)}"`)
+    // The generated configs live in a temporary folder: static assets and the build step are the repository's.
+    .replace(/^directory = "(.+)"$/m, (_, p) => `directory = "${path.join(ROOT, p)}"`)
+    .replace(/^("[^"]+" = )"(\.\/[^"]+)"$/gm, (_, key, p) => `${key}"${path.join(ROOT, p)}"`) // [alias]
+    .replace(/^watch_dir = "(.+)"$/m, (_, p) => `watch_dir = "${path.join(ROOT, p)}"`)
+    .replace(/^command = .+$/m, (line) => `${line}\ncwd = "${ROOT}"`) // [build]
     .replace(/^#:schema .*$/m, "");
 
 export function splitConfigs(source) {
