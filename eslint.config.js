@@ -31,6 +31,27 @@ export default tseslint.config(
     },
   },
   {
+    // drizzle defines the schema and generates migrations; the Worker talks to D1 directly.
+    // A value import of the schema (or of drizzle) would put drizzle back into the bundle.
+    files: ["src/**/*.ts", "durable-objects/**/*.ts"],
+    ignores: ["src/db/schema.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/db/schema"],
+              allowTypeImports: true,
+              message: "Import enum value lists from db/enums; only `import type` from db/schema (docs/bundle.md).",
+            },
+            { group: ["drizzle-orm", "drizzle-orm/*"], message: "Query D1 with prepared statements; drizzle is the schema and migration tool (docs/bundle.md)." },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["public/**/*.js"],
     languageOptions: { globals: { window: "readonly", document: "readonly", SwaggerUIBundle: "readonly" } },
   },

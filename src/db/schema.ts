@@ -12,6 +12,19 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import {
+  CHECKOUT_STATES,
+  ORDER_STATUSES,
+  REFUND_STATUSES,
+  RETURN_STATUSES,
+  SHIPPING_KINDS,
+  TRANSLATABLE,
+  WEBHOOK_DELIVERY_STATUSES,
+} from "./enums";
+
+// The value lists live in ./enums (no imports) so that runtime code can use them without pulling
+// drizzle into the Worker; they are re-exported here for code that reads the schema.
+export * from "./enums";
 
 const timestamps = {
   createdAt: integer("created_at").notNull(),
@@ -436,22 +449,6 @@ export const cartItems = sqliteTable(
   (t) => [uniqueIndex("cart_items_variant_uq").on(t.cartId, t.variantId)],
 );
 
-export const CHECKOUT_STATES = [
-  "CREATED",
-  "LOCKED",
-  "PAYMENT_PENDING",
-  "PAYMENT_CONFIRMED",
-  "ORDER_CREATED",
-  "COMPLETED",
-  "EXPIRED",
-  "FAILED",
-  /** Paid, but no order can be made: the charge is being refunded (a refunds row tracks it). */
-  "REFUND_PENDING",
-  /** Paid, no order, and the provider confirmed the refund; its stock went back. */
-  "REFUNDED",
-] as const;
-export type CheckoutState = (typeof CHECKOUT_STATES)[number];
-
 export const checkouts = sqliteTable(
   "checkouts",
   {
@@ -506,9 +503,6 @@ export const payments = sqliteTable(
   ],
 );
 
-export const REFUND_STATUSES = ["pending", "succeeded", "needs_attention"] as const;
-export type RefundStatus = (typeof REFUND_STATUSES)[number];
-
 /**
  * Money going back to a customer, tracked until the provider confirms it. A row is written in the
  * same batch as the state that makes the refund due (a checkout that cannot become an order, a
@@ -544,17 +538,6 @@ export const refunds = sqliteTable(
     index("refunds_checkout_idx").on(t.checkoutId),
   ],
 );
-
-export const ORDER_STATUSES = [
-  "pending",
-  "confirmed",
-  "processing",
-  "shipped",
-  "delivered",
-  "cancelled",
-  "refunded",
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const orders = sqliteTable(
   "orders",
@@ -804,8 +787,6 @@ export const webhookEvents = sqliteTable(
   ],
 );
 
-export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "failed", "dead"] as const;
-
 /** One event to one endpoint: attempted until a 2xx, retried with growing delays, dead after the last. */
 export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
@@ -870,8 +851,6 @@ export const taxRates = sqliteTable(
   (t) => [uniqueIndex("tax_rates_place_uq").on(t.countryCode, t.provinceCode, t.taxCategory)],
 );
 
-export const SHIPPING_KINDS = ["flat", "weight"] as const;
-
 /** A way to ship in one region: a flat amount or a weight table, optionally free over a threshold. */
 export const shippingMethods = sqliteTable(
   "shipping_methods",
@@ -916,8 +895,6 @@ export const addresses = sqliteTable(
   (t) => [index("addresses_customer_idx").on(t.customerId, t.createdAt)],
 );
 
-export const TRANSLATABLE = ["product", "variant", "category", "collection"] as const;
-
 /** Titles and descriptions per locale; the catalog falls back to the row's own text. */
 export const translations = sqliteTable(
   "translations",
@@ -933,9 +910,6 @@ export const translations = sqliteTable(
 );
 
 // ── After the purchase: returns, gift cards, store credit, wishlists ─────────
-
-export const RETURN_STATUSES = ["requested", "approved", "received", "refunded", "rejected"] as const;
-export type ReturnStatus = (typeof RETURN_STATUSES)[number];
 
 /**
  * A return (RMA) of some units of one order. Its refund is fixed when the goods are received and

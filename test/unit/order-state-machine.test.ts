@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ORDER_STATUSES } from "../../src/db/schema";
+import { ORDER_STATUSES } from "../../src/db/enums";
 import { CANCELLABLE, canTransition } from "../../src/modules/orders/state-machine";
 
 describe("order state machine", () => {

@@ -2,8 +2,6 @@
  * Business metrics from D1. Every query is a range or index scan (tested with EXPLAIN QUERY PLAN):
  * orders by created_at, items through their order, low stock through the available-stock index.
  */
-import type { Db } from "../../db/client";
-
 const COUNTED = "o.status NOT IN ('cancelled', 'refunded')";
 
 export type SalesRow = { day: string; currency: string; orders: number; revenue: number };
@@ -43,24 +41,24 @@ export const SQL = {
   ],
 } as const;
 
-export async function sales(db: Db, from: number, to: number) {
-  return (await db.$client.prepare(SQL.sales).bind(from, to).all<SalesRow>()).results;
+export async function sales(d1: D1Database, from: number, to: number) {
+  return (await d1.prepare(SQL.sales).bind(from, to).all<SalesRow>()).results;
 }
 
-export async function salesByMarket(db: Db, from: number, to: number) {
-  return (await db.$client.prepare(SQL.salesByMarket).bind(from, to).all<MarketSalesRow>()).results;
+export async function salesByMarket(d1: D1Database, from: number, to: number) {
+  return (await d1.prepare(SQL.salesByMarket).bind(from, to).all<MarketSalesRow>()).results;
 }
 
-export async function topProducts(db: Db, from: number, to: number, limit: number) {
-  return (await db.$client.prepare(SQL.topProducts).bind(from, to, limit).all<TopProductRow>()).results;
+export async function topProducts(d1: D1Database, from: number, to: number, limit: number) {
+  return (await d1.prepare(SQL.topProducts).bind(from, to, limit).all<TopProductRow>()).results;
 }
 
-export async function lowStock(db: Db, threshold: number, limit: number) {
-  return (await db.$client.prepare(SQL.lowStock).bind(threshold, limit).all<LowStockRow>()).results;
+export async function lowStock(d1: D1Database, threshold: number, limit: number) {
+  return (await d1.prepare(SQL.lowStock).bind(threshold, limit).all<LowStockRow>()).results;
 }
 
-export async function funnel(db: Db, from: number, to: number) {
-  const results = await db.$client.batch<{ n: number }>(SQL.funnel.map((q) => db.$client.prepare(q).bind(from, to)));
+export async function funnel(d1: D1Database, from: number, to: number) {
+  const results = await d1.batch<{ n: number }>(SQL.funnel.map((q) => d1.prepare(q).bind(from, to)));
   const [carts, checkouts, orders] = results.map((r) => r.results[0]?.n ?? 0) as [number, number, number];
   return { carts, checkouts, orders };
 }

@@ -1,5 +1,4 @@
 /** Admin business analytics: revenue by day, top products, low stock and the purchase funnel. */
-import { getDb } from "../../db/client";
 import { toIso } from "../../lib/time";
 import * as repo from "./repo";
 
@@ -10,7 +9,7 @@ const rangeOut = (r: Range) => ({ from: toIso(r.from), to: toIso(r.to) });
 const averageMinor = (total: number, count: number) => (count === 0 ? 0 : Math.floor((2 * total + count) / (2 * count)));
 
 export async function salesByDay(env: Env, range: Range) {
-  const rows = await repo.sales(getDb(env.DB), range.from, range.to);
+  const rows = await repo.sales(env.DB, range.from, range.to);
   return {
     range: rangeOut(range),
     data: rows.map((r) => ({
@@ -24,7 +23,7 @@ export async function salesByDay(env: Env, range: Range) {
 
 /** Revenue per region and currency (each in its own currency: amounts are never converted or added across currencies). */
 export async function salesByMarket(env: Env, range: Range) {
-  const rows = await repo.salesByMarket(getDb(env.DB), range.from, range.to);
+  const rows = await repo.salesByMarket(env.DB, range.from, range.to);
   return {
     range: rangeOut(range),
     data: rows.map((r) => ({
@@ -39,7 +38,7 @@ export async function salesByMarket(env: Env, range: Range) {
 }
 
 export async function topProducts(env: Env, range: Range, limit: number) {
-  const rows = await repo.topProducts(getDb(env.DB), range.from, range.to, limit);
+  const rows = await repo.topProducts(env.DB, range.from, range.to, limit);
   return {
     range: rangeOut(range),
     data: rows.map((r) => ({ productId: r.productId, title: r.title, units: r.units, revenue: { amount: r.revenue, currency: r.currency } })),
@@ -47,11 +46,11 @@ export async function topProducts(env: Env, range: Range, limit: number) {
 }
 
 export async function lowStock(env: Env, threshold: number, limit: number) {
-  return { threshold, data: await repo.lowStock(getDb(env.DB), threshold, limit) };
+  return { threshold, data: await repo.lowStock(env.DB, threshold, limit) };
 }
 
 export async function funnel(env: Env, range: Range) {
-  const counts = await repo.funnel(getDb(env.DB), range.from, range.to);
+  const counts = await repo.funnel(env.DB, range.from, range.to);
   const rate = (n: number) => (counts.carts === 0 ? null : Math.round((n / counts.carts) * 10_000) / 10_000);
   return { range: rangeOut(range), ...counts, checkoutRate: rate(counts.checkouts), conversionRate: rate(counts.orders) };
 }

@@ -2,7 +2,6 @@
  * API keys for service callers of admin routes: `esk_<random>`, shown once, stored as a SHA-256
  * hash with its scopes. A caller can only grant scopes it holds itself (no escalation).
  */
-import { getDb } from "../../db/client";
 import { forbidden, notFound } from "../../lib/errors";
 import type { Principal } from "../../http/types";
 import { randomToken, sha256Hex } from "../../lib/crypto";
@@ -42,24 +41,23 @@ export async function createApiKey(env: Env, creator: Principal, input: CreateAp
     createdAt: now,
     updatedAt: now,
   };
-  await repo.insertApiKey(getDb(env.DB), row);
+  await repo.insertApiKey(env.DB, row);
   return { ...toApiKey(row), key };
 }
 
 export async function listApiKeys(env: Env): Promise<ApiKey[]> {
-  return (await repo.listLiveApiKeys(getDb(env.DB))).map(toApiKey);
+  return (await repo.listLiveApiKeys(env.DB)).map(toApiKey);
 }
 
 export async function deleteApiKey(env: Env, id: string, now = Date.now()): Promise<void> {
-  if (!(await repo.revokeApiKey(getDb(env.DB), id, now))) throw notFound("API key");
+  if (!(await repo.revokeApiKey(env.DB, id, now))) throw notFound("API key");
 }
 
 /** Resolves a presented key to its live row, or null. Records use at most once a minute. */
 export async function findActiveApiKey(d1: D1Database, presented: string, now = Date.now()) {
   if (!presented.startsWith(KEY_PREFIX) || presented.length > 128) return null;
-  const db = getDb(d1);
-  const row = await repo.findLiveApiKeyByHash(db, await sha256Hex(presented));
+  const row = await repo.findLiveApiKeyByHash(d1, await sha256Hex(presented));
   if (!row) return null;
-  if (!row.lastUsedAt || now - row.lastUsedAt > LAST_USED_GRANULARITY_MS) await repo.touchApiKey(db, row.id, now);
+  if (!row.lastUsedAt || now - row.lastUsedAt > LAST_USED_GRANULARITY_MS) await repo.touchApiKey(d1, row.id, now);
   return row;
 }

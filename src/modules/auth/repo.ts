@@ -1,88 +1,99 @@
 /** D1 access for users, refresh tokens and password resets. */
-import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { emailOutbox, passwordResets, refreshTokens, users } from "../../db/schema";
+import type { passwordResets, refreshTokens, users } from "../../db/schema";
+import { outboxInsertStatement, toOutboxRow, type NewOutboxRow, type OutboxRow, type StoredOutboxRow } from "../notifications/repo";
 
 export type UserRow = typeof users.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+export type PasswordResetRow = typeof passwordResets.$inferSelect;
 
-export function findUserByEmail(db: Db, email: string) {
-  return db.query.users.findFirst({ where: eq(users.email, email) });
+const USER_COLUMNS = `id, email, password_hash AS passwordHash, name, role, customer_group_id AS customerGroupId,
+  marketing_opt_in AS marketingOptIn, created_at AS createdAt, updated_at AS updatedAt`;
+const REFRESH_COLUMNS = `id, user_id AS userId, family_id AS familyId, token_hash AS tokenHash, expires_at AS expiresAt,
+  revoked_at AS revokedAt, replaced_by AS replacedBy, created_at AS createdAt`;
+const RESET_COLUMNS = "id, user_id AS userId, token_hash AS tokenHash, expires_at AS expiresAt, used_at AS usedAt, created_at AS createdAt";
+
+/** SQLite stores the flag as 0/1. */
+function toUser(row: (Omit<UserRow, "marketingOptIn"> & { marketingOptIn: number }) | null): UserRow | null {
+  return row && { ...row, marketingOptIn: row.marketingOptIn === 1 };
 }
 
-export function findUserById(db: Db, id: string) {
-  return db.query.users.findFirst({ where: eq(users.id, id) });
+export async function findUserByEmail(d1: D1Database, email: string) {
+  return toUser(await d1.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE email = ?`).bind(email).first());
+}
+
+export async function findUserById(d1: D1Database, id: string) {
+  return toUser(await d1.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(id).first());
 }
 
 /** Inserts the user unless the email is taken; returns null when it was. */
-export async function insertUserIfNew(db: Db, row: typeof users.$inferInsert): Promise<UserRow | null> {
-  const [inserted] = await db.insert(users).values(row).onConflictDoNothing({ target: users.email }).returning();
-  return inserted ?? null;
+export async function insertUserIfNew(
+  d1: D1Database,
+  row: Pick<UserRow, "id" | "email" | "name" | "passwordHash" | "role" | "createdAt" | "updatedAt">,
+): Promise<UserRow | null> {
+  return toUser(
+    await d1
+      .prepare(
+        `INSERT INTO users (id, email, password_hash, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (email) DO NOTHING RETURNING ${USER_COLUMNS}`,
+      )
+      .bind(row.id, row.email, row.passwordHash, row.name, row.role, row.createdAt, row.updatedAt)
+      .first(),
+  );
 }
 
-export async function insertRefreshToken(db: Db, row: typeof refreshTokens.$inferInsert) {
-  await db.insert(refreshTokens).values(row);
+export async function insertRefreshToken(d1: D1Database, row: Omit<RefreshTokenRow, "revokedAt" | "replacedBy">) {
+  await d1
+    .prepare("INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .bind(row.id, row.userId, row.familyId, row.tokenHash, row.expiresAt, row.createdAt)
+    .run();
 }
 
-export function findRefreshTokenByHash(db: Db, tokenHash: string) {
-  return db.query.refreshTokens.findFirst({ where: eq(refreshTokens.tokenHash, tokenHash) });
+export function findRefreshTokenByHash(d1: D1Database, tokenHash: string) {
+  return d1.prepare(`SELECT ${REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = ?`).bind(tokenHash).first<RefreshTokenRow>();
 }
 
 /** Marks one live token as used; returns false when it was already revoked (a reuse). */
-export async function revokeRefreshTokenIfLive(db: Db, id: string, now: number, replacedBy: string | null) {
-  const result = await db
-    .update(refreshTokens)
-    .set({ revokedAt: now, replacedBy })
-    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.revokedAt)))
+export async function revokeRefreshTokenIfLive(d1: D1Database, id: string, now: number, replacedBy: string | null) {
+  const result = await d1
+    .prepare("UPDATE refresh_tokens SET revoked_at = ?, replaced_by = ? WHERE id = ? AND revoked_at IS NULL")
+    .bind(now, replacedBy, id)
     .run();
   return result.meta.changes === 1;
 }
 
-export async function revokeRefreshFamily(db: Db, familyId: string, now: number) {
-  await db
-    .update(refreshTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
-    .run();
+export async function revokeRefreshFamily(d1: D1Database, familyId: string, now: number) {
+  await d1.prepare("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL").bind(now, familyId).run();
 }
 
-export async function revokeAllRefreshTokensOfUser(db: Db, userId: string, now: number) {
-  await db
-    .update(refreshTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
-    .run();
+export async function revokeAllRefreshTokensOfUser(d1: D1Database, userId: string, now: number) {
+  await d1.prepare("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL").bind(now, userId).run();
 }
 
 /** The reset row and its email are written in one batch: no reset without its email (outbox). */
-export async function insertPasswordResetWithEmail(
-  db: Db,
-  reset: typeof passwordResets.$inferInsert,
-  email: typeof emailOutbox.$inferInsert,
-) {
-  const [, [row]] = await db.batch([db.insert(passwordResets).values(reset), db.insert(emailOutbox).values(email).returning()]);
-  return row!;
+export async function insertPasswordResetWithEmail(d1: D1Database, reset: Omit<PasswordResetRow, "usedAt">, email: NewOutboxRow): Promise<OutboxRow> {
+  const [, inserted] = await d1.batch([
+    d1
+      .prepare("INSERT INTO password_resets (id, user_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)")
+      .bind(reset.id, reset.userId, reset.tokenHash, reset.expiresAt, reset.createdAt),
+    outboxInsertStatement(d1, [email], "fail"),
+  ]);
+  return toOutboxRow(inserted!.results[0] as StoredOutboxRow);
 }
 
-export function findUsablePasswordReset(db: Db, tokenHash: string) {
-  return db.query.passwordResets.findFirst({
-    where: and(eq(passwordResets.tokenHash, tokenHash), isNull(passwordResets.usedAt)),
-  });
+export function findUsablePasswordReset(d1: D1Database, tokenHash: string) {
+  return d1.prepare(`SELECT ${RESET_COLUMNS} FROM password_resets WHERE token_hash = ? AND used_at IS NULL`).bind(tokenHash).first<PasswordResetRow>();
 }
 
 /** Spends a reset token; false when another request spent it first. */
-export async function spendPasswordReset(db: Db, resetId: string, now: number) {
-  const result = await db
-    .update(passwordResets)
-    .set({ usedAt: now })
-    .where(and(eq(passwordResets.id, resetId), isNull(passwordResets.usedAt)))
-    .run();
+export async function spendPasswordReset(d1: D1Database, resetId: string, now: number) {
+  const result = await d1.prepare("UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at IS NULL").bind(now, resetId).run();
   return result.meta.changes === 1;
 }
 
-export async function updatePasswordHash(db: Db, userId: string, passwordHash: string, now: number) {
-  await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)).run();
+export async function updatePasswordHash(d1: D1Database, userId: string, passwordHash: string, now: number) {
+  await d1.prepare("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?").bind(passwordHash, now, userId).run();
 }
 
-export async function updateMarketingOptIn(db: Db, userId: string, optIn: boolean, now: number) {
-  await db.update(users).set({ marketingOptIn: optIn, updatedAt: now }).where(eq(users.id, userId)).run();
+export async function updateMarketingOptIn(d1: D1Database, userId: string, optIn: boolean, now: number) {
+  await d1.prepare("UPDATE users SET marketing_opt_in = ?, updated_at = ? WHERE id = ?").bind(optIn ? 1 : 0, now, userId).run();
 }

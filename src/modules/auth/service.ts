@@ -6,7 +6,6 @@ import { getConfig } from "../../env";
 import { AppError, conflict, notFound, unauthenticated } from "../../lib/errors";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { newId } from "../../lib/ids";
-import { getDb, type Db } from "../../db/client";
 import { enqueueOutbox } from "../notifications/service";
 import { getDummyHash, hashPassword, verifyPassword } from "./passwords";
 import * as repo from "./repo";
@@ -21,10 +20,10 @@ export function publicUser(row: repo.UserRow): User {
   return { id: row.id, email: row.email, name: row.name, role: row.role };
 }
 
-async function issueSession(env: Env, db: Db, user: repo.UserRow, familyId: string, now: number): Promise<AuthSession> {
+async function issueSession(env: Env, user: repo.UserRow, familyId: string, now: number): Promise<AuthSession> {
   const config = getConfig(env);
   const refreshToken = randomToken(32);
-  await repo.insertRefreshToken(db, {
+  await repo.insertRefreshToken(env.DB, {
     id: newId("rt", now),
     userId: user.id,
     familyId,
@@ -42,8 +41,7 @@ async function issueSession(env: Env, db: Db, user: repo.UserRow, familyId: stri
 
 /** Creates a CUSTOMER (never anything else) and signs them in. */
 export async function register(env: Env, input: RegisterBody, now = Date.now()): Promise<AuthSession> {
-  const db = getDb(env.DB);
-  const user = await repo.insertUserIfNew(db, {
+  const user = await repo.insertUserIfNew(env.DB, {
     id: newId("usr", now),
     email: input.email,
     name: input.name,
@@ -53,16 +51,15 @@ export async function register(env: Env, input: RegisterBody, now = Date.now()):
     updatedAt: now,
   });
   if (!user) throw conflict("An account with this email already exists");
-  return issueSession(env, db, user, newId("fam", now), now);
+  return issueSession(env, user, newId("fam", now), now);
 }
 
 export async function login(env: Env, input: LoginBody, now = Date.now()): Promise<AuthSession> {
-  const db = getDb(env.DB);
-  const user = await repo.findUserByEmail(db, input.email);
+  const user = await repo.findUserByEmail(env.DB, input.email);
   // Unknown emails verify against a dummy hash: the same work and the same answer as a wrong password.
   const valid = await verifyPassword(input.password, user?.passwordHash ?? (await getDummyHash()));
   if (!user || !valid) throw invalidCredentials();
-  return issueSession(env, db, user, newId("fam", now), now);
+  return issueSession(env, user, newId("fam", now), now);
 }
 
 /**
@@ -70,34 +67,32 @@ export async function login(env: Env, input: LoginBody, now = Date.now()): Promi
  * dead token means it was stolen or replayed, so the whole family is revoked.
  */
 export async function refresh(env: Env, refreshToken: string, now = Date.now()): Promise<AuthSession> {
-  const db = getDb(env.DB);
-  const row = await repo.findRefreshTokenByHash(db, await sha256Hex(refreshToken));
+  const row = await repo.findRefreshTokenByHash(env.DB, await sha256Hex(refreshToken));
   if (!row) throw invalidRefresh();
   if (row.revokedAt !== null) {
-    await repo.revokeRefreshFamily(db, row.familyId, now);
+    await repo.revokeRefreshFamily(env.DB, row.familyId, now);
     throw invalidRefresh();
   }
   if (row.expiresAt <= now) throw invalidRefresh();
   const successorId = newId("rt", now);
   // Conditional write: of two concurrent refreshes with one token, only one wins; the other is a reuse.
-  if (!(await repo.revokeRefreshTokenIfLive(db, row.id, now, successorId))) {
-    await repo.revokeRefreshFamily(db, row.familyId, now);
+  if (!(await repo.revokeRefreshTokenIfLive(env.DB, row.id, now, successorId))) {
+    await repo.revokeRefreshFamily(env.DB, row.familyId, now);
     throw invalidRefresh();
   }
-  const user = await repo.findUserById(db, row.userId);
+  const user = await repo.findUserById(env.DB, row.userId);
   if (!user) throw invalidRefresh();
-  return issueSession(env, db, user, row.familyId, now);
+  return issueSession(env, user, row.familyId, now);
 }
 
 /** Ends the session the refresh token belongs to; unknown tokens are ignored (idempotent). */
 export async function logout(env: Env, refreshToken: string, now = Date.now()): Promise<void> {
-  const db = getDb(env.DB);
-  const row = await repo.findRefreshTokenByHash(db, await sha256Hex(refreshToken));
-  if (row) await repo.revokeRefreshFamily(db, row.familyId, now);
+  const row = await repo.findRefreshTokenByHash(env.DB, await sha256Hex(refreshToken));
+  if (row) await repo.revokeRefreshFamily(env.DB, row.familyId, now);
 }
 
 export async function me(env: Env, userId: string): Promise<User> {
-  const user = await repo.findUserById(getDb(env.DB), userId);
+  const user = await repo.findUserById(env.DB, userId);
   if (!user) throw notFound("User");
   return publicUser(user);
 }
@@ -107,14 +102,13 @@ export async function me(env: Env, userId: string): Promise<User> {
  * known email, the reset row and its email go into D1 together (outbox), to be sent by the queue.
  */
 export async function forgotPassword(env: Env, email: string, requestId: string, now = Date.now()): Promise<void> {
-  const db = getDb(env.DB);
-  const user = await repo.findUserByEmail(db, email);
+  const user = await repo.findUserByEmail(env.DB, email);
   const token = randomToken(32);
   const tokenHash = await sha256Hex(token);
   if (!user) return;
   const resetId = newId("pwr", now);
   const emailRow = await repo.insertPasswordResetWithEmail(
-    db,
+    env.DB,
     { id: resetId, userId: user.id, tokenHash, expiresAt: now + PASSWORD_RESET_TTL_MS, createdAt: now },
     {
       id: newId("eml", now),
@@ -135,16 +129,15 @@ export async function forgotPassword(env: Env, email: string, requestId: string,
 
 /** Sets a new password with a reset token, once; every session of the user is then revoked. */
 export async function resetPassword(env: Env, token: string, password: string, now = Date.now()): Promise<void> {
-  const db = getDb(env.DB);
-  const reset = await repo.findUsablePasswordReset(db, await sha256Hex(token));
+  const reset = await repo.findUsablePasswordReset(env.DB, await sha256Hex(token));
   const invalid = new AppError("VALIDATION_ERROR", "Reset token is invalid or expired", 400);
   if (!reset || reset.expiresAt <= now) throw invalid;
-  if (!(await repo.spendPasswordReset(db, reset.id, now))) throw invalid;
-  await repo.updatePasswordHash(db, reset.userId, await hashPassword(password), now);
-  await repo.revokeAllRefreshTokensOfUser(db, reset.userId, now);
+  if (!(await repo.spendPasswordReset(env.DB, reset.id, now))) throw invalid;
+  await repo.updatePasswordHash(env.DB, reset.userId, await hashPassword(password), now);
+  await repo.revokeAllRefreshTokensOfUser(env.DB, reset.userId, now);
 }
 
 /** Promotional email consent; transactional email (orders, resets) is sent regardless. */
 export async function setMarketingOptIn(env: Env, userId: string, optIn: boolean, now = Date.now()): Promise<void> {
-  await repo.updateMarketingOptIn(getDb(env.DB), userId, optIn, now);
+  await repo.updateMarketingOptIn(env.DB, userId, optIn, now);
 }

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CHECKOUT_STATES } from "../../db/schema";
+import { CHECKOUT_STATES } from "../../db/enums";
 import { AppliedCode, AppliedGiftCard, AutomaticDiscount, CartItem, PayableTotals } from "../cart/schemas";
 import { Address, ChosenShipping } from "../markets/schemas";
 

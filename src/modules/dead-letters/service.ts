@@ -4,7 +4,6 @@
  * none is lost. Admins list them and replay one onto the queue it failed on; the consumers are
  * idempotent, so a replay of work that partly happened has one effect.
  */
-import { getDb } from "../../db/client";
 import { invalidState, notFound } from "../../lib/errors";
 import { createLogger } from "../../lib/log";
 import { newId } from "../../lib/ids";
@@ -25,7 +24,7 @@ export type DeadLetterInput = { queue: DeadLetterQueue; messageId: string; body:
 
 /** Keeps a dead message (once per message id), logs it and counts it. */
 export async function recordDeadLetter(env: Env, input: DeadLetterInput, now = Date.now()): Promise<boolean> {
-  const recorded = await repo.insertDeadLetter(getDb(env.DB), {
+  const recorded = await repo.insertDeadLetter(env.DB, {
     id: newId("dlt", now),
     queue: input.queue,
     messageId: input.messageId.slice(0, 128),
@@ -44,22 +43,21 @@ export function listDeadLetters(
   after: { createdAt: number; id: string } | null,
   limit: number,
 ) {
-  return repo.listDeadLetters(getDb(env.DB), filter, after, limit);
+  return repo.listDeadLetters(env.DB, filter, after, limit);
 }
 
 /** Admin: sends a dead message again onto its queue, once; answers 409 when it was replayed already. */
 export async function replayDeadLetter(env: Env, id: string, now = Date.now()): Promise<repo.DeadLetterRow> {
-  const db = getDb(env.DB);
-  const existing = await repo.findDeadLetter(db, id);
+  const existing = await repo.findDeadLetter(env.DB, id);
   if (!existing) throw notFound("Dead letter");
   const producer = PRODUCERS[existing.queue as DeadLetterQueue];
   if (!producer) throw invalidState(`Messages of ${existing.queue} have no queue to be replayed on`, { queue: existing.queue });
-  const claimed = await repo.claimReplay(db, id, now);
+  const claimed = await repo.claimReplay(env.DB, id, now);
   if (!claimed) throw invalidState("This dead letter was replayed already", { replayedAt: existing.replayedAt });
   try {
     await producer(env).send(claimed.body, { contentType: "json" });
   } catch (error) {
-    await repo.releaseReplay(db, id, now);
+    await repo.releaseReplay(env.DB, id, now);
     throw error;
   }
   createLogger({ queue: claimed.queue }).info("dead_letter_replayed", { id });

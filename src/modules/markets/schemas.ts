@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { SHIPPING_KINDS } from "../../db/schema";
+import { SHIPPING_KINDS } from "../../db/enums";
 import { MoneySchema } from "../../http/openapi";
 import { isCountryCode } from "../../lib/countries";
 

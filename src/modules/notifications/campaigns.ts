@@ -4,10 +4,7 @@
  * next page — so a campaign of any size never runs inside one request, and is throttled by the
  * bulk queue's small batches and concurrency.
  */
-import { and, asc, eq, gt } from "drizzle-orm";
 import * as z from "zod";
-import { getDb } from "../../db/client";
-import { users } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import * as repo from "./repo";
 import { enqueueOutbox } from "./service";
@@ -33,15 +30,9 @@ export async function startCampaign(env: Env, input: { subject: string; body: st
 
 /** One page of a campaign: outbox rows for up to PAGE_SIZE opted-in customers, then the next page. */
 export async function runCampaignPage(env: Env, message: CampaignMessage, now = Date.now()) {
-  const db = getDb(env.DB);
-  const recipients = await db
-    .select({ id: users.id, email: users.email, name: users.name })
-    .from(users)
-    .where(and(eq(users.marketingOptIn, true), eq(users.role, "CUSTOMER"), message.afterUserId ? gt(users.id, message.afterUserId) : undefined))
-    .orderBy(asc(users.id))
-    .limit(PAGE_SIZE);
+  const recipients = await repo.listCampaignRecipients(env.DB, message.afterUserId, PAGE_SIZE);
   const inserted = await repo.insertOutboxRows(
-    db,
+    env.DB,
     recipients.map((r) => ({
       id: newId("eml", now),
       template: "promotion",

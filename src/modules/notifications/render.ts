@@ -1,5 +1,4 @@
 /** Turns an outbox row into the email to send, filling order facts from D1 when the payload has only ids. */
-import type { Db } from "../../db/client";
 import { loadOrderForEmail, type OutboxRow } from "./repo";
 import * as templates from "./templates";
 
@@ -10,12 +9,12 @@ export class UnrenderableEmailError extends Error {
   }
 }
 
-async function orderPayload(db: Db, payload: Record<string, unknown>): Promise<templates.OrderEmailPayload> {
+async function orderPayload(d1: D1Database, payload: Record<string, unknown>): Promise<templates.OrderEmailPayload> {
   if (Array.isArray(payload.lines) && payload.totals && payload.orderNumber) {
     return payload as unknown as templates.OrderEmailPayload;
   }
   const orderId = typeof payload.orderId === "string" ? payload.orderId : null;
-  const loaded = orderId ? await loadOrderForEmail(db, orderId) : null;
+  const loaded = orderId ? await loadOrderForEmail(d1, orderId) : null;
   if (!loaded) throw new UnrenderableEmailError("order for email not found");
   const { order, name, lines } = loaded;
   return {
@@ -29,15 +28,15 @@ async function orderPayload(db: Db, payload: Record<string, unknown>): Promise<t
   };
 }
 
-export async function renderOutboxEmail(db: Db, row: OutboxRow): Promise<templates.RenderedEmail> {
+export async function renderOutboxEmail(d1: D1Database, row: OutboxRow): Promise<templates.RenderedEmail> {
   const payload = row.payload;
   switch (row.template) {
     case "order_confirmation":
-      return templates.orderConfirmation(await orderPayload(db, payload));
+      return templates.orderConfirmation(await orderPayload(d1, payload));
     case "shipping_update":
-      return templates.shippingUpdate(await orderPayload(db, payload));
+      return templates.shippingUpdate(await orderPayload(d1, payload));
     case "refund":
-      return templates.refundIssued(await orderPayload(db, payload));
+      return templates.refundIssued(await orderPayload(d1, payload));
     case "password_reset":
       return templates.passwordReset(payload as Parameters<typeof templates.passwordReset>[0]);
     case "webhook_endpoint_disabled":

@@ -1,42 +1,85 @@
 /** D1 access for the email outbox. Every status change is conditional on the current status. */
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { emailOutbox, orderItems, orders, users } from "../../db/schema";
+import type { emailOutbox } from "../../db/schema";
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
 export type OutboxStatus = OutboxRow["status"];
+/** What a writer supplies; attempts, errors and send times start empty. */
+export type NewOutboxRow = Pick<
+  OutboxRow,
+  "id" | "template" | "toAddress" | "payload" | "priority" | "status" | "dedupeKey" | "requestId" | "createdAt" | "updatedAt"
+>;
+/** A row as D1 answers it: the payload still JSON text. */
+export type StoredOutboxRow = Omit<OutboxRow, "payload"> & { payload: string };
 
-export function findOutboxRow(db: Db, id: string) {
-  return db.query.emailOutbox.findFirst({ where: eq(emailOutbox.id, id) });
+const OUTBOX_COLUMNS = `id, template, to_address AS toAddress, payload, priority, status, attempts, last_error AS lastError,
+  dedupe_key AS dedupeKey, request_id AS requestId, sent_at AS sentAt, next_attempt_at AS nextAttemptAt,
+  created_at AS createdAt, updated_at AS updatedAt`;
+/** A row nobody holds: pending, or sending under a lease that ran out (`updated_at < ?`). */
+const TAKEABLE = "(status = 'pending' OR (status = 'sending' AND updated_at < ?))";
+
+export function toOutboxRow(row: StoredOutboxRow): OutboxRow {
+  return { ...row, payload: JSON.parse(row.payload) as Record<string, unknown> };
 }
 
-export function findOutboxRowByDedupeKey(db: Db, dedupeKey: string) {
-  return db.query.emailOutbox.findFirst({ where: eq(emailOutbox.dedupeKey, dedupeKey) });
+async function firstRow(statement: D1PreparedStatement) {
+  const row = await statement.first<StoredOutboxRow>();
+  return row && toOutboxRow(row);
+}
+
+/**
+ * The INSERT of up to OUTBOX_ROWS_PER_STATEMENT outbox rows, answering the rows written. `skip`
+ * leaves a row whose dedupe key exists alone (and answers nothing for it); `fail` makes a duplicate
+ * an error, for keys that can never repeat.
+ */
+export function outboxInsertStatement(d1: D1Database, rows: NewOutboxRow[], onDuplicate: "skip" | "fail") {
+  return d1
+    .prepare(
+      `INSERT INTO email_outbox (id, template, to_address, payload, priority, status, dedupe_key, request_id, created_at, updated_at)
+       VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+       ${onDuplicate === "skip" ? "ON CONFLICT (dedupe_key) DO NOTHING" : ""} RETURNING ${OUTBOX_COLUMNS}`,
+    )
+    .bind(
+      ...rows.flatMap((row) => [
+        row.id,
+        row.template,
+        row.toAddress,
+        JSON.stringify(row.payload),
+        row.priority,
+        row.status,
+        row.dedupeKey,
+        row.requestId,
+        row.createdAt,
+        row.updatedAt,
+      ]),
+    );
+}
+/** 10 columns a row: 9 rows keep a statement under D1's 100 bound parameters. */
+const OUTBOX_ROWS_PER_STATEMENT = 9;
+
+export function findOutboxRow(d1: D1Database, id: string) {
+  return firstRow(d1.prepare(`SELECT ${OUTBOX_COLUMNS} FROM email_outbox WHERE id = ?`).bind(id));
+}
+
+export function findOutboxRowByDedupeKey(d1: D1Database, dedupeKey: string) {
+  return firstRow(d1.prepare(`SELECT ${OUTBOX_COLUMNS} FROM email_outbox WHERE dedupe_key = ?`).bind(dedupeKey));
 }
 
 /**
  * Takes the row for one delivery attempt. Only a pending row, or one whose previous sender went
  * silent for longer than the lease, can be taken — so two copies of a message never both send.
  */
-export async function claimForSending(db: Db, id: string, now: number, leaseMs: number): Promise<OutboxRow | null> {
-  const [row] = await db
-    .update(emailOutbox)
-    .set({ status: "sending", attempts: sql`${emailOutbox.attempts} + 1`, updatedAt: now })
-    .where(
-      and(
-        eq(emailOutbox.id, id),
-        or(eq(emailOutbox.status, "pending"), and(eq(emailOutbox.status, "sending"), lt(emailOutbox.updatedAt, now - leaseMs))),
-      ),
-    )
-    .returning();
-  return row ?? null;
+export function claimForSending(d1: D1Database, id: string, now: number, leaseMs: number): Promise<OutboxRow | null> {
+  return firstRow(
+    d1
+      .prepare(`UPDATE email_outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND ${TAKEABLE} RETURNING ${OUTBOX_COLUMNS}`)
+      .bind(now, id, now - leaseMs),
+  );
 }
 
-export async function markSent(db: Db, id: string, now: number) {
-  await db
-    .update(emailOutbox)
-    .set({ status: "sent", sentAt: now, updatedAt: now, lastError: null })
-    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "sending")))
+export async function markSent(d1: D1Database, id: string, now: number) {
+  await d1
+    .prepare("UPDATE email_outbox SET status = 'sent', sent_at = ?, updated_at = ?, last_error = NULL WHERE id = ? AND status = 'sending'")
+    .bind(now, now, id)
     .run();
 }
 
@@ -44,20 +87,18 @@ export async function markSent(db: Db, id: string, now: number) {
  * A failed send goes back to pending, remembering when the queue will deliver its retry, so the
  * stuck-outbox sweep does not send a duplicate message while that retry is merely waiting.
  */
-export async function releaseForRetry(db: Db, id: string, now: number, nextAttemptAt: number, error: string) {
-  await db
-    .update(emailOutbox)
-    .set({ status: "pending", lastError: error.slice(0, 500), nextAttemptAt, updatedAt: now })
-    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "sending")))
+export async function releaseForRetry(d1: D1Database, id: string, now: number, nextAttemptAt: number, error: string) {
+  await d1
+    .prepare("UPDATE email_outbox SET status = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
+    .bind(error.slice(0, 500), nextAttemptAt, now, id)
     .run();
 }
 
 /** The sender itself gives up on a row it holds (an email that can never be sent); returns whether it changed. */
-export async function markDeadBySender(db: Db, id: string, now: number, error: string) {
-  const result = await db
-    .update(emailOutbox)
-    .set({ status: "dead", lastError: error.slice(0, 500), updatedAt: now })
-    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "sending")))
+export async function markDeadBySender(d1: D1Database, id: string, now: number, error: string) {
+  const result = await d1
+    .prepare("UPDATE email_outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'")
+    .bind(error.slice(0, 500), now, id)
     .run();
   return result.meta.changes === 1;
 }
@@ -68,51 +109,48 @@ export async function markDeadBySender(db: Db, id: string, now: number, error: s
  * message is sending right now (a live lease) is left to that sender, which ends it sent or
  * pending again; marking it dead would hide an email that is in fact being delivered.
  */
-export async function markDeadIfAbandoned(db: Db, id: string, now: number, leaseMs: number) {
-  const result = await db
-    .update(emailOutbox)
-    .set({ status: "dead", updatedAt: now })
-    .where(
-      and(
-        eq(emailOutbox.id, id),
-        or(eq(emailOutbox.status, "pending"), and(eq(emailOutbox.status, "sending"), lt(emailOutbox.updatedAt, now - leaseMs))),
-      ),
-    )
+export async function markDeadIfAbandoned(d1: D1Database, id: string, now: number, leaseMs: number) {
+  const result = await d1
+    .prepare(`UPDATE email_outbox SET status = 'dead', updated_at = ? WHERE id = ? AND ${TAKEABLE}`)
+    .bind(now, id, now - leaseMs)
     .run();
   return result.meta.changes === 1;
 }
 
 /** An admin retry: a dead or pending row starts over. */
-export async function resetForRetry(db: Db, id: string, now: number) {
-  const [row] = await db
-    .update(emailOutbox)
-    .set({ status: "pending", attempts: 0, nextAttemptAt: null, updatedAt: now })
-    .where(and(eq(emailOutbox.id, id), inArray(emailOutbox.status, ["dead", "pending"])))
-    .returning();
-  return row ?? null;
-}
-
-export async function insertOutboxRows(db: Db, rows: (typeof emailOutbox.$inferInsert)[]) {
-  if (rows.length === 0) return [];
-  // 17 columns a row: at most 5 rows a statement keeps under D1's 100 bound parameters.
-  const chunks: (typeof rows)[] = [];
-  for (let i = 0; i < rows.length; i += 5) chunks.push(rows.slice(i, i + 5));
-  const inserted = await Promise.all(
-    chunks.map((chunk) => db.insert(emailOutbox).values(chunk).onConflictDoNothing({ target: emailOutbox.dedupeKey }).returning()),
+export function resetForRetry(d1: D1Database, id: string, now: number) {
+  return firstRow(
+    d1
+      .prepare(
+        `UPDATE email_outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL, updated_at = ?
+         WHERE id = ? AND status IN ('dead', 'pending') RETURNING ${OUTBOX_COLUMNS}`,
+      )
+      .bind(now, id),
   );
-  return inserted.flat();
 }
 
-export function listOutbox(db: Db, status: OutboxStatus | undefined, after: { updatedAt: number; id: string } | null, limit: number) {
-  const keyset = after
-    ? or(lt(emailOutbox.updatedAt, after.updatedAt), and(eq(emailOutbox.updatedAt, after.updatedAt), lt(emailOutbox.id, after.id)))
-    : undefined;
-  return db
-    .select()
-    .from(emailOutbox)
-    .where(and(status ? eq(emailOutbox.status, status) : undefined, keyset))
-    .orderBy(desc(emailOutbox.updatedAt), desc(emailOutbox.id))
-    .limit(limit);
+/** Writes the rows in one round trip; answers those written (a row whose dedupe key exists is skipped). */
+export async function insertOutboxRows(d1: D1Database, rows: NewOutboxRow[]): Promise<OutboxRow[]> {
+  if (rows.length === 0) return [];
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < rows.length; i += OUTBOX_ROWS_PER_STATEMENT) {
+    statements.push(outboxInsertStatement(d1, rows.slice(i, i + OUTBOX_ROWS_PER_STATEMENT), "skip"));
+  }
+  const results = await d1.batch<StoredOutboxRow>(statements);
+  return results.flatMap((r) => r.results.map(toOutboxRow));
+}
+
+/** Newest change first; `after` is the last row of the previous page. */
+export async function listOutbox(d1: D1Database, status: OutboxStatus | undefined, after: { updatedAt: number; id: string } | null, limit: number) {
+  const clauses: [string, unknown[]][] = [];
+  if (status) clauses.push(["status = ?", [status]]);
+  if (after) clauses.push(["(updated_at < ? OR (updated_at = ? AND id < ?))", [after.updatedAt, after.updatedAt, after.id]]);
+  const where = clauses.length ? `WHERE ${clauses.map(([clause]) => clause).join(" AND ")}` : "";
+  const { results } = await d1
+    .prepare(`SELECT ${OUTBOX_COLUMNS} FROM email_outbox ${where} ORDER BY updated_at DESC, id DESC LIMIT ?`)
+    .bind(...clauses.flatMap(([, args]) => args), limit)
+    .all<StoredOutboxRow>();
+  return results.map(toOutboxRow);
 }
 
 export type StuckRow = Pick<OutboxRow, "id" | "priority" | "requestId">;
@@ -143,24 +181,60 @@ export async function findStuck(d1: D1Database, now: number, marginMs: number, l
 }
 
 /** Marks rows as re-enqueued now: their new message is due now, so the next sweep waits again. */
-export async function touchRows(db: Db, ids: string[], now: number) {
+export async function touchRows(d1: D1Database, ids: string[], now: number) {
+  if (ids.length === 0) return;
+  const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < ids.length; i += 90) {
-    await db
-      .update(emailOutbox)
-      .set({ updatedAt: now, nextAttemptAt: now })
-      .where(and(inArray(emailOutbox.id, ids.slice(i, i + 90)), eq(emailOutbox.status, "pending")))
-      .run();
+    const chunk = ids.slice(i, i + 90);
+    statements.push(
+      d1
+        .prepare(`UPDATE email_outbox SET updated_at = ?, next_attempt_at = ? WHERE id IN (${chunk.map(() => "?").join(", ")}) AND status = 'pending'`)
+        .bind(now, now, ...chunk),
+    );
   }
+  await d1.batch(statements);
 }
 
-/** The order facts an order email shows, read from the order's own snapshot rows. */
-export async function loadOrderForEmail(db: Db, orderId: string) {
-  const [order] = await db
-    .select({ order: orders, name: users.name })
-    .from(orders)
-    .leftJoin(users, eq(users.id, orders.customerId))
-    .where(eq(orders.id, orderId));
-  if (!order) return null;
-  const lines = await db.select().from(orderItems).where(eq(orderItems.orderId, orderId));
-  return { ...order, lines };
+/** Opted-in customers in id order, the page after `afterUserId`. */
+export async function listCampaignRecipients(d1: D1Database, afterUserId: string | null, limit: number) {
+  const { results } = await d1
+    .prepare(
+      `SELECT id, email, name FROM users WHERE marketing_opt_in = 1 AND role = 'CUSTOMER' ${afterUserId ? "AND id > ?" : ""} ORDER BY id LIMIT ?`,
+    )
+    .bind(...(afterUserId ? [afterUserId] : []), limit)
+    .all<{ id: string; email: string; name: string }>();
+  return results;
+}
+
+export type OrderForEmail = {
+  order: {
+    orderNumber: string;
+    currency: string;
+    locale: string | null;
+    subtotal: number;
+    discountTotal: number;
+    shippingTotal: number;
+    taxTotal: number;
+    total: number;
+  };
+  name: string | null;
+  lines: { title: string; sku: string; quantity: number; unitPrice: number; total: number }[];
+};
+
+/** The order facts an order email shows, read from the order's own snapshot rows (one round trip). */
+export async function loadOrderForEmail(d1: D1Database, orderId: string): Promise<OrderForEmail | null> {
+  const [orderRows, lineRows] = await d1.batch([
+    d1
+      .prepare(
+        `SELECT o.order_number AS orderNumber, o.currency AS currency, o.locale AS locale, o.subtotal AS subtotal,
+           o.discount_total AS discountTotal, o.shipping_total AS shippingTotal, o.tax_total AS taxTotal, o.total AS total, u.name AS name
+         FROM orders o LEFT JOIN users u ON u.id = o.customer_id WHERE o.id = ?`,
+      )
+      .bind(orderId),
+    d1.prepare("SELECT title, sku, quantity, unit_price AS unitPrice, total FROM order_items WHERE order_id = ?").bind(orderId),
+  ]);
+  const row = orderRows!.results[0] as (OrderForEmail["order"] & { name: string | null }) | undefined;
+  if (!row) return null;
+  const { name, ...order } = row;
+  return { order, name, lines: lineRows!.results as OrderForEmail["lines"] };
 }

@@ -5,7 +5,6 @@
  * that can never be sent (unrenderable, or refused by the provider with a 4xx) ends dead at once;
  * the dead-letter queue ends the rest.
  */
-import { getDb } from "../../db/client";
 import { writeBusinessEvent } from "../analytics/events";
 import { getConfig } from "../../env";
 import { notFound } from "../../lib/errors";
@@ -58,7 +57,7 @@ async function sendOrRefusal(provider: EmailProvider, email: OutgoingEmail): Pro
 
 /** Ends a held row dead at once: logged and counted like a dead letter. */
 async function giveUp(env: Env, row: repo.OutboxRow, reason: string, cause: string, logger: Logger): Promise<DeliveryResult> {
-  await repo.markDeadBySender(getDb(env.DB), row.id, Date.now(), reason);
+  await repo.markDeadBySender(env.DB, row.id, Date.now(), reason);
   logger.error("email_dead", { cause, reason: reason.slice(0, 200), attempts: row.attempts });
   writeBusinessEvent(env.ANALYTICS, "email_dead_lettered", { subjectId: row.id, detail: cause });
   return "dead";
@@ -69,17 +68,16 @@ async function giveUp(env: Env, row: repo.OutboxRow, reason: string, cause: stri
  * backoff). Throws EmailRetryScheduled on a transient failure (the row is pending again).
  */
 export async function deliverOutboxEmail(env: Env, outboxId: string, attempt = 1, now = Date.now()): Promise<DeliveryResult> {
-  const db = getDb(env.DB);
-  const row = await repo.claimForSending(db, outboxId, now, SENDING_LEASE_MS);
+  const row = await repo.claimForSending(env.DB, outboxId, now, SENDING_LEASE_MS);
   if (!row) return "skipped"; // sent, dead, unknown, or another delivery holds it
   const config = getConfig(env);
   const provider = getEmailProvider(config);
   const logger = createLogger({ requestId: row.requestId ?? undefined, outboxId: row.id, template: row.template });
   try {
-    const email = await renderOutboxEmail(db, row);
+    const email = await renderOutboxEmail(env.DB, row);
     const refusal = await sendOrRefusal(provider, { ...email, to: row.toAddress, from: config.EMAIL_FROM, idempotencyKey: row.id });
     if (refusal) return await giveUp(env, row, `${refusal.name}: ${refusal.message}`, "provider_refused", logger);
-    await repo.markSent(db, row.id, Date.now());
+    await repo.markSent(env.DB, row.id, Date.now());
     logger.info("email_sent", { attempts: row.attempts, provider: provider.name });
     return "sent";
   } catch (error) {
@@ -87,7 +85,7 @@ export async function deliverOutboxEmail(env: Env, outboxId: string, attempt = 1
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : "unknown error";
     const delaySeconds = error instanceof BreakerOpenError ? Math.max(1, Math.ceil(error.retryInMs / 1000)) : retryDelaySeconds(attempt);
     const failedAt = Date.now();
-    await repo.releaseForRetry(db, row.id, failedAt, failedAt + delaySeconds * 1000, reason);
+    await repo.releaseForRetry(env.DB, row.id, failedAt, failedAt + delaySeconds * 1000, reason);
     logger.warn("email_send_failed", { attempts: row.attempts, delaySeconds, reason: error instanceof Error ? error.name : "unknown" });
     throw new EmailRetryScheduled(delaySeconds, error);
   }
@@ -110,7 +108,7 @@ export async function enqueueOutbox(env: Env, rows: Pick<repo.OutboxRow, "id" | 
  * of its message is sending it right now (that sender decides). Counted only when it changed.
  */
 export async function deadLetter(env: Env, outboxId: string, now = Date.now()) {
-  const changed = await repo.markDeadIfAbandoned(getDb(env.DB), outboxId, now, SENDING_LEASE_MS);
+  const changed = await repo.markDeadIfAbandoned(env.DB, outboxId, now, SENDING_LEASE_MS);
   createLogger({ outboxId }).error("email_dead_lettered", { changed });
   if (changed) writeBusinessEvent(env.ANALYTICS, "email_dead_lettered", { subjectId: outboxId, detail: "retries_exhausted" });
   return changed;
@@ -118,29 +116,28 @@ export async function deadLetter(env: Env, outboxId: string, now = Date.now()) {
 
 /** Cron: re-enqueue rows whose message was lost (overdue past its due time) or whose sender crashed. */
 export async function sweepStuckOutbox(env: Env, now = Date.now()) {
-  const db = getDb(env.DB);
   const stuck = await repo.findStuck(env.DB, now, PENDING_REENQUEUE_AFTER_MS, SENDING_LEASE_MS, SWEEP_LIMIT);
   if (stuck.length === 0) return { reenqueued: 0 };
-  await repo.touchRows(db, stuck.map((r) => r.id), now);
+  await repo.touchRows(env.DB, stuck.map((r) => r.id), now);
   await enqueueOutbox(env, stuck);
   return { reenqueued: stuck.length };
 }
 
 /** Admin: a dead (or pending) email starts over with fresh attempts. */
 export async function retryEmail(env: Env, id: string, now = Date.now()) {
-  const row = await repo.resetForRetry(getDb(env.DB), id, now);
+  const row = await repo.resetForRetry(env.DB, id, now);
   if (!row) throw notFound("Retryable email");
   await enqueueOutbox(env, [row]);
   return row;
 }
 
 export function listEmails(env: Env, status: repo.OutboxStatus | undefined, after: { updatedAt: number; id: string } | null, limit: number) {
-  return repo.listOutbox(getDb(env.DB), status, after, limit);
+  return repo.listOutbox(env.DB, status, after, limit);
 }
 
 /** Puts the outbox row with this dedupe key on its queue, if it still waits to be sent. */
 export async function enqueuePendingEmail(env: Env, dedupeKey: string) {
-  const row = await repo.findOutboxRowByDedupeKey(getDb(env.DB), dedupeKey);
+  const row = await repo.findOutboxRowByDedupeKey(env.DB, dedupeKey);
   // Sent or dead rows need nothing; a pending one may be enqueued twice harmlessly (claim-once send).
   if (row?.status === "pending") await enqueueOutbox(env, [row]);
 }

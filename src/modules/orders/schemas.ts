@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ORDER_STATUSES, REFUND_STATUSES } from "../../db/schema";
+import { ORDER_STATUSES, REFUND_STATUSES } from "../../db/enums";
 import { MoneySchema, PageQuery } from "../../http/openapi";
 import { TotalsSchema } from "../cart/schemas";
 import { Address, ChosenShipping } from "../markets/schemas";

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { REFUND_STATUSES } from "../../db/schema";
+import { REFUND_STATUSES } from "../../db/enums";
 import { MoneySchema, PageQuery } from "../../http/openapi";
 
 export const Refund = z

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { RETURN_STATUSES } from "../../db/schema";
+import { RETURN_STATUSES } from "../../db/enums";
 import { MoneySchema, PageQuery } from "../../http/openapi";
 
 const refundTo = z.enum(["original", "store_credit"]).openapi({ description: "original: back to the card, gift cards and credit that paid; store_credit: all as store credit" });

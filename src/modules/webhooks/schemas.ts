@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { WEBHOOK_DELIVERY_STATUSES } from "../../db/schema";
+import { WEBHOOK_DELIVERY_STATUSES } from "../../db/enums";
 import { PageQuery } from "../../http/openapi";
 import { WEBHOOK_EVENT_TYPES } from "./events";
 

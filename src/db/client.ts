@@ -1,8 +1,0 @@
-import { drizzle } from "drizzle-orm/d1";
-import * as schema from "./schema";
-
-export type Db = ReturnType<typeof getDb>;
-
-export function getDb(d1: D1Database) {
-  return drizzle(d1, { schema });
-}
