@@ -88,9 +88,15 @@ export async function seed(db, PRODUCTS = 2_000, VARIANTS = 3) {
         1000 + ((i * 37) % 9000) + j * 100, 'USD', json_object('size', size), j, 1, ${now}, ${now} FROM n, v`),
     db.prepare(`INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at)
       SELECT id, 10 + (rowid % 50), 0, 0, ${now} FROM product_variants WHERE id LIKE 'var_bench%'`),
+    // The store lists a product in a currency only through product_prices (markets): without these
+    // rows every list page is empty and a "cached list" benchmark measures `{"data":[]}`.
+    db.prepare(`INSERT INTO product_prices (product_id, currency, min_amount, max_amount)
+      SELECT product_id, currency, min(price), max(price) FROM product_variants WHERE id LIKE 'var_bench%' GROUP BY product_id, currency`),
   ]);
   const count = await db.prepare("SELECT count(*) AS n FROM product_variants").first("n");
   if (count !== PRODUCTS * VARIANTS) throw new Error(`seed made ${count} variants`);
+  const priced = await db.prepare("SELECT count(*) AS n FROM product_prices").first("n");
+  if (priced !== PRODUCTS) throw new Error(`seed priced ${priced} products`);
 }
 
 export function percentile(sorted, p) {
