@@ -38,7 +38,7 @@ const PER_REQUEST = new Set(["x-request-id", "ratelimit", "ratelimit-policy"]);
 
 /** `headers`: built once; workerd copies a Headers object into a new Response faster than it reads a list of pairs. */
 type Recorded = { key: string; etag: string; route: string; headers: Headers };
-type Lane = { records: Lru<Recorded>; policies: Map<PolicyName, Policy>; config?: object };
+type Lane = { records: Lru<Recorded>; policies: Map<PolicyName, Policy>; config?: object; answered: number };
 
 // Keyed by the env object like the catalog cache (one per isolate in production, one per test file).
 const lanes = new WeakMap<object, Lane>();
@@ -46,7 +46,7 @@ const lanes = new WeakMap<object, Lane>();
 function laneOf(env: Env): Lane {
   let lane = lanes.get(env);
   if (!lane) {
-    lane = { records: new Lru<Recorded>({ maxEntries: 1_000, maxBytes: 2 * 1024 * 1024 }), policies: new Map() };
+    lane = { records: new Lru<Recorded>({ maxEntries: 1_000, maxBytes: 2 * 1024 * 1024 }), policies: new Map(), answered: 0 };
     lanes.set(env, lane);
   }
   return lane;
@@ -114,6 +114,7 @@ function answer(env: Env, request: Request, path: string, lane: Lane, key: strin
     response.headers.set("RateLimit-Policy", limitHeaders[0]);
     response.headers.set("RateLimit", limitHeaders[1]);
   }
+  lane.answered += 1;
   recordRequest(env, createLogger({ requestId }), { method: "GET", route: recorded.route, status: 200, started, cache: "HIT-MEMORY", principal: undefined, cf });
   return response;
 }
@@ -130,6 +131,11 @@ function remember(request: Request, response: Response, lane: Lane, key: string)
     bytes += name.length + value.length;
   }
   lane.records.set(key, { ...served, headers }, bytes * 2 + key.length * 2, Date.now() + TTL.memoryFreshMs);
+}
+
+/** How many requests the lane has answered for this env (one per isolate in production). */
+export function readLaneAnswers(env: Env): number {
+  return lanes.get(env)?.answered ?? 0;
 }
 
 type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
