@@ -4,7 +4,7 @@
  * inside SQLite, and drive it with a closed loop of keep-alive connections.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -133,3 +133,37 @@ export async function slice(pool, nextRequest, seconds, sink, CONNECTIONS) {
   await Promise.all(workers);
 }
 
+
+/**
+ * CPU time of the workerd processes this benchmark started (Linux /proc; null elsewhere). On a
+ * machine shared with other work, req/s swings with everyone's load; the CPU a Worker's process
+ * spends per request barely moves, so it is the steadier way to compare two Workers.
+ */
+function childPids() {
+  if (!existsSync("/proc/self/stat")) return [];
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** Starts something that spawns one workerd process; answers its result and a CPU clock (ms) for that process, or null. */
+export async function withCpuClock(startIt) {
+  const before = new Set(childPids());
+  const result = await startIt();
+  const pid = childPids().find((p) => !before.has(p));
+  const clock = pid
+    ? () => {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ = 100
+      }
+    : null;
+  return { result, clock };
+}
