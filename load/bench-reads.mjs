@@ -7,6 +7,9 @@
  * in the same run (median of the slices). Target: cached list and detail ≥ 0.8× bare.
  * Also the CPU each Worker's workerd process spends per request (Linux): steadier than req/s when
  * other work shares the machine, and its ratio to the bare Worker's is the cost ratio.
+ * And a third Worker, "floor": a constant answer with exactly the headers and body Edgeshop sends
+ * for the cached detail plus one log line like Edgeshop's; no application code at all. It is how
+ * close to the bare Worker any Worker answering with Edgeshop's headers and log line can get.
  *
  *   npm run bench:reads [-- --seconds 5 --rounds 3 --connections 50]
  */
@@ -43,13 +46,42 @@ const db = await mf.getD1Database("DB");
 await migrate(db);
 await seed(db, 500, 3);
 
-const pools = { bare: new Pool(bareUrl.origin, { connections: CONNECTIONS }), shop: new Pool(url.origin, { connections: CONNECTIONS }) };
+// The floor Worker answers what Edgeshop answers for the cached detail, as a constant.
+const DETAIL = "/api/v1/store/products/bench-product-7";
+await fetch(new URL(DETAIL, url), { headers: { "cf-connecting-ip": "203.0.113.7" } }).then((r) => r.arrayBuffer());
+const sample = await fetch(new URL(DETAIL, url), { headers: { "cf-connecting-ip": "203.0.113.7", "accept-encoding": "identity" } });
+const floorHeaders = [...sample.headers].filter(([name]) => !["content-length", "transfer-encoding", "date"].includes(name));
+const floorBody = await sample.text();
+const logLine = `JSON.stringify({ level: "info", event: "request", ts: new Date().toISOString(), requestId: crypto.randomUUID(), method: "GET", route: "/api/v1/store/products/:idOrSlug", status: 200, ms: 0, cache: "HIT-MEMORY", user: null, colo: request.cf?.colo ?? null })`;
+const { result: floor, clock: floorClock } = await withCpuClock(async () => {
+  const instance = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "floor",
+      modules: true,
+      script: `const headers = new Headers(${JSON.stringify(floorHeaders)}); const body = ${JSON.stringify(floorBody)};
+        export default { fetch(request) { console.log(${logLine}); return new Response(body, { headers }); } };`,
+      compatibilityDate: "2026-10-01",
+      compatibilityFlags: ["nodejs_compat"],
+      handleStructuredLogs: () => {},
+    }),
+  );
+  await instance.ready;
+  return instance;
+});
+const floorUrl = await floor.ready;
+
+const pools = {
+  bare: new Pool(bareUrl.origin, { connections: CONNECTIONS }),
+  floor: new Pool(floorUrl.origin, { connections: CONNECTIONS }),
+  shop: new Pool(url.origin, { connections: CONNECTIONS }),
+};
 const get = (pool, path) => () => ({ path, method: "GET", headers: { "cf-connecting-ip": "203.0.113.7" } });
 const routes = {
   bare: [pools.bare, get(pools.bare, "/")],
+  "floor (constant detail answer + log line)": [pools.floor, get(pools.floor, "/")],
   healthz: [pools.shop, get(pools.shop, "/healthz")],
   "list (cached)": [pools.shop, get(pools.shop, "/api/v1/store/products?limit=20")],
-  "detail (cached)": [pools.shop, get(pools.shop, "/api/v1/store/products/bench-product-7")],
+  "detail (cached)": [pools.shop, get(pools.shop, DETAIL)],
 };
 const samples = Object.fromEntries(Object.keys(routes).map((n) => [n, []]));
 // Warm every route (caches, JIT) before measuring.
@@ -57,7 +89,7 @@ for (const [pool, next] of Object.values(routes)) await slice(pool, next, 1, { l
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, [pool, next]] of Object.entries(routes)) {
     const sink = { latencies: [], errors: 0, seconds: 0, cache: {} };
-    const clock = name === "bare" ? bareClock : shopClock;
+    const clock = name === "bare" ? bareClock : name.startsWith("floor") ? floorClock : shopClock;
     const cpuBefore = clock?.();
     await slice(pool, next, SECONDS, sink, CONNECTIONS);
     const cpuMs = clock ? (clock() - cpuBefore) / sink.latencies.length : NaN;
@@ -75,5 +107,5 @@ for (const [name, list] of Object.entries(samples)) {
   const cache = Object.entries(list.at(-1).cache).map(([k, v]) => `${k} ${v}`).join(", ");
   console.log(`| ${name} | ${rps.toFixed(0)} | ${(rps / bareRps).toFixed(2)} | ${cpu.toFixed(3)} | ${(bareCpu / cpu).toFixed(2)} | ${list.reduce((s, x) => s + x.errors, 0)} | ${cache} |`);
 }
-await Promise.all([pools.bare.close(), pools.shop.close()]);
-await Promise.all([bare.dispose(), mf.dispose()]);
+await Promise.all(Object.values(pools).map((pool) => pool.close()));
+await Promise.all([bare.dispose(), floor.dispose(), mf.dispose()]);

@@ -11,8 +11,9 @@
  * - the page is still fresh in memory under the current catalog generation with the same ETag
  *   (`peekFresh`: an admin write, a refresh that changed the page, or a stale entry sends the
  *   request through the app, which refreshes and records again);
- * - the limiter holds a lease slot for the caller's key (`spendHeldLease`, the same decision the
- *   middleware takes without a round trip; without one the app asks the RateLimiterDO);
+ * - the limiter admits it: a lease slot this isolate holds for the caller's key (`spendHeldLease`),
+ *   else the RateLimiterDO's answer (`consume`, exactly as the middleware asks); a refusal goes to
+ *   the app, which answers the 429;
  * - the request carries neither If-None-Match nor X-D1-Bookmark (the app handles 304s and
  *   read-your-writes).
  * The answer then has the same status, body and headers as the app's, and the same log line and
@@ -22,13 +23,13 @@
  * and building the answer's headers one by one.
  */
 import { getConfig, type Config } from "../env";
-import { createLogger } from "../lib/log";
+import { createLogger, type Logger } from "../lib/log";
 import { Lru } from "../lib/lru";
 import { peekFresh, TTL } from "../modules/catalog/cache";
 import { answeredFromMemory } from "../modules/catalog/http-cache";
 import { limitField, policyField } from "../modules/rate-limit/headers";
 import { policyFor, routeGroup, type Policy, type PolicyName } from "../modules/rate-limit/policies";
-import { spendHeldLease } from "../modules/rate-limit/service";
+import { consume, spendHeldLease } from "../modules/rate-limit/service";
 import { ipKeyOf } from "./middleware/rate-limit";
 import { recordRequest, requestIdOf, type RequestRecord } from "./middleware/request-context";
 
@@ -86,8 +87,35 @@ function policyOf(lane: Lane, config: Config, name: PolicyName): Policy {
   return policy;
 }
 
+type Ready = { env: Env; lane: Lane; recorded: Recorded; body: string; cf: RequestRecord["cf"]; started: number };
+
+function respond(r: Ready, requestId: string, logger: Logger, limitHeaders: [string, string] | null): Response {
+  const response = new Response(r.body, { status: 200, headers: r.recorded.headers });
+  response.headers.set("X-Request-Id", requestId);
+  if (limitHeaders) {
+    response.headers.set("RateLimit-Policy", limitHeaders[0]);
+    response.headers.set("RateLimit", limitHeaders[1]);
+  }
+  r.lane.answered += 1;
+  recordRequest(r.env, logger, { method: "GET", route: r.recorded.route, status: 200, started: r.started, cache: "HIT-MEMORY", principal: undefined, cf: r.cf });
+  return response;
+}
+
+/**
+ * Without a lease slot the lane asks the RateLimiterDO itself, as the middleware would (same
+ * deps, same warning on a fault, passing when it does not answer). A refusal goes to the app,
+ * which asks again and answers the 429: a refused hit is not counted, so nothing counts twice.
+ */
+async function askThenRespond(r: Ready, request: Request, rateKey: string, policy: Policy, timeoutMs: number): Promise<Response | null> {
+  const requestId = requestIdOf(request.headers.get("X-Request-Id"));
+  const logger = createLogger({ requestId });
+  const { decision } = await consume({ ns: r.env.RATE_LIMITER, logger, timeoutMs }, rateKey, policy);
+  if (decision && !decision.allowed) return null;
+  return respond(r, requestId, logger, decision ? [policyField(policy), limitField(policy, decision)] : null);
+}
+
 /** Answers a recorded catalog read, or null to let the app answer it. */
-function answer(env: Env, request: Request, path: string, lane: Lane, key: string, cf: RequestRecord["cf"], started: number): Response | null {
+function answer(env: Env, request: Request, path: string, lane: Lane, key: string, cf: RequestRecord["cf"], started: number): Response | Promise<Response | null> | null {
   const now = Date.now();
   const recorded = lane.records.get(key, now);
   if (!recorded) return null;
@@ -96,6 +124,7 @@ function answer(env: Env, request: Request, path: string, lane: Lane, key: strin
     lane.records.delete(key);
     return null;
   }
+  const ready: Ready = { env, lane, recorded, body: page.body, cf, started };
   const config = getConfig(env);
   let limitHeaders: [string, string] | null = null;
   // The same group, key and policy the rate-limit middleware would pick for this request.
@@ -103,20 +132,13 @@ function answer(env: Env, request: Request, path: string, lane: Lane, key: strin
   if (group) {
     if (group.keyBy !== "ip") return null;
     const policy = policyOf(lane, config, group.policy);
-    const decision = spendHeldLease(ipKeyOf(request.headers.get("CF-Connecting-IP")), policy, now);
-    if (!decision) return null;
+    const rateKey = ipKeyOf(request.headers.get("CF-Connecting-IP"));
+    const decision = spendHeldLease(rateKey, policy, now);
+    if (!decision) return askThenRespond(ready, request, rateKey, policy, config.RATE_LIMIT_TIMEOUT_MS);
     limitHeaders = [policyField(policy), limitField(policy, decision)];
   }
   const requestId = requestIdOf(request.headers.get("X-Request-Id"));
-  const response = new Response(page.body, { status: 200, headers: recorded.headers });
-  response.headers.set("X-Request-Id", requestId);
-  if (limitHeaders) {
-    response.headers.set("RateLimit-Policy", limitHeaders[0]);
-    response.headers.set("RateLimit", limitHeaders[1]);
-  }
-  lane.answered += 1;
-  recordRequest(env, createLogger({ requestId }), { method: "GET", route: recorded.route, status: 200, started, cache: "HIT-MEMORY", principal: undefined, cf });
-  return response;
+  return respond(ready, requestId, createLogger({ requestId }), limitHeaders);
 }
 
 /** Remembers how the app answered a catalog read from memory, for the next identical request. */
@@ -150,11 +172,13 @@ export function withReadLane(appFetch: Fetch): Fetch {
     const key = recordKey(request, cf);
     if (key === null) return appFetch(request, env, ctx);
     const lane = laneOf(env);
+    const viaApp = () =>
+      Promise.resolve(appFetch(request, env, ctx)).then((response) => {
+        remember(request, response, lane, key);
+        return response;
+      });
     const fast = answer(env, request, path, lane, key, cf, started);
-    if (fast) return fast;
-    return Promise.resolve(appFetch(request, env, ctx)).then((response) => {
-      remember(request, response, lane, key);
-      return response;
-    });
+    if (fast instanceof Promise) return fast.then((response) => response ?? viaApp());
+    return fast ?? viaApp();
   };
 }
