@@ -177,7 +177,13 @@ export function withReadLane(appFetch: Fetch): Fetch {
         remember(request, response, lane, key);
         return response;
       });
-    const fast = answer(env, request, path, lane, key, cf, started);
+    let fast: ReturnType<typeof answer>;
+    try {
+      fast = answer(env, request, path, lane, key, cf, started);
+    } catch {
+      // Whatever went wrong (bad config, say), the app answers it with its error envelope.
+      return viaApp();
+    }
     if (fast instanceof Promise) return fast.then((response) => response ?? viaApp());
     return fast ?? viaApp();
   };
