@@ -1,5 +1,6 @@
 /** Worker entry: wires the app, the queue consumers and the cron sweep; re-exports the Durable Objects. */
 import { createApp } from "./app";
+import { withReadLane } from "./http/read-lane";
 import { handleQueueBatch } from "./queues";
 import { runScheduled } from "./scheduled";
 
@@ -10,7 +11,7 @@ export { GiftCardDO } from "../durable-objects/gift-card";
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  fetch: withReadLane(app.fetch),
   queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
   scheduled: (controller, env, ctx) => runScheduled(controller, env, ctx),
 } satisfies ExportedHandler<Env>;

@@ -4,7 +4,7 @@
  * inside SQLite, and drive it with a closed loop of keep-alive connections.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,9 +88,15 @@ export async function seed(db, PRODUCTS = 2_000, VARIANTS = 3) {
         1000 + ((i * 37) % 9000) + j * 100, 'USD', json_object('size', size), j, 1, ${now}, ${now} FROM n, v`),
     db.prepare(`INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at)
       SELECT id, 10 + (rowid % 50), 0, 0, ${now} FROM product_variants WHERE id LIKE 'var_bench%'`),
+    // The store lists a product in a currency only through product_prices (markets): without these
+    // rows every list page is empty and a "cached list" benchmark measures `{"data":[]}`.
+    db.prepare(`INSERT INTO product_prices (product_id, currency, min_amount, max_amount)
+      SELECT product_id, currency, min(price), max(price) FROM product_variants WHERE id LIKE 'var_bench%' GROUP BY product_id, currency`),
   ]);
   const count = await db.prepare("SELECT count(*) AS n FROM product_variants").first("n");
   if (count !== PRODUCTS * VARIANTS) throw new Error(`seed made ${count} variants`);
+  const priced = await db.prepare("SELECT count(*) AS n FROM product_prices").first("n");
+  if (priced !== PRODUCTS) throw new Error(`seed priced ${priced} products`);
 }
 
 export function percentile(sorted, p) {
@@ -127,3 +133,37 @@ export async function slice(pool, nextRequest, seconds, sink, CONNECTIONS) {
   await Promise.all(workers);
 }
 
+
+/**
+ * CPU time of the workerd processes this benchmark started (Linux /proc; null elsewhere). On a
+ * machine shared with other work, req/s swings with everyone's load; the CPU a Worker's process
+ * spends per request barely moves, so it is the steadier way to compare two Workers.
+ */
+function childPids() {
+  if (!existsSync("/proc/self/stat")) return [];
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** Starts something that spawns one workerd process; answers its result and a CPU clock (ms) for that process, or null. */
+export async function withCpuClock(startIt) {
+  const before = new Set(childPids());
+  const result = await startIt();
+  const pid = childPids().find((p) => !before.has(p));
+  const clock = pid
+    ? () => {
+        const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ = 100
+      }
+    : null;
+  return { result, clock };
+}

@@ -23,7 +23,17 @@ import { writeBusinessEvent } from "../../modules/analytics/events";
  * the "unknown" key.
  */
 function ipKey(c: Context<AppEnv>): string {
-  return `ip:${addressBucket(c.req.header("CF-Connecting-IP")) ?? "unknown"}`;
+  return ipKeyOf(c.req.header("CF-Connecting-IP"));
+}
+
+let lastAddress: { header: string | undefined; key: string } | undefined;
+
+/** The limiter key of a CF-Connecting-IP value (the last one is remembered: keep-alive clients repeat it). */
+export function ipKeyOf(header: string | null | undefined): string {
+  const value = header ?? undefined;
+  if (lastAddress && lastAddress.header === value) return lastAddress.key;
+  lastAddress = { header: value, key: `ip:${addressBucket(value) ?? "unknown"}` };
+  return lastAddress.key;
 }
 
 /** The signed-in user's key from a valid access token; anything else falls back to the IP. */

@@ -15,7 +15,8 @@ import type { D1Like } from "./repo";
 
 export type CacheStatus = "HIT-MEMORY" | "HIT-KV" | "MISS";
 export type CachedBody = { body: string; etag: string };
-export type CacheAnswer = CachedBody & { status: CacheStatus; bookmark: string | null };
+/** `key`: the page's key without its generation, on answers served from this isolate's memory. */
+export type CacheAnswer = CachedBody & { status: CacheStatus; bookmark: string | null; key?: string };
 export type Generation = { g: string; b: string | null };
 
 /** Freshness windows; the staleness bounds in docs/caching.md follow from these numbers. */
@@ -157,6 +158,20 @@ function refreshInBackground(ctx: ReadContext, key: string, gen: Generation, loa
   ctx.waitUntil(fill(ctx, key, gen, load).catch(() => undefined));
 }
 
+/**
+ * The page under `key` when this isolate's memory holds it fresh under a generation it believes
+ * in right now — what `serveCached` would answer HIT-MEMORY without starting anything — else
+ * null. Never waits and never refreshes: a caller that gets null goes through `serveCached`.
+ */
+export function peekFresh(env: Env, key: string, now = Date.now()): CachedBody | null {
+  const mode = getConfig(env).CACHE_MODE;
+  if (mode === "none" || mode === "kv") return null;
+  const state = stateOf(env);
+  if (!state.gen || state.gen.until <= now) return null;
+  const hit = state.lru.get(`cat:${state.gen.value.g}:${key}`, now);
+  return hit && hit.freshUntil > now ? hit : null;
+}
+
 /** Serves one catalog read through the layers CACHE_MODE selects. */
 export async function serveCached(ctx: ReadContext, key: string, load: Loader): Promise<CacheAnswer> {
   const { env } = ctx;
@@ -175,7 +190,7 @@ export async function serveCached(ctx: ReadContext, key: string, load: Loader): 
     const hit = state.lru.get(fullKey, now);
     if (hit) {
       if (hit.freshUntil <= now) refreshInBackground(ctx, fullKey, gen, load);
-      return { body: hit.body, etag: hit.etag, status: "HIT-MEMORY", bookmark: ctx.bookmark ?? null };
+      return { body: hit.body, etag: hit.etag, status: "HIT-MEMORY", bookmark: ctx.bookmark ?? null, key };
     }
   }
   if (mode !== "memory") {

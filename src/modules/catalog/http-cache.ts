@@ -1,5 +1,6 @@
 /** Turns a cache answer into an HTTP answer: ETag, 304, Cache-Control, X-Cache, X-D1-Bookmark. */
 import type { Context } from "hono";
+import { routePath } from "hono/route";
 import type { AppEnv } from "../../http/types";
 import type { CacheAnswer, ReadContext } from "./cache";
 
@@ -25,6 +26,12 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   });
 }
 
+/**
+ * Requests answered 200 from memory, with the page's key and route: the read lane
+ * (src/http/read-lane.ts) learns from them how to answer the same request again.
+ */
+export const answeredFromMemory = new WeakMap<Request, { key: string; etag: string; route: string }>();
+
 export function sendCached(c: Context<AppEnv>, answer: CacheAnswer): Response {
   c.set("cacheStatus", answer.status);
   const headers: Record<string, string> = {
@@ -34,5 +41,6 @@ export function sendCached(c: Context<AppEnv>, answer: CacheAnswer): Response {
   };
   if (answer.bookmark) headers["X-D1-Bookmark"] = answer.bookmark;
   if (etagMatches(c.req.header("If-None-Match"), answer.etag)) return c.body(null, 304, headers);
+  if (answer.key && answer.status === "HIT-MEMORY") answeredFromMemory.set(c.req.raw, { key: answer.key, etag: answer.etag, route: routePath(c) });
   return c.body(answer.body, 200, { ...headers, "Content-Type": "application/json; charset=UTF-8" });
 }

@@ -56,6 +56,15 @@ function spendLease(book: LeaseBook, id: string, now: number): WindowDecision | 
   return { allowed: true, limit: lease.limit, remaining: lease.remaining + lease.slots, retryAfterMs: 0, resetMs: Math.max(0, lease.resetMs - (now - (lease.until - LEASE_MS))) };
 }
 
+/**
+ * Counts one request of `key` under `policy` against a lease this isolate already holds, without
+ * waiting on anything; null when there is none (the caller then goes through `consume`, which asks
+ * the object). Exactly what `consume` would have answered for the same request.
+ */
+export function spendHeldLease(key: string, policy: Policy, now = Date.now(), book: LeaseBook = isolateLeases): WindowDecision | null {
+  return leaseSize(policy.limit) > 0 ? spendLease(book, `${key}|${policy.name}`, now) : null;
+}
+
 /** Counts one request of `key` under `policy`; `decision: null` means the limiter was unavailable and the request passes. */
 export async function consume(
   deps: { ns: Env["RATE_LIMITER"]; logger: Logger; timeoutMs: number; leases?: LeaseBook },
