@@ -144,6 +144,24 @@ async function seedVariants(db, tag, count, stock) {
   return variants;
 }
 
+/** A default region with one flat shipping method: the seeded goods ship, so every checkout needs an address and a method. */
+async function seedMarket(db) {
+  const now = Date.now();
+  await db.batch([
+    db
+      .prepare("INSERT INTO regions (code, name, currency, countries, tax_inclusive, is_default, position, version, created_at, updated_at) VALUES ('US', 'United States', 'USD', '[\"US\"]', 0, 1, 0, 1, ?, ?)")
+      .bind(now, now),
+    db
+      .prepare(
+        "INSERT INTO shipping_methods (id, region_code, name, kind, amount, weight_rates, countries, status, position, created_at, updated_at) VALUES (?, 'US', 'Standard', 'flat', 500, '[]', '[]', 'active', 0, ?, ?)",
+      )
+      .bind(SHIPPING_METHOD, now, now),
+  ]);
+}
+
+const SHIPPING_METHOD = "shm_bench_standard";
+const ADDRESS = { firstName: "Bench", lastName: "Shopper", line1: "1 Broadway", city: "New York", postalCode: "10004", province: "NY", countryCode: "US" };
+
 async function call(mf, method, path, tokenValue, body, headers = {}) {
   const started = performance.now();
   const res = await mf.dispatchFetch(`${BASE}${path}`, {
@@ -166,10 +184,16 @@ async function scenario(mf, name, shoppers, variantFor) {
   await inChunks(shoppers, 50, async (s, i) => {
     const r = await call(mf, "POST", "/api/v1/store/cart/items", s.token, { variantId: variantFor(i), quantity: 1 });
     if (r.status !== 201) throw new Error(`cart add failed: ${r.status} ${JSON.stringify(r.json)}`);
+    for (const [path, body] of [["/api/v1/store/cart/shipping-address", { address: ADDRESS }], ["/api/v1/store/cart/shipping-method", { shippingMethodId: SHIPPING_METHOD }]]) {
+      const shipped = await call(mf, "PUT", path, s.token, body);
+      if (shipped.status !== 200) throw new Error(`${path} failed: ${shipped.status} ${JSON.stringify(shipped.json)}`);
+    }
   });
   const t0 = performance.now();
   const checkouts = await Promise.all(shoppers.map((s, i) => call(mf, "POST", "/api/v1/store/checkouts", s.token, undefined, { "Idempotency-Key": `bench-${name}-${i}` })));
   const t1 = performance.now();
+  const unexpected = checkouts.find((c) => c.status !== 201 && c.status !== 409 && c.status < 500);
+  if (unexpected) throw new Error(`checkout answered ${unexpected.status}: ${JSON.stringify(unexpected.json)}`);
   const winners = checkouts.map((c, i) => ({ c, s: shoppers[i] })).filter(({ c }) => c.status === 201);
   const payments = await Promise.all(
     winners.map(({ c, s }) => call(mf, "POST", `/api/v1/store/checkouts/${c.json.id}/payment`, s.token, { provider: "test", token: "tok_success" })),
@@ -264,6 +288,7 @@ async function main() {
     await mf.ready;
     const db = await mf.getD1Database("DB");
     await migrate(db);
+    await seedMarket(db);
     const [admin] = await seedUsers(db, 1, "ADMIN", "A");
     const hotShoppers = await seedUsers(db, N, "CUSTOMER", "H");
     const spreadShoppers = await seedUsers(db, N, "CUSTOMER", "S");
