@@ -385,6 +385,33 @@ describe("found by the money model: a charge whose answer was lost", () => {
   });
 });
 
+describe("item 9h: a cancel gives back the discount use its order held", () => {
+  it("item 9h: a single-use code is refused while an order holds it, and usable by the next shopper once that order is cancelled", async () => {
+    const v = await createVariant(10, 2000);
+    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
+    const a = await registerCustomer();
+    await addToCart(a.token, v.id, 1);
+    expect((await enterCode(a.token, code.code!)).status).toBe(200);
+    const paid = await pay(a.token, (await startCheckout(a.token)).json.id);
+    expect(paid.json.state).toBe("COMPLETED");
+
+    const b = await registerCustomer();
+    await addToCart(b.token, v.id, 1);
+    const refused = await enterCode(b.token, code.code!);
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.details.reason).toBe("usage_limit_reached");
+
+    const cancelled = await call("POST", `/api/v1/store/orders/${paid.json.orderId}/cancel`, { token: a.token });
+    expect(cancelled.json.status).toBe("cancelled");
+    const entered = await enterCode(b.token, code.code!);
+    expect(entered.status).toBe(200);
+    expect(entered.json.discounts).toEqual([{ code: code.code, amount: { amount: 500, currency: "USD" } }]);
+    const order = await pay(b.token, (await startCheckout(b.token)).json.id);
+    expect(order.json.state).toBe("COMPLETED");
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM discount_redemptions WHERE discount_id = ? AND reversed_at IS NULL", code.id)).toEqual({ n: 1 });
+  });
+});
+
 describe("item 7: admin stock writes take Idempotency-Key", () => {
   it("item 7: retrying an adjustment with the same key applies it once and records it once; another body with the key is 422", async () => {
     const v = await createVariant(10);
