@@ -13,6 +13,7 @@ import { adminToken } from "../factories/catalog";
 import { clearInventoryAlarms, createVariant } from "../factories/commerce";
 import { ADDRESSES, pricedProduct, setupMarkets, type Markets } from "../factories/markets";
 import { call, graphql, registerCustomer } from "../helpers";
+import { amounts, goods, unpaid } from "../totals";
 
 const STORE = "/api/v1/store";
 let markets: Markets;
@@ -29,11 +30,6 @@ const as = (shopper: Shopper, region?: string, language?: string) => {
   if (language) headers["Accept-Language"] = language;
   return (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => call(method, `${STORE}${path}`, { token: shopper.token, body, headers: { ...headers, ...extra } });
 };
-const amounts = (totals: Record<string, { amount: number }>) => Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v.amount]));
-/** Totals with nothing paid by gift cards or store credit: the provider charges the whole total. */
-const unpaid = (t: { subtotal: number; discount: number; shipping: number; tax: number; total: number }) => ({ ...t, giftCard: 0, storeCredit: 0, amountDue: t.total });
-/** The goods, shipping and tax part of totals (orders show only these). */
-const goods = ({ subtotal, discount, shipping, tax, total }: Record<string, unknown>) => ({ subtotal, discount, shipping, tax, total });
 
 describe("the address book: /api/v1/store/addresses", () => {
   it("adds, lists, changes and removes the customer's addresses, validating country codes", async () => {

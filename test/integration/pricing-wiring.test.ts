@@ -6,15 +6,11 @@ import { priceCartForCustomer } from "../../src/modules/pricing/service";
 import { addToCart, clearInventoryAlarms, createProduct, createVariant, pay, startCheckout } from "../factories/commerce";
 import { createDiscount, createGroup, createPriceList, enterCode } from "../factories/pricing";
 import { call, registerCustomer } from "../helpers";
+import { amounts, goods, unpaid } from "../totals";
 
 afterEach(() => clearInventoryAlarms());
 
 const CART = "/api/v1/store/cart";
-const amounts = (totals: Record<string, { amount: number }>) => Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v.amount]));
-/** Totals with nothing paid by gift cards or store credit: the provider charges the whole total. */
-const unpaid = (t: { subtotal: number; discount: number; shipping: number; tax: number; total: number }) => ({ ...t, giftCard: 0, storeCredit: 0, amountDue: t.total });
-/** The goods, shipping and tax part of totals (orders show only these). */
-const goods = ({ subtotal, discount, shipping, tax, total }: Record<string, unknown>) => ({ subtotal, discount, shipping, tax, total });
 
 async function categoryChain(productId: string) {
   const now = Date.now();
