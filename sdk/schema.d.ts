@@ -1809,6 +1809,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/store/returns/{id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay the price difference of an exchange that costs more than what comes back
+         * @description Through the server's payment provider, like a checkout's payment. With the test provider the answer is the return with `difference.status` paid, or 402 for a decline (pay again). With a Stripe-compatible provider `difference.status` is paying and `payment.clientSecret` is set; the signed webhook completes it. Paying a paid difference charges nothing.
+         */
+        post: operations["postStoreReturnsByIdPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/returns": {
         parameters: {
             query?: never;
@@ -1852,7 +1872,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a requested return (an exchange's replacements are reserved now: 409 when out of stock) */
+        /** Approve a requested return (an exchange's replacements are reserved now: 409 when out of stock, or while its price difference is unpaid) */
         post: operations["postAdminReturnsByIdApprove"];
         delete?: never;
         options?: never;
@@ -3823,6 +3843,15 @@ export interface components {
                 orderId: string | null;
             } | null;
             refundAmount: components["schemas"]["Money"] & unknown;
+            /** @description Present when an exchange costs more than what comes back; the return is approved only once it is paid */
+            difference: {
+                amount: components["schemas"]["Money"] & unknown;
+                /**
+                 * @description due until paid (POST /store/returns/{id}/payment); paying while an attempt or the customer's confirmation is in progress
+                 * @enum {string}
+                 */
+                status: "due" | "paying" | "paid";
+            } | null;
             /**
              * @description original: back to the card, gift cards and credit that paid; store_credit: all as store credit
              * @enum {string}
@@ -3879,6 +3908,11 @@ export interface components {
              */
             refundTo?: "original" | "store_credit";
             note?: string;
+        };
+        ReturnPaymentAnswer: components["schemas"]["Return"] & {
+            payment?: {
+                clientSecret: string;
+            };
         };
         RejectReturnBody: {
             note?: string;
@@ -17613,6 +17647,143 @@ export interface operations {
                 };
             };
             /** @description Validation failed (details.issues lists each problem) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postStoreReturnsByIdPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The provider the client expects; must be the server's
+                     * @example test
+                     */
+                    provider?: string;
+                    /**
+                     * @description Test provider: tok_success or tok_decline
+                     * @example tok_success
+                     */
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The return, with the client secret while the customer confirms */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnPaymentAnswer"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payment failed */
+            402: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

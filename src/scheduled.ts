@@ -8,6 +8,7 @@ import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 import { settleInterruptedOrders } from "./modules/orders/service";
 import { retryDueRefunds } from "./modules/refunds/service";
+import { settlePayingDifferences } from "./modules/returns/difference";
 import { settleReceivedReturns } from "./modules/returns/receive";
 import { sweepStuckOutbox } from "./modules/notifications/service";
 import { sweepWebhooks } from "./modules/webhooks/service";
@@ -24,6 +25,7 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "retry_due_refunds", run: retryDueRefunds },
   { name: "settle_failed_checkouts", run: settleFailedCheckouts },
   { name: "settle_received_returns", run: settleReceivedReturns },
+  { name: "settle_paying_differences", run: settlePayingDifferences },
   { name: "sweep_webhooks", run: sweepWebhooks },
 ];
 

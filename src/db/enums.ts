@@ -36,6 +36,9 @@ export type CheckoutState = (typeof CHECKOUT_STATES)[number];
 
 export const RETURN_STATUSES = ["requested", "approved", "received", "refunded", "rejected"] as const;
 export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+/** The state of an exchange's price difference (returns.difference_status). */
+export const DIFFERENCE_STATUSES = ["none", "due", "paying", "paid"] as const;
+export type DifferenceStatus = (typeof DIFFERENCE_STATUSES)[number];
 
 export const SHIPPING_KINDS = ["flat", "weight"] as const;
 export type ShippingKind = (typeof SHIPPING_KINDS)[number];

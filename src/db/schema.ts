@@ -17,6 +17,7 @@ import {
   ORDER_STATUSES,
   REFUND_STATUSES,
   RETURN_STATUSES,
+  DIFFERENCE_STATUSES,
   SHIPPING_KINDS,
   TRANSLATABLE,
   WEBHOOK_DELIVERY_STATUSES,
@@ -488,7 +489,11 @@ export const payments = sqliteTable(
   "payments",
   {
     id: text("id").primaryKey(),
-    checkoutId: text("checkout_id").notNull().references(() => checkouts.id),
+    /**
+     * What the payment pays for: a checkout's id, or the exchange key (`exc_…`, exchangeKeyOf) of
+     * a return whose replacements cost more than what comes back. No foreign key, as it names either.
+     */
+    checkoutId: text("checkout_id").notNull(),
     orderId: text("order_id"),
     provider: text("provider").notNull(),
     providerRef: text("provider_ref").notNull(),
@@ -936,6 +941,17 @@ export const returns = sqliteTable(
     restock: integer("restock", { mode: "boolean" }),
     /** The provider refund of this return, when part of it goes back to the card. */
     refundId: text("refund_id"),
+    /**
+     * What the customer pays on top when the replacements cost more than what comes back
+     * (exchangeAmount − returnedAmount; 0 otherwise); the return is approved only once it is paid.
+     */
+    amountDue: integer("amount_due").notNull().default(0),
+    /** The price difference's payment: none, due, paying (an attempt or a customer confirmation in progress), paid. */
+    differenceStatus: text("difference_status", { enum: DIFFERENCE_STATUSES }).notNull().default("none"),
+    /** Counts payment attempts of the difference: each attempt's key, so a retry after a decline is a new charge and a repeat is not. */
+    paymentAttempts: integer("payment_attempts").notNull().default(0),
+    /** The captured difference payment, once paid. */
+    paymentId: text("payment_id"),
     exchangeOrderId: text("exchange_order_id"),
     note: text("note"),
     approvedAt: integer("approved_at"),
@@ -954,6 +970,11 @@ export const returns = sqliteTable(
     index("returns_received_idx").on(t.updatedAt).where(sql`status = 'received'`),
     // The stock reconcile sweep: variants restocked by recently received returns.
     index("returns_received_at_idx").on(t.receivedAt),
+    // The difference sweep: payments of price differences whose outcome nobody recorded yet.
+    index("returns_paying_idx").on(t.updatedAt).where(sql`difference_status = 'paying'`),
+    // A confirmed refund finds the return it pays (its own refund, or the difference payment it gives back).
+    index("returns_refund_idx").on(t.refundId),
+    index("returns_payment_idx").on(t.paymentId),
   ],
 );
 

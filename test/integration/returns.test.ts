@@ -7,13 +7,17 @@
  */
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { testPaymentFaults, testPaymentLedger } from "../../src/modules/payments/test-provider";
+import { testPaymentFaults, testPaymentLedger, testProvider } from "../../src/modules/payments/test-provider";
+import { settlePayingDifferences } from "../../src/modules/returns/difference";
 import { scheduledTasks } from "../../src/scheduled";
 import { applyCard, balanceLedger, buy, clearBalanceAlarms, deliver, issueGiftCard, quickAdmin, quickCustomer } from "../factories/after-purchase";
 import { clearInventoryAlarms, createProduct, createVariant, inventoryStub } from "../factories/commerce";
 import { createDiscount, enterCode } from "../factories/pricing";
 import { createEndpoint } from "../factories/webhooks";
-import { call, expectErrorEnvelope } from "../helpers";
+import { call, callWith, expectErrorEnvelope } from "../helpers";
+import { FakeStripe } from "../fakes/stripe";
+import { retryDueRefunds } from "../../src/modules/refunds/service";
+import { dropExchange } from "../../src/modules/returns/exchange";
 
 let admin: Awaited<ReturnType<typeof quickAdmin>>;
 beforeAll(async () => {
@@ -228,14 +232,6 @@ describe("exchanges", () => {
     expect(exchangeOrder.json).toMatchObject({ status: "pending", totals: { total: { amount: 0 } }, lines: [{ variantId: replacement.id, quantity: 1, total: { amount: 0 } }] });
   });
 
-  it("answers 422 when the replacement costs more than what comes back", async () => {
-    const { v, shopper, orderId } = await deliveredOrder({ quantity: 1, taxRateBps: 0, discount: 0 });
-    const dearer = await createVariant(3, 5000, 0);
-    const asked = await requestReturn(shopper, orderId, { lines: [{ variantId: v.id, quantity: 1 }], exchange: [{ variantId: dearer.id, quantity: 1 }] });
-    expect(asked.status).toBe(422);
-    expect(asked.json.error.details).toMatchObject({ reason: "exchange_costs_more", returnedAmount: 1000, exchangeAmount: 5000 });
-  });
-
   it("a rejected exchange lets its reserved replacement go", async () => {
     const { v, shopper, orderId } = await deliveredOrder({ quantity: 1, taxRateBps: 0, discount: 0 });
     const replacement = await createVariant(2, 900, 0);
@@ -244,5 +240,164 @@ describe("exchanges", () => {
     expect((await inventoryStub(replacement.id).snapshot(replacement.id)).reserved).toBe(1);
     await adminPost(`/returns/${asked.json.id}/reject`);
     expect(await inventoryStub(replacement.id).snapshot(replacement.id)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+});
+
+describe("exchanges that cost more: the customer pays the difference", () => {
+  const payDifference = (s: Shopper, returnId: string, body: unknown = { token: "tok_success" }, workerEnv: Env = env) =>
+    callWith(workerEnv, "POST", `/api/v1/store/returns/${returnId}/payment`, { token: s.token, body });
+  const differenceCharges = (returnId: string) => testPaymentLedger.charges.filter((c) => c.checkoutId === `exc_${returnId.slice(4)}`);
+
+  /** A delivered 1000-cent unit asked back in exchange for a 5000-cent one: 4000 to pay. */
+  async function dearerExchange(stock = 3) {
+    const { v, shopper, orderId, checkoutId } = await deliveredOrder({ quantity: 1, taxRateBps: 0, discount: 0 });
+    const dearer = await createVariant(stock, 5000, 0);
+    const asked = await requestReturn(shopper, orderId, { lines: [{ variantId: v.id, quantity: 1 }], exchange: [{ variantId: dearer.id, quantity: 1 }] });
+    expect(asked.status).toBe(201);
+    return { v, shopper, orderId, checkoutId, dearer, returnId: asked.json.id as string, asked };
+  }
+
+  it("is due at request, blocks approval until paid, is charged once, and the replacement ships with nothing refunded", async () => {
+    const { shopper, checkoutId, dearer, returnId, asked } = await dearerExchange();
+    expect(asked.json).toMatchObject({ returnedAmount: { amount: 1000 }, exchange: { amount: { amount: 5000 } }, refundAmount: { amount: 0 }, difference: { amount: { amount: 4000, currency: "USD" }, status: "due" } });
+    const early = await adminPost(`/returns/${returnId}/approve`);
+    expect(early.status).toBe(409);
+    expect(early.json.error.details).toMatchObject({ reason: "difference_unpaid", differenceStatus: "due" });
+
+    const declined = await payDifference(shopper, returnId, { token: "tok_decline" });
+    expect(declined.status).toBe(402);
+    expectErrorEnvelope(declined, "PAYMENT_FAILED");
+    expect(differenceCharges(returnId)).toEqual([]);
+    const paid = await payDifference(shopper, returnId);
+    expect(paid.status).toBe(200);
+    expect(paid.json).toMatchObject({ id: returnId, status: "requested", difference: { amount: { amount: 4000 }, status: "paid" } });
+    // Paying again charges nothing more.
+    expect((await payDifference(shopper, returnId)).json.difference.status).toBe("paid");
+    expect(differenceCharges(returnId).map((c) => c.amount)).toEqual([4000]);
+
+    expect((await adminPost(`/returns/${returnId}/approve`)).status).toBe(200);
+    expect(await inventoryStub(dearer.id).snapshot(dearer.id)).toMatchObject({ onHand: 3, reserved: 1 });
+    const received = await adminPost(`/returns/${returnId}/receive`, { restock: true });
+    expect(received.json).toMatchObject({ status: "refunded", refundAmount: { amount: 0 }, refunds: [], exchange: { orderId: expect.stringMatching(/^ord_/) } });
+    expect(await inventoryStub(dearer.id).snapshot(dearer.id)).toMatchObject({ onHand: 2, reserved: 0 });
+    expect(refundsOfCharge(chargeOf(checkoutId).ref)).toEqual([]);
+    expect(refundsOfCharge(differenceCharges(returnId)[0]!.ref)).toEqual([]);
+  });
+
+  it("another customer's return answers 404 and nothing is charged; a return with nothing due answers 409", async () => {
+    const { returnId } = await dearerExchange();
+    const stranger = await quickCustomer();
+    const res = await payDifference(stranger, returnId);
+    expect(res.status).toBe(404);
+    expectErrorEnvelope(res, "NOT_FOUND");
+    expect(differenceCharges(returnId)).toEqual([]);
+
+    const plain = await deliveredOrder({ quantity: 1, discount: 0 });
+    const asked = await requestReturn(plain.shopper, plain.orderId, { lines: [{ variantId: plain.v.id, quantity: 1 }] });
+    expect(asked.json.difference).toBeNull();
+    const nothing = await payDifference(plain.shopper, asked.json.id);
+    expect(nothing.status).toBe(409);
+    expect(nothing.json.error.details).toMatchObject({ reason: "nothing_due" });
+  });
+
+  it("two payments at once charge the difference once", async () => {
+    const { shopper, returnId } = await dearerExchange();
+    const answers = await Promise.all([payDifference(shopper, returnId), payDifference(shopper, returnId), payDifference(shopper, returnId)]);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
+    for (const a of answers) expect([200, 409]).toContain(a.status);
+    expect(differenceCharges(returnId).map((c) => c.amount)).toEqual([4000]);
+    expect((await call("GET", `/api/v1/store/returns/${returnId}`, { token: shopper.token })).json.difference.status).toBe("paid");
+  });
+
+  it("a charge whose answer was lost is found by asking the provider: paid once, not charged again", async () => {
+    const { shopper, returnId } = await dearerExchange();
+    testPaymentFaults.start.push("network_after");
+    const paid = await payDifference(shopper, returnId);
+    expect(paid.status).toBe(200);
+    expect(paid.json.difference.status).toBe("paid");
+    expect(differenceCharges(returnId).map((c) => c.amount)).toEqual([4000]);
+  });
+
+  it("the sweep settles attempts whose request died: a charge the provider made is recorded, one it never saw is due again", async () => {
+    const charged = await dearerExchange();
+    const unseen = await dearerExchange();
+    const longAgo = Date.now() - 120_000;
+    for (const id of [charged.returnId, unseen.returnId]) {
+      await env.DB.prepare("UPDATE returns SET difference_status = 'paying', payment_attempts = 1, updated_at = ? WHERE id = ?").bind(longAgo, id).run();
+    }
+    // The first request reached the provider before it died.
+    const key = `exc_${charged.returnId.slice(4)}`;
+    await testProvider.start({ checkoutId: key, attemptKey: `${key}:1`, amount: 4000, currency: "USD", token: "tok_success" });
+    expect(await settlePayingDifferences(env, Date.now())).toMatchObject({ settled: 2 });
+    expect((await call("GET", `/api/v1/store/returns/${charged.returnId}`, { token: charged.shopper.token })).json.difference.status).toBe("paid");
+    expect((await call("GET", `/api/v1/store/returns/${unseen.returnId}`, { token: unseen.shopper.token })).json.difference.status).toBe("due");
+    expect(differenceCharges(charged.returnId).length).toBe(1);
+    // The one due again can be paid.
+    expect((await payDifference(unseen.shopper, unseen.returnId)).json.difference.status).toBe("paid");
+  });
+
+  it("rejecting the return gives the paid difference back through a confirmed refund", async () => {
+    const { shopper, returnId, dearer } = await dearerExchange();
+    await payDifference(shopper, returnId);
+    const charge = differenceCharges(returnId)[0]!;
+    testPaymentFaults.refund.push("provider_error");
+    const rejected = await adminPost(`/returns/${returnId}/reject`, { note: "worn" });
+    expect(rejected.status).toBe(200);
+    // The provider failed the first attempt: promised, not yet confirmed.
+    expect(rejected.json).toMatchObject({ status: "rejected", refunds: [{ destination: "payment", amount: { amount: 4000 }, status: "pending" }] });
+    expect(refundsOfCharge(charge.ref)).toEqual([]);
+    await env.DB.prepare("UPDATE refunds SET next_attempt_at = 0 WHERE dedupe_key LIKE 'payment:%' AND status = 'pending'").run();
+    await retryDueRefunds(env, Date.now());
+    const after = await call("GET", `/api/v1/store/returns/${returnId}`, { token: shopper.token });
+    expect(after.json.refunds).toEqual([{ destination: "payment", amount: { amount: 4000, currency: "USD" }, status: "succeeded" }]);
+    expect(refundsOfCharge(charge.ref)).toEqual([4000]);
+    expect((await inventoryStub(dearer.id).snapshot(dearer.id)).reserved).toBe(0);
+  });
+
+  it("an exchange dropped at receipt (the replacement is gone) refunds the returned units and the paid difference", async () => {
+    const { shopper, checkoutId, returnId } = await dearerExchange();
+    await payDifference(shopper, returnId);
+    expect((await adminPost(`/returns/${returnId}/approve`)).status).toBe(200);
+    // The hold lapsed and the stock went: nothing can be sold to the exchange any more.
+    const row = await env.DB.prepare("SELECT exchange_items FROM returns WHERE id = ?").bind(returnId).first<{ exchange_items: string }>();
+    await dropExchange(env, returnId, JSON.parse(row!.exchange_items));
+    const received = await adminPost(`/returns/${returnId}/receive`, { restock: true });
+    expect(received.status).toBe(200);
+    expect(received.json).toMatchObject({ status: "refunded", exchange: null, refundAmount: { amount: 1000 } });
+    expect(received.json.refunds).toEqual(
+      expect.arrayContaining([
+        { destination: "payment", amount: { amount: 1000, currency: "USD" }, status: "succeeded" },
+        { destination: "payment", amount: { amount: 4000, currency: "USD" }, status: "succeeded" },
+      ]),
+    );
+    expect(refundsOfCharge(chargeOf(checkoutId).ref)).toEqual([1000]);
+    expect(refundsOfCharge(differenceCharges(returnId)[0]!.ref)).toEqual([4000]);
+  });
+
+  it("with a Stripe-compatible provider: the client secret, then the signed webhook pays it; one paid after rejection goes back", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = { ...env, PAYMENT_PROVIDER: "stripe", PAYMENT_API_KEY: "sk_test_edgeshop" } as Env;
+    const { shopper, returnId } = await dearerExchange();
+    const started = await payDifference(shopper, returnId, {}, shopEnv);
+    expect(started.status).toBe(200);
+    expect(started.json).toMatchObject({ difference: { status: "paying" }, payment: { clientSecret: expect.stringMatching(/_secret_/) } });
+    const again = await payDifference(shopper, returnId, {}, shopEnv);
+    expect(again.json.payment.clientSecret).toBe(started.json.payment.clientSecret);
+    const intent = [...stripe.intents.values()].find((i) => i.checkoutId === `exc_${returnId.slice(4)}`)!;
+    expect(intent.amount).toBe(4000);
+    const hook = await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(intent.id)));
+    expect(hook.json).toEqual({ received: true, handled: true });
+    expect((await call("GET", `/api/v1/store/returns/${returnId}`, { token: shopper.token })).json.difference.status).toBe("paid");
+
+    // A second shopper starts paying, the return is rejected meanwhile, then the customer confirms: the money goes back.
+    const late = await dearerExchange();
+    await payDifference(late.shopper, late.returnId, {}, shopEnv);
+    expect((await callWith(shopEnv, "POST", `/api/v1/admin/returns/${late.returnId}/reject`, { token: admin.token, body: {} })).status).toBe(200);
+    const lateIntent = [...stripe.intents.values()].find((i) => i.checkoutId === `exc_${late.returnId.slice(4)}`)!;
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(lateIntent.id)));
+    expect(stripe.capturedNet(lateIntent.id)).toBe(0);
+    expect(stripe.refundedOf(lateIntent.id)).toBe(4000);
+    expect(stripe.capturedNet(intent.id)).toBe(4000);
   });
 });

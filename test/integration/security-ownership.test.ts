@@ -47,6 +47,7 @@ const OWNED_ROUTES: OwnedRoute[] = [
   { method: "DELETE", path: `${STORE}/addresses/{id}`, create: (o) => addressOf(o) },
   { method: "POST", path: `${STORE}/orders/{id}/returns`, create: (o) => deliveredOrderOf(o), body: { lines: [{ variantId: "var_any", quantity: 1 }] } },
   { method: "GET", path: `${STORE}/returns/{id}`, create: (o) => returnOf(o) },
+  { method: "POST", path: `${STORE}/returns/{id}/payment`, create: (o) => returnOf(o), body: { token: "tok_success" } },
   // A gift card on the owner's cart is not on the intruder's: removing it by its code is 404.
   { method: "DELETE", path: `${STORE}/cart/gift-cards/{id}`, create: (o) => cartGiftCardOf(o) },
   { method: "DELETE", path: `${STORE}/wishlist/items/{id}`, create: (o) => wishedVariantOf(o) },

@@ -20,6 +20,9 @@ describe("rate-limit policies", () => {
     expect(routeGroup("GET", "/api/v1/store/cart")).toEqual({ policy: "storeRead", keyBy: "ip" });
     expect(routeGroup("POST", "/api/v1/store/cart/items")).toEqual({ policy: "cart", keyBy: "user" });
     expect(routeGroup("POST", "/api/v1/store/checkouts/chk_1/payment")).toEqual({ policy: "checkout", keyBy: "user" });
+    // Paying an exchange's price difference charges a card: the checkout limit, not the default.
+    expect(routeGroup("POST", "/api/v1/store/returns/ret_1/payment")).toEqual({ policy: "checkout", keyBy: "user" });
+    expect(routeGroup("POST", "/api/v1/store/orders/ord_1/returns")).toEqual({ policy: "default", keyBy: "user" });
     expect(routeGroup("POST", "/api/v1/store/orders/ord_1/cancel")).toEqual({ policy: "default", keyBy: "user" });
     expect(routeGroup("POST", "/api/v1/auth/login")).toEqual({ policy: "auth", keyBy: "ip" });
     expect(routeGroup("GET", "/api/v1/auth/me")).toEqual({ policy: "default", keyBy: "ip" });

@@ -111,9 +111,30 @@ export function refundUnownedPaymentStatement(d1: D1Database, refundId: string, 
        FROM payments p
        WHERE p.provider = ? AND p.provider_ref = ? AND p.status = 'succeeded' AND ${UNREFUNDED} > 0
          AND NOT EXISTS (SELECT 1 FROM checkouts c WHERE c.id = p.checkout_id AND c.payment_id = p.id)
+         AND NOT EXISTS (SELECT 1 FROM returns r WHERE r.payment_id = p.id)
        ON CONFLICT (dedupe_key) DO NOTHING`,
     )
     .bind(refundId, now, now, now, provider, ref);
+}
+
+/**
+ * A full refund of the payment of a return's price difference (returns.payment_id), written only
+ * if `onlyIf` holds: the rejection, or the receipt that drops the exchange, in the same batch.
+ * Its dedupe key is the one an unowned payment's refund takes, so the two are never both written.
+ */
+export function refundDifferencePaymentStatement(
+  d1: D1Database,
+  r: { refundId: string; returnId: string; reason: string; now: number; onlyIf: { sql: string; args: unknown[] } },
+) {
+  return d1
+    .prepare(
+      `${INSERT_REFUND}
+       SELECT ?, p.id, p.checkout_id, NULL, ${UNREFUNDED}, p.currency, ?, 'pending', 0, ?, 'payment:' || p.id, ?, ?
+       FROM returns ret JOIN payments p ON p.id = ret.payment_id
+       WHERE ret.id = ? AND p.status = 'succeeded' AND ${UNREFUNDED} > 0 AND ${r.onlyIf.sql}
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+    )
+    .bind(r.refundId, r.reason, r.now, r.now, r.now, r.returnId, ...r.onlyIf.args);
 }
 
 /**

@@ -15,6 +15,7 @@ import { checkoutIn, releaseClaimStatements } from "../checkout/discount-claims"
 import { finalizeOrDefer, recordCapturedPayment, refundNow } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
 import { amountDue } from "../gift-cards/tenders";
+import { differencePaymentFailed, differencePaymentSucceeded, returnIdOfExchangeKey } from "../returns/difference";
 import * as payments from "./repo";
 import { verifySignature } from "./signature";
 
@@ -51,6 +52,9 @@ export async function handlePaymentWebhook(env: Env, signature: string | undefin
   const intent = PaymentIntent.safeParse(event.data.data.object);
   if (!intent.success) return ignored;
   const checkoutId = intent.data.metadata?.checkoutId;
+  // The price difference of an exchange is paid under the exchange key instead of a checkout id.
+  const returnId = checkoutId ? returnIdOfExchangeKey(checkoutId) : null;
+  if (returnId) return differenceEvent(env, event.data.type, returnId, intent.data, now);
   const row = checkoutId ? await checkouts.findCheckout(env.DB, checkoutId) : null;
   if (!row) {
     if (event.data.type === "payment_intent.succeeded") logger.error("webhook_payment_without_checkout", { intentId: intent.data.id });
@@ -87,6 +91,18 @@ async function paymentSucceeded(env: Env, row: checkouts.CheckoutRow, intent: z.
   await refundNow(env, recorded.refundId, now);
   await finalizeOrDefer(env, row.id, requestId);
   return handled;
+}
+
+async function differenceEvent(env: Env, type: string, returnId: string, intent: z.infer<typeof PaymentIntent>, now: number) {
+  if (type === "payment_intent.succeeded") {
+    await differencePaymentSucceeded(env, returnId, { provider: PROVIDER, ref: intent.id, amount: intent.amount, currency: intent.currency.toUpperCase() }, now);
+    return handled;
+  }
+  if (type === "payment_intent.payment_failed") {
+    await differencePaymentFailed(env, returnId, PROVIDER, intent.id, now);
+    return handled;
+  }
+  return ignored;
 }
 
 /** The provider changed a refund (e.g. an asynchronous one succeeded): ask about it now instead of at its next retry. */

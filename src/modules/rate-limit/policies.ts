@@ -56,7 +56,8 @@ export function routeGroup(method: string, path: string): RouteGroup | null {
   if (path.startsWith("/api/v1/store/gift-cards/") || (method === "POST" && path === "/api/v1/store/cart/gift-cards")) return { policy: "giftCard", keyBy: "ip" };
   if (path.startsWith("/api/v1/store/")) {
     if (read) return { policy: "storeRead", keyBy: "ip" };
-    if (path.startsWith("/api/v1/store/checkouts")) return { policy: "checkout", keyBy: "user" };
+    // Paying an exchange's price difference charges a card like a checkout, under the same limit.
+    if (path.startsWith("/api/v1/store/checkouts") || (path.startsWith("/api/v1/store/returns/") && path.endsWith("/payment"))) return { policy: "checkout", keyBy: "user" };
     if (path.startsWith("/api/v1/store/cart")) return { policy: "cart", keyBy: "user" };
     return { policy: "default", keyBy: "user" };
   }

@@ -16,7 +16,7 @@ const errorName = (err: unknown) => (err instanceof Error ? err.name : "unknown"
 
 /** After the provider confirmed a refund: the checkout, order or return it belongs to is closed or settled. */
 async function completeWhatItRefunds(env: Env, refund: payments.RefundRow, now: number) {
-  if (refund.reason === "return") await settleReturnOfRefund(env, refund.id, now);
+  if (refund.reason === "return" || refund.reason === "exchange_dropped") await settleReturnOfRefund(env, refund.id, now);
   if (refund.order_id) await settleOrder(env, refund.order_id, now);
   else await settleRefundPendingCheckout(env, refund.checkout_id, now);
 }

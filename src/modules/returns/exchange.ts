@@ -2,12 +2,12 @@
  * Exchanges: a return may ask for other variants instead of (part of) its money. They are priced
  * as the customer would pay for them today, reserved in the InventoryDO when the return is
  * approved (under the exchange's own key, like a checkout), sold when the goods are received, and
- * shipped as a zero-price order linked to the return. The replacements may cost less than what
- * comes back (the difference is refunded) but not more: charging a difference would need a
- * payment for an amount that is not a cart's checkout, which the payment flow does not offer.
+ * shipped as a zero-price order linked to the return. Replacements that cost less than what comes
+ * back leave the difference to refund; replacements that cost more leave a difference the customer
+ * pays before the return is approved (difference.ts).
  */
 import { getConfig } from "../../env";
-import { AppError, notFound, validationError } from "../../lib/errors";
+import { notFound, validationError } from "../../lib/errors";
 import { commitLines, closeLines, reserveLines, type Shortage } from "../inventory/service";
 import { defaultMarket, regionByCode } from "../markets/context";
 import { priceCartForCustomer } from "../pricing/service";
@@ -50,16 +50,6 @@ export async function priceExchange(
   const region = regionByCode(env, market.config, typeof order.region_code === "string" ? order.region_code : null) ?? market.region;
   const priced = await priceCartForCustomer(env, customerId, lines, [], now, { currency, taxInclusive: region.taxInclusive });
   return lines.map((l, i) => ({ variantId: l.variantId, productId: l.productId, sku: byId.get(l.variantId)!.sku, title: byId.get(l.variantId)!.title, quantity: l.quantity, amount: priced.lines[i]!.total }));
-}
-
-/** The 422 for replacements worth more than what comes back. */
-export function exchangeCostsMore(returnedAmount: number, exchangeAmount: number) {
-  return new AppError("VALIDATION_ERROR", "The replacements cost more than the returned units; a price difference cannot be charged yet", 422, {
-    reason: "exchange_costs_more",
-    returnedAmount,
-    exchangeAmount,
-    issues: [{ path: "exchange", message: "exchange_costs_more" }],
-  });
 }
 
 /** Reserves the replacements until the goods come back; answers the shortages (nothing held then). */

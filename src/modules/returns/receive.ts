@@ -5,8 +5,10 @@
  * credit — each only if it still fits, and the move to `received` only if every part was written
  * (else the parts are removed: the request answers 409 and may be retried). Then settlement puts
  * the units back on hand (when asked), credits the balances and tries the refund; `refunded` once
- * the provider confirmed and every balance was credited. The cron task and the refund retries
- * finish a settlement a crash or a failing provider interrupted; every step is idempotent.
+ * the provider confirmed and every balance was credited. A dropped exchange whose price difference
+ * was paid gives that payment back in full, confirmed the same way before `refunded`. The cron
+ * task and the refund retries finish a settlement a crash or a failing provider interrupted;
+ * every step is idempotent.
  */
 import { conflict, invalidState, notFound } from "../../lib/errors";
 import { createLogger } from "../../lib/log";
@@ -43,7 +45,7 @@ async function allocate(env: Env, facts: Facts, amount: number, to: "original" |
   return { allocation, captured: new Map(tenders.map((t) => [t.accountId, t.amount])) };
 }
 
-function receiptStatements(env: Env, facts: Facts, { allocation, captured }: { allocation: Allocation; captured: Map<string, number> }, plan: { refundId: string; amount: number; exchangeKept: boolean; restock: boolean; to: string; requestId: string | null; now: number }) {
+function receiptStatements(env: Env, facts: Facts, { allocation, captured }: { allocation: Allocation; captured: Map<string, number> }, plan: { refundId: string; differenceRefundId: string; amount: number; exchangeKept: boolean; restock: boolean; to: string; requestId: string | null; now: number }) {
   const d1 = env.DB;
   const { ret, order } = facts;
   const approved = { sql: "EXISTS (SELECT 1 FROM returns WHERE id = ? AND status = 'approved' AND version = ?)", args: [ret.id, ret.version] };
@@ -67,7 +69,9 @@ function receiptStatements(env: Env, facts: Facts, { allocation, captured }: { a
   const expectedBalances = allocation.balances.length + (allocation.credit > 0 ? 1 : 0);
   const exchangeItems = plan.exchangeKept ? ret.exchange_items : "[]";
   const exchangeAmount = plan.exchangeKept ? ret.exchange_amount : 0;
-  const email = { template: "refund", payload: { orderId: order.id, orderNumber: order.order_number, refundAmount: plan.amount, returnId: ret.id } };
+  // A paid price difference goes back in full when the exchange it paid for is dropped.
+  const differenceBack = !plan.exchangeKept && ret.payment_id ? ret.amount_due : 0;
+  const email = { template: "refund", payload: { orderId: order.id, orderNumber: order.order_number, refundAmount: plan.amount + differenceBack, returnId: ret.id } };
   return [
     ...parts,
     d1
@@ -83,10 +87,13 @@ function receiptStatements(env: Env, facts: Facts, { allocation, captured }: { a
     // Lost a race (another refund took the room, or the order was refunded): nothing of this attempt stays.
     d1.prepare(`DELETE FROM refunds WHERE dedupe_key = ? AND status = 'pending' AND attempts = 0 AND NOT ${received.sql}`).bind(`return:${ret.id}`, ...received.args),
     d1.prepare(`DELETE FROM balance_refunds WHERE return_id = ? AND NOT ${received.sql}`).bind(ret.id, ...received.args),
+    ...(differenceBack > 0
+      ? [payments.refundDifferencePaymentStatement(d1, { refundId: plan.differenceRefundId, returnId: ret.id, reason: "exchange_dropped", now: plan.now, onlyIf: received })]
+      : []),
     // A refund of the whole order read the order before this: its versioned update now fails.
     d1.prepare(`UPDATE orders SET version = version + 1, updated_at = ? WHERE id = ? AND ${received.sql}`).bind(plan.now, order.id, ...received.args),
     // The refund email (an even exchange refunds nothing, so it has none).
-    ...(plan.amount > 0
+    ...(plan.amount + differenceBack > 0
       ? [
           d1
             .prepare(
@@ -137,7 +144,7 @@ export async function receiveReturn(env: Env, id: string, input: ReceiveInput, n
   const amount = Math.max(0, ret.returned_amount - (exchangeKept ? ret.exchange_amount : 0));
   const to = input.refundTo ?? ret.refund_to;
   const allocated = await allocate(env, facts, amount, to);
-  const plan = { refundId: newId("rfd", now), amount, exchangeKept, restock: input.restock, to, requestId: input.requestId, now };
+  const plan = { refundId: newId("rfd", now), differenceRefundId: newId("rfd", now), amount, exchangeKept, restock: input.restock, to, requestId: input.requestId, now };
   const results = await env.DB.batch(receiptStatements(env, facts, allocated, plan));
   const status = (results.at(-1)!.results[0] as { status: string } | undefined)?.status;
   if (status !== "received") throw conflict("The return or its order changed meanwhile; read it again");
@@ -167,6 +174,10 @@ export async function settleReturn(env: Env, id: string, now = Date.now()): Prom
   if (ret.refund_id) {
     const refund = await payments.findRefund(env.DB, ret.refund_id);
     if (refund?.status === "pending") await attemptRefund(env, refund.id, now);
+  }
+  if (ret.payment_id) {
+    const differenceBack = await payments.refundOfPayment(env.DB, ret.payment_id);
+    if (differenceBack?.status === "pending") await attemptRefund(env, differenceBack.id, now);
   }
   await repo.completeReturn(env.DB, ret.id, now);
   return repo.findReturn(env.DB, id);

@@ -3,8 +3,9 @@
  * if the units are still there to return (checked against what was read, so two requests racing
  * for the last unit cannot both win); receiving writes every refund part and the state together.
  */
-import type { ReturnStatus } from "../../db/schema";
+import type { DifferenceStatus, ReturnStatus } from "../../db/schema";
 import { priceInCurrencySql } from "../cart/repo";
+import { refundDifferencePaymentStatement } from "../payments/repo";
 import { webhookEventStatements, type WebhookEventInput } from "../webhooks";
 
 export type ReturnRow = {
@@ -21,6 +22,10 @@ export type ReturnRow = {
   refund_to: "original" | "store_credit";
   restock: number | null;
   refund_id: string | null;
+  amount_due: number;
+  difference_status: DifferenceStatus;
+  payment_attempts: number;
+  payment_id: string | null;
   exchange_order_id: string | null;
   note: string | null;
   approved_at: number | null;
@@ -32,7 +37,7 @@ export type ReturnRow = {
   updated_at: number;
 };
 const COLUMNS =
-  "id, order_id, customer_id, status, currency, returned_amount, shipping_amount, exchange_items, exchange_amount, refund_amount, refund_to, restock, refund_id, exchange_order_id, note, approved_at, received_at, refunded_at, rejected_at, version, created_at, updated_at";
+  "id, order_id, customer_id, status, currency, returned_amount, shipping_amount, exchange_items, exchange_amount, refund_amount, refund_to, restock, refund_id, amount_due, difference_status, payment_attempts, payment_id, exchange_order_id, note, approved_at, received_at, refunded_at, rejected_at, version, created_at, updated_at";
 
 export type ExchangeItemRow = { variantId: string; productId: string; sku: string; title: string; quantity: number; amount: number };
 export const exchangeItemsOf = (row: Pick<ReturnRow, "exchange_items">) => JSON.parse(row.exchange_items || "[]") as ExchangeItemRow[];
@@ -58,7 +63,7 @@ export async function listReturns(d1: D1Database, filter: { customerId?: string;
 }
 
 export type LineRow = { return_id: string; variant_id: string; sku: string; title: string; quantity: number; amount: number; tax: number; reason: string | null };
-export type PaymentRefundRow = { id: string; amount: number; currency: string; status: "pending" | "succeeded" | "needs_attention" };
+export type PaymentRefundRow = { id: string; payment_id: string; amount: number; currency: string; status: "pending" | "succeeded" | "needs_attention" };
 export type BalanceRefundRow = { id: string; return_id: string; account_id: string; kind: "give_back" | "credit"; checkout_id: string; amount: number; currency: string; status: "pending" | "succeeded" };
 
 /** The lines (with what was bought) and refund parts of up to 100 returns, in one round trip. */
@@ -66,6 +71,8 @@ export async function detailsOf(d1: D1Database, rows: ReturnRow[]) {
   if (rows.length === 0) return { lines: [] as LineRow[], refunds: [] as PaymentRefundRow[], balances: [] as BalanceRefundRow[] };
   const ids = rows.map((r) => r.id);
   const refundIds = rows.map((r) => r.refund_id).filter((id): id is string => id !== null);
+  // A paid price difference that goes back has the full refund of its payment.
+  const differenceKeys = rows.map((r) => (r.payment_id ? `payment:${r.payment_id}` : null)).filter((key): key is string => key !== null);
   const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
   const [lines, refunds, balances] = await d1.batch([
     d1
@@ -75,7 +82,9 @@ export async function detailsOf(d1: D1Database, rows: ReturnRow[]) {
          WHERE l.return_id IN (${marks(ids.length)}) ORDER BY l.id`,
       )
       .bind(...ids),
-    d1.prepare(`SELECT id, amount, currency, status FROM refunds WHERE id IN (${marks(Math.max(1, refundIds.length))})`).bind(...(refundIds.length ? refundIds : [""])),
+    d1
+      .prepare(`SELECT id, payment_id, amount, currency, status FROM refunds WHERE id IN (${marks(Math.max(1, refundIds.length))}) OR dedupe_key IN (${marks(Math.max(1, differenceKeys.length))})`)
+      .bind(...(refundIds.length ? refundIds : [""]), ...(differenceKeys.length ? differenceKeys : [""])),
     d1.prepare(`SELECT id, return_id, account_id, kind, checkout_id, amount, currency, status FROM balance_refunds WHERE return_id IN (${marks(ids.length)}) ORDER BY id`).bind(...ids),
   ]);
   return { lines: lines!.results as LineRow[], refunds: refunds!.results as PaymentRefundRow[], balances: balances!.results as BalanceRefundRow[] };
@@ -132,6 +141,8 @@ export type ReturnPlan = {
   shippingAmount: number;
   exchangeItems: ExchangeItemRow[];
   exchangeAmount: number;
+  /** What the customer pays on top (replacements worth more than what comes back); 0 otherwise. */
+  amountDue: number;
   refundTo: "original" | "store_credit";
   note: string | null;
   now: number;
@@ -159,8 +170,8 @@ export async function insertReturn(d1: D1Database, plan: ReturnPlan): Promise<bo
     ),
     d1
       .prepare(
-        `INSERT INTO returns (id, order_id, customer_id, status, currency, returned_amount, shipping_amount, exchange_items, exchange_amount, refund_amount, refund_to, note, version, created_at, updated_at)
-         SELECT ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?
+        `INSERT INTO returns (id, order_id, customer_id, status, currency, returned_amount, shipping_amount, exchange_items, exchange_amount, refund_amount, amount_due, difference_status, refund_to, note, version, created_at, updated_at)
+         SELECT ?, ?, ?, 'requested', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?
          WHERE (SELECT COUNT(*) FROM return_lines WHERE return_id = ?) = ?
            AND EXISTS (SELECT 1 FROM orders WHERE id = ? AND status = 'delivered')
            AND (? = 0 OR (
@@ -170,7 +181,8 @@ export async function insertReturn(d1: D1Database, plan: ReturnPlan): Promise<bo
                WHERE l.order_id = i.order_id AND l.variant_id = i.variant_id AND (l.return_id = ? OR r.status <> 'rejected')))))`,
       )
       .bind(
-        plan.id, plan.orderId, plan.customerId, plan.currency, returned, plan.shippingAmount, JSON.stringify(plan.exchangeItems), plan.exchangeAmount, refund, plan.refundTo, plan.note, plan.now, plan.now,
+        plan.id, plan.orderId, plan.customerId, plan.currency, returned, plan.shippingAmount, JSON.stringify(plan.exchangeItems), plan.exchangeAmount, refund,
+        plan.amountDue, plan.amountDue > 0 ? "due" : "none", plan.refundTo, plan.note, plan.now, plan.now,
         plan.id, plan.lines.length, plan.orderId, plan.shippingAmount, plan.orderId, plan.orderId, plan.id,
       ),
     d1.prepare("DELETE FROM return_lines WHERE return_id = ? AND NOT EXISTS (SELECT 1 FROM returns WHERE id = ?)").bind(plan.id, plan.id),
@@ -180,22 +192,82 @@ export async function insertReturn(d1: D1Database, plan: ReturnPlan): Promise<bo
   return results.at(-1)!.results.length === 1;
 }
 
-/** requested → approved, from the version read. */
+/** requested → approved, from the version read, once a price difference (if any) is paid. */
 export async function approve(d1: D1Database, id: string, version: number, now: number): Promise<boolean> {
   const result = await d1
-    .prepare("UPDATE returns SET status = 'approved', approved_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'requested' AND version = ?")
+    .prepare(
+      "UPDATE returns SET status = 'approved', approved_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'requested' AND version = ? AND difference_status IN ('none', 'paid')",
+    )
     .bind(now, now, id, version)
     .run();
   return result.meta.changes === 1;
 }
 
-/** requested or approved → rejected; its units may be asked for again. */
-export async function reject(d1: D1Database, id: string, note: string | null, now: number): Promise<boolean> {
-  const result = await d1
-    .prepare("UPDATE returns SET status = 'rejected', rejected_at = ?, note = COALESCE(?, note), updated_at = ?, version = version + 1 WHERE id = ? AND status IN ('requested', 'approved')")
-    .bind(now, note, now, id)
-    .run();
-  return result.meta.changes === 1;
+/**
+ * requested or approved → rejected (its units may be asked for again), with the full refund of a
+ * paid price difference in the same batch. A difference payment still in flight finds the return
+ * rejected when it is recorded, and is refunded then (differencePaidStatements).
+ */
+export async function reject(d1: D1Database, id: string, note: string | null, refundId: string, now: number): Promise<{ rejected: boolean; refundWritten: boolean }> {
+  const [result, refund] = await d1.batch([
+    d1
+      .prepare("UPDATE returns SET status = 'rejected', rejected_at = ?, note = COALESCE(?, note), updated_at = ?, version = version + 1 WHERE id = ? AND status IN ('requested', 'approved')")
+      .bind(now, note, now, id),
+    refundDifferencePaymentStatement(d1, { refundId, returnId: id, reason: "exchange_rejected", now, onlyIf: { sql: "ret.status = 'rejected' AND ret.rejected_at = ?", args: [now] } }),
+  ]);
+  return { rejected: result!.meta.changes === 1, refundWritten: refund!.meta.changes === 1 };
+}
+
+// ── The price difference of an exchange ─────────────────────────────────────
+
+/**
+ * Claims the difference for one payment attempt (due → paying, counting the attempt), for the
+ * customer's own requested return. The row as claimed, or null when it was not due.
+ */
+export function claimDifference(d1: D1Database, id: string, customerId: string, now: number) {
+  return d1
+    .prepare(
+      `UPDATE returns SET difference_status = 'paying', payment_attempts = payment_attempts + 1, updated_at = ?, version = version + 1
+       WHERE id = ? AND customer_id = ? AND status = 'requested' AND difference_status = 'due' RETURNING ${COLUMNS}`,
+    )
+    .bind(now, id, customerId)
+    .first<ReturnRow>();
+}
+
+/** paying → due for this attempt (any attempt when null: declined, or the provider never saw it); the customer may pay again. */
+export function differenceDueAgainStatement(d1: D1Database, id: string, attempt: number | null, now: number) {
+  return d1
+    .prepare("UPDATE returns SET difference_status = 'due', updated_at = ? WHERE id = ? AND difference_status = 'paying' AND (? IS NULL OR payment_attempts = ?)")
+    .bind(now, id, attempt, attempt);
+}
+
+/**
+ * The difference is paid by the captured payment (provider, ref), if the return still counts it:
+ * requested, not paid yet, and the payment of exactly what is due in its currency. Put after the
+ * payment row in the batch; an unowned-payment refund after it gives back what this did not take.
+ */
+export function differencePaidStatement(d1: D1Database, id: string, payment: { provider: string; ref: string; amount: number; currency: string }, now: number) {
+  return d1
+    .prepare(
+      `UPDATE returns SET difference_status = 'paid', payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded'),
+         updated_at = ?, version = version + 1
+       WHERE id = ? AND status = 'requested' AND difference_status IN ('due', 'paying') AND amount_due = ? AND currency = ?
+         AND EXISTS (SELECT 1 FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded')`,
+    )
+    .bind(payment.provider, payment.ref, now, id, payment.amount, payment.currency, payment.provider, payment.ref);
+}
+
+/** Returns whose difference payment has had no recorded outcome for a while, oldest first (the sweep). */
+export async function listPaying(d1: D1Database, olderThan: number, limit: number) {
+  const { results } = await d1
+    .prepare(`SELECT ${COLUMNS} FROM returns INDEXED BY returns_paying_idx WHERE difference_status = 'paying' AND updated_at < ? ORDER BY updated_at LIMIT ?`)
+    .bind(olderThan, limit)
+    .all<ReturnRow>();
+  return results;
+}
+
+export async function touchPaying(d1: D1Database, id: string, now: number) {
+  await d1.prepare("UPDATE returns SET updated_at = ? WHERE id = ? AND difference_status = 'paying'").bind(now, id).run();
 }
 
 /** Whether money of the order already went back through a return (then a refund of the whole order is refused). */
@@ -232,6 +304,7 @@ export async function completeReturn(d1: D1Database, id: string, now: number): P
       `UPDATE returns SET status = 'refunded', refunded_at = ?, updated_at = ?, version = version + 1
        WHERE id = ? AND status = 'received'
          AND (refund_id IS NULL OR EXISTS (SELECT 1 FROM refunds WHERE id = returns.refund_id AND status = 'succeeded'))
+         AND NOT EXISTS (SELECT 1 FROM refunds WHERE dedupe_key = 'payment:' || returns.payment_id AND status <> 'succeeded')
          AND NOT EXISTS (SELECT 1 FROM balance_refunds WHERE return_id = returns.id AND status <> 'succeeded')`,
     )
     .bind(now, now, id)
@@ -252,9 +325,12 @@ export async function touchReceived(d1: D1Database, id: string, now: number) {
   await d1.prepare("UPDATE returns SET updated_at = ? WHERE id = ? AND status = 'received'").bind(now, id).run();
 }
 
-/** The return whose provider refund this is, if any. */
+/** The return whose provider refund this is (its own, or the one giving back its price difference), if any. */
 export async function returnOfRefund(d1: D1Database, refundId: string) {
-  const row = await d1.prepare("SELECT id FROM returns WHERE refund_id = ?").bind(refundId).first<{ id: string }>();
+  const row = await d1
+    .prepare("SELECT id FROM returns WHERE refund_id = ? UNION ALL SELECT r.id FROM refunds f JOIN returns r ON r.payment_id = f.payment_id WHERE f.id = ? LIMIT 1")
+    .bind(refundId, refundId)
+    .first<{ id: string }>();
   return row?.id ?? null;
 }
 

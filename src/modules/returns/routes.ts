@@ -4,7 +4,9 @@ import { adminSecurity, bearerSecurity, errorResponses, jsonBody, jsonContent, P
 import { createRouter } from "../../http/router";
 import { OrderParam } from "../orders/schemas";
 import { receiveReturn } from "./receive";
-import { AdminReturnQuery, ReceiveReturnBody, RejectReturnBody, RequestReturnBody, Return, ReturnParam } from "./schemas";
+import { PaymentBody } from "../checkout/schemas";
+import { payDifference } from "./difference";
+import { AdminReturnQuery, ReceiveReturnBody, RejectReturnBody, RequestReturnBody, Return, ReturnParam, ReturnPaymentAnswer } from "./schemas";
 import * as returns from "./service";
 
 export const returnStoreRoutes = createRouter();
@@ -59,6 +61,29 @@ returnStoreRoutes.openapi(
   async (c) => c.json(await returns.getReturn(c.env, c.req.valid("param").id, currentUserId(c.get("principal"))), 200),
 );
 
+returnStoreRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/returns/{id}/payment",
+    tags: storeTags,
+    summary: "Pay the price difference of an exchange that costs more than what comes back",
+    description:
+      "Through the server's payment provider, like a checkout's payment. With the test provider the answer is the return with `difference.status` paid, or 402 for a decline (pay again). " +
+      "With a Stripe-compatible provider `difference.status` is paying and `payment.clientSecret` is set; the signed webhook completes it. Paying a paid difference charges nothing.",
+    middleware: customer,
+    security: bearerSecurity,
+    request: { params: ReturnParam, body: { required: true, content: { "application/json": { schema: PaymentBody } } } },
+    responses: { 200: jsonContent(ReturnPaymentAnswer, "The return, with the client secret while the customer confirms"), ...errorResponses(400, 401, 402, 404, 409, 422) },
+  }),
+  async (c) => {
+    const userId = currentUserId(c.get("principal"));
+    const id = c.req.valid("param").id;
+    const { clientSecret } = await payDifference(c.env, userId, id, c.req.valid("json"), c.get("requestId"));
+    const answer = await returns.getReturn(c.env, id, userId);
+    return c.json(clientSecret === undefined ? answer : { ...answer, payment: { clientSecret } }, 200);
+  },
+);
+
 returnAdminRoutes.openapi(
   createRoute({
     method: "get",
@@ -95,7 +120,7 @@ returnAdminRoutes.openapi(
     method: "post",
     path: "/returns/{id}/approve",
     tags: adminTags,
-    summary: "Approve a requested return (an exchange's replacements are reserved now: 409 when out of stock)",
+    summary: "Approve a requested return (an exchange's replacements are reserved now: 409 when out of stock, or while its price difference is unpaid)",
     middleware: admin,
     security: adminSecurity,
     request: { params: ReturnParam },

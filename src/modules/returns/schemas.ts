@@ -53,6 +53,13 @@ export const Return = z
     shippingAmount: MoneySchema,
     exchange: z.object({ items: z.array(ExchangeItem), amount: MoneySchema, orderId: z.string().nullable() }).nullable(),
     refundAmount: MoneySchema.openapi({ description: "The money that goes back: returnedAmount less what an exchange's replacements are worth" }),
+    difference: z
+      .object({
+        amount: MoneySchema.openapi({ description: "What the customer pays on top: the replacements' worth less what comes back" }),
+        status: z.enum(["due", "paying", "paid"]).openapi({ description: "due until paid (POST /store/returns/{id}/payment); paying while an attempt or the customer's confirmation is in progress" }),
+      })
+      .nullable()
+      .openapi({ description: "Present when an exchange costs more than what comes back; the return is approved only once it is paid" }),
     refundTo: refundTo,
     restock: z.boolean().nullable(),
     refunds: z.array(ReturnRefund),
@@ -68,3 +75,8 @@ export type Return = z.infer<typeof Return>;
 
 export const ReturnParam = z.object({ id: z.string().min(1).max(64) });
 export const AdminReturnQuery = PageQuery.extend({ status: z.enum(RETURN_STATUSES).optional() });
+
+/** A return, and for a provider the customer confirms with (Stripe-compatible), its client secret while the difference is being paid. */
+export const ReturnPaymentAnswer = Return.extend({
+  payment: z.object({ clientSecret: z.string() }).optional(),
+}).openapi("ReturnPaymentAnswer");

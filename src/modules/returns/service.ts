@@ -2,6 +2,8 @@
  * Returns (RMA): a customer asks to return units of a delivered order within the return window;
  * admins approve (an exchange's replacements are reserved then) or reject, and receive the goods
  * (receive.ts: restock, refund). States: requested → approved → received → refunded, or rejected.
+ * An exchange worth more than what comes back is approved only once its difference is paid
+ * (difference.ts); rejecting it gives the difference back.
  */
 import { getConfig } from "../../env";
 import { AppError, invalidState, notFound, validationError } from "../../lib/errors";
@@ -10,7 +12,9 @@ import { money } from "../../lib/money";
 import { toIso } from "../../lib/time";
 import type { ReturnStatus } from "../../db/schema";
 import { returnShare } from "./amounts";
-import { dropExchange, exchangeCostsMore, priceExchange, reserveExchange } from "./exchange";
+import { attemptRefund } from "../payments/refunds";
+import { differenceUnpaid } from "./difference";
+import { dropExchange, priceExchange, reserveExchange } from "./exchange";
 import * as repo from "./repo";
 import type { RequestReturnBody, Return } from "./schemas";
 
@@ -20,6 +24,7 @@ function toReturn(row: repo.ReturnRow, details: Awaited<ReturnType<typeof repo.d
   const c = row.currency;
   const exchange = repo.exchangeItemsOf(row);
   const payment = row.refund_id ? details.refunds.find((r) => r.id === row.refund_id) : undefined;
+  const differenceBack = row.payment_id ? details.refunds.find((r) => r.payment_id === row.payment_id && r.id !== row.refund_id) : undefined;
   const balances = details.balances.filter((b) => b.return_id === row.id);
   return {
     id: row.id,
@@ -34,10 +39,12 @@ function toReturn(row: repo.ReturnRow, details: Awaited<ReturnType<typeof repo.d
       ? { items: exchange.map((i) => ({ variantId: i.variantId, sku: i.sku, title: i.title, quantity: i.quantity, amount: money(i.amount, c) })), amount: money(row.exchange_amount, c), orderId: row.exchange_order_id }
       : null,
     refundAmount: money(row.refund_amount, c),
+    difference: row.difference_status === "none" ? null : { amount: money(row.amount_due, c), status: row.difference_status },
     refundTo: row.refund_to,
     restock: row.restock === null ? null : row.restock === 1,
     refunds: [
       ...(payment ? [{ destination: "payment" as const, amount: money(payment.amount, payment.currency), status: payment.status }] : []),
+      ...(differenceBack ? [{ destination: "payment" as const, amount: money(differenceBack.amount, differenceBack.currency), status: differenceBack.status }] : []),
       ...balances.map((b) => ({ destination: b.account_id.startsWith("credit:") ? ("store_credit" as const) : ("gift_card" as const), amount: money(b.amount, b.currency), status: b.status })),
     ],
     note: row.note,
@@ -125,7 +132,8 @@ export async function requestReturn(env: Env, customerId: string, orderId: strin
   const exchangeItems = await priceExchange(env, customerId, facts.order, body.exchange ?? [], now);
   const exchangeAmount = exchangeItems.reduce((sum, i) => sum + i.amount, 0);
   const returned = lines.reduce((sum, l) => sum + l.amount, 0) + shippingAmount;
-  if (exchangeAmount > returned) throw exchangeCostsMore(returned, exchangeAmount);
+  // Replacements worth more than what comes back: the customer pays the difference before approval.
+  const amountDue = Math.max(0, exchangeAmount - returned);
   const event = {
     type: "return.requested" as const,
     key: `return.requested:${id}`,
@@ -138,11 +146,12 @@ export async function requestReturn(env: Env, customerId: string, orderId: strin
       status: "requested",
       lines: lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, reason: l.reason })),
       refundAmount: money(Math.max(0, returned - exchangeAmount), facts.order.currency),
+      amountDue: money(amountDue, facts.order.currency),
       exchange: exchangeItems.map((i) => ({ variantId: i.variantId, quantity: i.quantity })),
       createdAt: toIso(now),
     },
   };
-  const plan = { id, orderId, customerId, currency: facts.order.currency, lines, shippingAmount, exchangeItems, exchangeAmount, refundTo: body.refundTo ?? "original" as const, note: body.note ?? null, now, event };
+  const plan = { id, orderId, customerId, currency: facts.order.currency, lines, shippingAmount, exchangeItems, exchangeAmount, amountDue, refundTo: body.refundTo ?? "original" as const, note: body.note ?? null, now, event };
   // Lost a race with another request or a rejection for the same units: the answer says what is left.
   if (!(await repo.insertReturn(env.DB, plan))) throw new AppError("CONFLICT", "The order's returns changed meanwhile; read the order and try again", 409);
   return getReturn(env, id);
@@ -152,6 +161,7 @@ export async function requestReturn(env: Env, customerId: string, orderId: strin
 export async function approveReturn(env: Env, id: string, now = Date.now()): Promise<Return> {
   const row = await loadReturn(env, id);
   if (row.status !== "requested") throw invalidState(`A return that is ${row.status} cannot be approved`, { status: row.status });
+  if (row.difference_status !== "none" && row.difference_status !== "paid") throw differenceUnpaid(row.difference_status);
   const items = repo.exchangeItemsOf(row);
   const shortages = await reserveExchange(env, row.id, items, now);
   if (shortages.length > 0) throw new AppError("INSUFFICIENT_INVENTORY", "Not enough stock for the exchange", 409, { lines: shortages });
@@ -166,7 +176,11 @@ export async function approveReturn(env: Env, id: string, now = Date.now()): Pro
 /** Admin: requested or approved → rejected; reserved replacements go back, and the units may be asked for again. */
 export async function rejectReturn(env: Env, id: string, note: string | null, now = Date.now()): Promise<Return> {
   const row = await loadReturn(env, id);
-  if (!(await repo.reject(env.DB, row.id, note, now))) throw invalidState(`A return that is ${row.status} cannot be rejected`, { status: row.status });
+  const refundId = newId("rfd", now);
+  const { rejected, refundWritten } = await repo.reject(env.DB, row.id, note, refundId, now);
+  if (!rejected) throw invalidState(`A return that is ${row.status} cannot be rejected`, { status: row.status });
   await dropExchange(env, row.id, repo.exchangeItemsOf(row));
+  // A paid price difference goes back now if the provider answers; else the refund sweep retries it.
+  if (refundWritten) await attemptRefund(env, refundId, now);
   return getReturn(env, id);
 }

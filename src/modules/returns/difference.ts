@@ -1,0 +1,165 @@
+/**
+ * The price difference of an exchange whose replacements cost more than what comes back. The
+ * customer pays it through the server's provider (POST /store/returns/:id/payment) before an
+ * admin may approve the return: `due → paying → paid`, and a decline (or an attempt the provider
+ * never saw) goes back to `due`. Its payment is a `payments` row under the exchange key, like a
+ * checkout's. Money the return cannot count (it was rejected meanwhile, or the amount is not what
+ * is due) goes back at once through the confirmed-refund path, as does a paid difference when
+ * the return is rejected or its exchange is dropped at receipt.
+ */
+import { BreakerOpenError } from "../../lib/circuit-breaker";
+import { AppError, conflict, invalidState, notFound, validationError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { createLogger } from "../../lib/log";
+import { outboundBreakers } from "../outbound/breakers";
+import { configuredProvider, type PaymentProvider, type StartInput, type StartResult } from "../payments/provider";
+import { attemptRefund } from "../payments/refunds";
+import * as payments from "../payments/repo";
+import { exchangeKeyOf } from "./exchange";
+import * as repo from "./repo";
+
+/** An attempt untouched this long has lost its request; asking the provider about it is safe. */
+const QUIET_ATTEMPT_MS = 30_000;
+
+export const returnIdOfExchangeKey = (key: string) => (key.startsWith("exc_") ? `ret_${key.slice(4)}` : null);
+
+/** The 409 for approving an exchange whose difference is not paid yet. */
+export const differenceUnpaid = (status: string) =>
+  invalidState("The customer has not paid the exchange's price difference yet", { reason: "difference_unpaid", differenceStatus: status });
+
+const startInputOf = (row: repo.ReturnRow, token: string | undefined): StartInput => ({
+  checkoutId: exchangeKeyOf(row.id),
+  attemptKey: `${exchangeKeyOf(row.id)}:${row.payment_attempts}`,
+  amount: row.amount_due,
+  currency: row.currency,
+  token,
+});
+
+/**
+ * Records a captured difference payment in one batch: the payment row, the return's move to
+ * `paid` when it still counts it, else a full refund of it, which is then tried at once.
+ * Answers whether the return counts it.
+ */
+export async function recordDifferencePayment(env: Env, returnId: string, payment: { provider: string; ref: string; amount: number; currency: string }, now = Date.now()) {
+  const refundId = newId("rfd", now);
+  const [, paid, refunded] = await env.DB.batch([
+    payments.capturedPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: exchangeKeyOf(returnId), ...payment, now }),
+    repo.differencePaidStatement(env.DB, returnId, payment, now),
+    payments.refundUnownedPaymentStatement(env.DB, refundId, payment.provider, payment.ref, now),
+  ]);
+  if (refunded!.meta.changes === 1) {
+    createLogger({ returnId }).warn("difference_payment_refunded", { reason: "not_counted" });
+    await attemptRefund(env, refundId, now);
+  }
+  return paid!.meta.changes === 1;
+}
+
+/** What became of an attempt whose outcome was never recorded: paid, back to due, or still open. */
+async function recoverAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProvider, now: number): Promise<"paid" | "due" | "unknown"> {
+  let found: StartResult | null;
+  try {
+    found = await provider.lookup(startInputOf(row, undefined));
+  } catch (err) {
+    createLogger({ returnId: row.id }).warn("difference_lookup_failed", { name: err instanceof Error ? err.name : "unknown" });
+    return "unknown";
+  }
+  if (found?.status === "succeeded") {
+    await recordDifferencePayment(env, row.id, { provider: provider.name, ref: found.ref, amount: row.amount_due, currency: row.currency }, now);
+    return "paid";
+  }
+  // Waiting for the customer to confirm with the provider: the webhook will say.
+  if (found?.status === "requires_confirmation") return "unknown";
+  await repo.differenceDueAgainStatement(env.DB, row.id, row.payment_attempts, now).run();
+  return "due";
+}
+
+const providerUnavailable = (err: unknown) =>
+  new AppError("PAYMENT_FAILED", "The payment provider is unavailable; try again shortly", 402, {
+    reason: "provider_unavailable",
+    retryAfterSeconds: err instanceof BreakerOpenError ? Math.max(1, Math.ceil(err.retryInMs / 1000)) : 30,
+  });
+
+/** Asks the provider for the claimed attempt; answers the client secret when the customer must confirm. */
+async function startAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProvider, token: string | undefined, requestId: string | null, now: number): Promise<{ clientSecret?: string }> {
+  const input = startInputOf(row, token);
+  let result: StartResult;
+  try {
+    result = await outboundBreakers.run(`payment:${provider.name}`, () => provider.start(input));
+  } catch (err) {
+    createLogger({ requestId }).warn("payment_provider_failed", { returnId: row.id, provider: provider.name, name: err instanceof Error ? err.name : "unknown" });
+    if (err instanceof BreakerOpenError) {
+      await repo.differenceDueAgainStatement(env.DB, row.id, row.payment_attempts, now).run();
+      throw providerUnavailable(err);
+    }
+    // The outcome is unknown (the provider may have charged): ask it before answering.
+    if ((await recoverAttempt(env, row, provider, now)) === "paid") return {};
+    throw providerUnavailable(err);
+  }
+  if (result.status === "declined") {
+    await env.DB.batch([
+      payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: input.checkoutId, provider: provider.name, ref: result.ref, amount: input.amount, currency: input.currency, status: "failed", now }),
+      repo.differenceDueAgainStatement(env.DB, row.id, row.payment_attempts, now),
+    ]);
+    throw new AppError("PAYMENT_FAILED", "The payment was declined", 402, { reason: result.reason });
+  }
+  if (result.status === "requires_confirmation") {
+    await payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: input.checkoutId, provider: provider.name, ref: result.ref, amount: input.amount, currency: input.currency, status: "pending", now }).run();
+    return { clientSecret: result.clientSecret };
+  }
+  if (!(await recordDifferencePayment(env, row.id, { provider: provider.name, ref: result.ref, amount: input.amount, currency: input.currency }, now))) {
+    throw conflict("The return changed while it was being paid; the payment goes back");
+  }
+  return {};
+}
+
+/**
+ * Store: pays the price difference of the customer's own requested return. Paying again after
+ * it is paid answers the return (nothing is charged twice); while a Stripe-compatible payment
+ * waits for the customer, asking again answers the same client secret.
+ */
+export async function payDifference(env: Env, customerId: string, returnId: string, input: { provider?: string; token?: string }, requestId: string | null, now = Date.now()): Promise<{ clientSecret?: string }> {
+  const provider = configuredProvider(env);
+  if (input.provider !== undefined && input.provider !== provider.name) {
+    throw validationError([{ path: "provider", message: `Payment provider ${input.provider} is not available` }]);
+  }
+  const tokenProblem = provider.invalidToken(input.token);
+  if (tokenProblem) throw validationError([{ path: "token", message: tokenProblem }]);
+  const claimed = await repo.claimDifference(env.DB, returnId, customerId, now);
+  if (claimed) return startAttempt(env, claimed, provider, input.token, requestId, now);
+  const row = await repo.findReturn(env.DB, returnId);
+  // Another customer's return answers exactly like a missing one.
+  if (!row || row.customer_id !== customerId) throw notFound("Return");
+  if (row.difference_status === "paid") return {};
+  if (row.difference_status === "none") throw invalidState("This return has no price difference to pay", { reason: "nothing_due" });
+  if (row.status !== "requested") throw invalidState(`A return that is ${row.status} takes no payment`, { status: row.status });
+  if (row.difference_status === "paying") {
+    // A payment the customer confirms with the provider: asking again answers the same client secret.
+    const pending = await payments.pendingPaymentOfCheckout(env.DB, exchangeKeyOf(row.id), provider.name);
+    if (pending) return startAttempt(env, row, provider, input.token, requestId, now);
+    if (row.updated_at < now - QUIET_ATTEMPT_MS && (await recoverAttempt(env, row, provider, now)) === "paid") return {};
+    throw conflict("A payment for this return is in progress");
+  }
+  throw conflict("The return changed; read it again");
+}
+
+/** Webhook: a difference payment the provider captured (paid, or refunded when the return cannot count it). */
+export async function differencePaymentSucceeded(env: Env, returnId: string, payment: { provider: string; ref: string; amount: number; currency: string }, now = Date.now()) {
+  await recordDifferencePayment(env, returnId, payment, now);
+}
+
+/** Webhook: the customer's attempt failed; the difference is due again. */
+export async function differencePaymentFailed(env: Env, returnId: string, provider: string, ref: string, now = Date.now()) {
+  await env.DB.batch([payments.failedPaymentStatement(env.DB, provider, ref, now), repo.differenceDueAgainStatement(env.DB, returnId, null, now)]);
+}
+
+/** Cron: attempts whose outcome nobody recorded for a minute are settled by asking the provider. */
+export async function settlePayingDifferences(env: Env, now = Date.now()) {
+  const rows = await repo.listPaying(env.DB, now - 60_000, 50);
+  let settled = 0;
+  for (const row of rows) {
+    const outcome = await recoverAttempt(env, row, configuredProvider(env), now);
+    if (outcome === "unknown") await repo.touchPaying(env.DB, row.id, now);
+    else settled += 1;
+  }
+  return { settled, waiting: rows.length - settled };
+}
