@@ -28,9 +28,20 @@ export type GraphQLContext = {
   cacheStatuses: CacheStatus[];
   /** The request's region and language (X-Region, Accept-Language), as REST has them. */
   market: Market;
+  /** Work that may finish after the answer (the request's waitUntil), as REST's payment route hands it over. */
+  defer?: (work: Promise<unknown>) => void;
 };
 
-export function createContext(base: { env: Env; requestId: string; db: D1Like; read: ReadContext; auth: Auth; cachingAnswer: boolean; market: Market }): GraphQLContext {
+export function createContext(base: {
+  env: Env;
+  requestId: string;
+  db: D1Like;
+  read: ReadContext;
+  auth: Auth;
+  cachingAnswer: boolean;
+  market: Market;
+  defer?: (work: Promise<unknown>) => void;
+}): GraphQLContext {
   const { cachingAnswer, ...rest } = base;
   const cacheStatuses: CacheStatus[] = [];
   const market = catalogMarketOf(base.market);

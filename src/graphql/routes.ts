@@ -142,7 +142,16 @@ async function handle(c: Context<AppEnv>, read: ReadOutcome): Promise<Response> 
   // A public read answers the same for everyone (that is what makes it cacheable): no token needed.
   if (plan.cacheKey) return answerCached(c, media, ready, plan.cacheKey);
   const auth = await authOf(c);
-  const context = createContext({ env: c.env, requestId: c.get("requestId"), db: c.env.DB, read: readContext(c), auth, cachingAnswer: false, market: marketOf(c) });
+  const context = createContext({
+    env: c.env,
+    requestId: c.get("requestId"),
+    db: c.env.DB,
+    read: readContext(c),
+    auth,
+    cachingAnswer: false,
+    market: marketOf(c),
+    defer: (work) => c.executionCtx.waitUntil(work),
+  });
   const result = await run(schema, prepared, read.params, context, onFault(c));
   const status = combinedStatus(context.cacheStatuses);
   if (status) c.set("cacheStatus", status);

@@ -43,7 +43,8 @@ export const orderCursor = (order: Order) => `${Date.parse(order.createdAt)}:${o
  */
 function payWithServerProvider(context: GraphQLContext, customerId: string, id: string, token: string) {
   const body = parseArgs(PaymentBody, { token });
-  return payCheckout(context.env, customerId, id, body, context.requestId);
+  // The order.placed message and the COMPLETED mark go out after the answer, as in REST (finalize stays resumable by the sweep).
+  return payCheckout(context.env, customerId, id, body, context.requestId, Date.now(), context.defer);
 }
 
 const customer = { access: "customer" } as const;

@@ -128,6 +128,16 @@ describe("round-trip budget per route", () => {
     // After the answer: order.placed and the COMPLETED mark (finalize resumes them if this never runs).
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token: shopper.token })).json.state).toBe("COMPLETED");
   });
+  it("GraphQL payCheckout: the same budget as REST's payment route", async () => {
+    const shopper = await shopperWithCart();
+    const checkout = await startCheckout(shopper.token);
+    const query = "mutation($id: ID!) { payCheckout(id: $id, token: \"tok_success\") { state orderId } }";
+    const { res, trips } = await measure("POST /graphql payCheckout", "POST", "/graphql", { token: shopper.token, body: { query, variables: { id: checkout.json.id } } });
+    expect(res.json.data.payCheckout).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    withinBudget("POST /graphql payCheckout", trips, 3);
+    expect(trips.stockSequential, "POST /graphql payCheckout: commits in parallel").toBe(1);
+    expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token: shopper.token })).json.state).toBe("COMPLETED");
+  });
 });
 
 afterAll(() => {

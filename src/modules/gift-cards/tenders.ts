@@ -70,26 +70,25 @@ export async function holdTenders(env: Env, checkoutId: string, applied: Applied
 
 /** Frees what a checkout that failed or expired held (a capture, if any, stays). */
 export async function releaseTenders(env: Env, checkoutId: string, tenders: readonly Pick<Tender, "accountId">[]): Promise<void> {
-  for (const t of tenders) await withBalance(env, t.accountId, (s) => s.release(t.accountId, checkoutId));
+  // Each balance is its own object: they are asked at once, not one after another.
+  await Promise.all(tenders.map((t) => withBalance(env, t.accountId, (s) => s.release(t.accountId, checkoutId))));
 }
 
 /** Captures every tender for the order; false when one could not be taken (its hold lapsed and the balance is gone). */
 export async function captureTenders(env: Env, checkoutId: string, tenders: readonly Tender[]): Promise<boolean> {
-  for (const t of tenders.filter((x) => x.amount > 0)) {
-    const result = await withBalance(env, t.accountId, (s) => s.capture(t.accountId, checkoutId, t.amount));
-    if (!result.ok) return false;
-  }
-  return true;
+  // At once; when one fails, the caller closes every tender, which gives back the captures that succeeded.
+  const results = await Promise.all(tenders.filter((x) => x.amount > 0).map((t) => withBalance(env, t.accountId, (s) => s.capture(t.accountId, checkoutId, t.amount))));
+  return results.every((r) => r.ok);
 }
 
 /** For a checkout that will never be an order: holds freed, captures given back, later ones refused. */
 export async function closeTenders(env: Env, checkoutId: string, tenders: readonly Pick<Tender, "accountId">[]): Promise<void> {
-  for (const t of tenders) await withBalance(env, t.accountId, (s) => s.close(t.accountId, checkoutId));
+  await Promise.all(tenders.map((t) => withBalance(env, t.accountId, (s) => s.close(t.accountId, checkoutId))));
 }
 
 /** A cancelled or refunded order: everything its balances paid and did not get back yet goes back (once per order). */
 export async function giveBackTenders(env: Env, checkoutId: string, orderId: string, tenders: readonly Tender[]): Promise<void> {
-  for (const t of tenders) await withBalance(env, t.accountId, (s) => s.giveBack(t.accountId, checkoutId, `order:${orderId}`, null));
+  await Promise.all(tenders.map((t) => withBalance(env, t.accountId, (s) => s.giveBack(t.accountId, checkoutId, `order:${orderId}`, null))));
 }
 
 /** Tenders as answers show them. */

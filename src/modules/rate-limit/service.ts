@@ -65,6 +65,19 @@ export function spendHeldLease(key: string, policy: Policy, now = Date.now(), bo
   return leaseSize(policy.limit) > 0 ? spendLease(book, `${key}|${policy.name}`, now) : null;
 }
 
+/**
+ * Keeps a granted lease. Requests that found no lease at the same moment each get one: the slots
+ * add up instead of the last grant replacing the others (which the object already counted as
+ * spent), and the merged lease ends with the earliest of them, since the object stamps each
+ * lease's slots at its own end and none may be spent after that.
+ */
+function keepLease(book: LeaseBook, id: string, granted: Lease, now: number) {
+  const held = book.get(id, now);
+  const live = held && held.slots > 0 && held.until > now ? held : null;
+  const lease = live ? { ...granted, slots: live.slots + granted.slots, until: Math.min(live.until, granted.until) } : granted;
+  book.set(id, lease, 64, lease.until);
+}
+
 /** Counts one request of `key` under `policy`; `decision: null` means the limiter was unavailable and the request passes. */
 export async function consume(
   deps: { ns: Env["RATE_LIMITER"]; logger: Logger; timeoutMs: number; leases?: LeaseBook },
@@ -88,7 +101,7 @@ export async function consume(
       }
       const { leased, leaseUntil, ...decision } = result;
       if (leased && leaseUntil) {
-        book.set(id, { slots: leased, until: leaseUntil, limit: decision.limit, remaining: decision.remaining, resetMs: decision.resetMs }, 64, leaseUntil);
+        keepLease(book, id, { slots: leased, until: leaseUntil, limit: decision.limit, remaining: decision.remaining, resetMs: decision.resetMs }, Date.now());
         // What this client may still send: the window's room plus the slots this isolate now holds for it.
         return { decision: { ...decision, remaining: decision.remaining + leased }, policy };
       }
