@@ -398,6 +398,9 @@ describe("exchanges that cost more: the customer pays the difference", () => {
     await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(lateIntent.id)));
     expect(stripe.capturedNet(lateIntent.id)).toBe(0);
     expect(stripe.refundedOf(lateIntent.id)).toBe(4000);
+    // The customer sees the money that came back on the return.
+    const lateView = await call("GET", `/api/v1/store/returns/${late.returnId}`, { token: late.shopper.token });
+    expect(lateView.json).toMatchObject({ status: "rejected", refunds: [{ destination: "payment", amount: { amount: 4000 }, status: "succeeded" }] });
     expect(stripe.capturedNet(intent.id)).toBe(4000);
   });
 });

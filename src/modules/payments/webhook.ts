@@ -15,7 +15,8 @@ import { checkoutIn, releaseClaimStatements } from "../checkout/discount-claims"
 import { finalizeOrDefer, recordCapturedPayment, refundNow } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
 import { amountDue } from "../gift-cards/tenders";
-import { differencePaymentFailed, differencePaymentSucceeded, returnIdOfExchangeKey } from "../returns/difference";
+import { differencePaymentFailed, differencePaymentSucceeded } from "../returns/difference";
+import { returnIdOfExchangeKey } from "../returns/keys";
 import * as payments from "./repo";
 import { verifySignature } from "./signature";
 

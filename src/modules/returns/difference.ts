@@ -15,13 +15,11 @@ import { outboundBreakers } from "../outbound/breakers";
 import { configuredProvider, type PaymentProvider, type StartInput, type StartResult } from "../payments/provider";
 import { attemptRefund } from "../payments/refunds";
 import * as payments from "../payments/repo";
-import { exchangeKeyOf } from "./exchange";
+import { exchangeKeyOf } from "./keys";
 import * as repo from "./repo";
 
 /** An attempt untouched this long has lost its request; asking the provider about it is safe. */
 const QUIET_ATTEMPT_MS = 30_000;
-
-export const returnIdOfExchangeKey = (key: string) => (key.startsWith("exc_") ? `ret_${key.slice(4)}` : null);
 
 /** The 409 for approving an exchange whose difference is not paid yet. */
 export const differenceUnpaid = (status: string) =>

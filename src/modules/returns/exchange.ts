@@ -12,11 +12,10 @@ import { commitLines, closeLines, reserveLines, type Shortage } from "../invento
 import { defaultMarket, regionByCode } from "../markets/context";
 import { priceCartForCustomer } from "../pricing/service";
 import { orderPlacedEvent, webhookEventStatements } from "../webhooks";
+import { exchangeKeyOf, exchangeOrderIdOf } from "./keys";
 import * as repo from "./repo";
 
-/** The key the replacement's stock is held and sold under (also the exchange order's checkout id). */
-export const exchangeKeyOf = (returnId: string) => `exc_${returnId.slice(4)}`;
-export const exchangeOrderIdOf = (returnId: string) => `ord_${returnId.slice(4)}`;
+export { exchangeKeyOf, exchangeOrderIdOf };
 
 /**
  * Prices the replacements for the customer today (price lists, automatic discounts, tax) in the

@@ -6,6 +6,7 @@
 import type { DifferenceStatus, ReturnStatus } from "../../db/schema";
 import { priceInCurrencySql } from "../cart/repo";
 import { refundDifferencePaymentStatement } from "../payments/repo";
+import { exchangeKeyOf } from "./keys";
 import { webhookEventStatements, type WebhookEventInput } from "../webhooks";
 
 export type ReturnRow = {
@@ -63,7 +64,7 @@ export async function listReturns(d1: D1Database, filter: { customerId?: string;
 }
 
 export type LineRow = { return_id: string; variant_id: string; sku: string; title: string; quantity: number; amount: number; tax: number; reason: string | null };
-export type PaymentRefundRow = { id: string; payment_id: string; amount: number; currency: string; status: "pending" | "succeeded" | "needs_attention" };
+export type PaymentRefundRow = { id: string; checkout_id: string; amount: number; currency: string; status: "pending" | "succeeded" | "needs_attention" };
 export type BalanceRefundRow = { id: string; return_id: string; account_id: string; kind: "give_back" | "credit"; checkout_id: string; amount: number; currency: string; status: "pending" | "succeeded" };
 
 /** The lines (with what was bought) and refund parts of up to 100 returns, in one round trip. */
@@ -71,8 +72,8 @@ export async function detailsOf(d1: D1Database, rows: ReturnRow[]) {
   if (rows.length === 0) return { lines: [] as LineRow[], refunds: [] as PaymentRefundRow[], balances: [] as BalanceRefundRow[] };
   const ids = rows.map((r) => r.id);
   const refundIds = rows.map((r) => r.refund_id).filter((id): id is string => id !== null);
-  // A paid price difference that goes back has the full refund of its payment.
-  const differenceKeys = rows.map((r) => (r.payment_id ? `payment:${r.payment_id}` : null)).filter((key): key is string => key !== null);
+  // Refunds of price-difference payments (paid and given back, or landed too late) are under the exchange key.
+  const exchangeKeys = rows.filter((r) => r.difference_status !== "none").map((r) => exchangeKeyOf(r.id));
   const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
   const [lines, refunds, balances] = await d1.batch([
     d1
@@ -83,8 +84,8 @@ export async function detailsOf(d1: D1Database, rows: ReturnRow[]) {
       )
       .bind(...ids),
     d1
-      .prepare(`SELECT id, payment_id, amount, currency, status FROM refunds WHERE id IN (${marks(Math.max(1, refundIds.length))}) OR dedupe_key IN (${marks(Math.max(1, differenceKeys.length))})`)
-      .bind(...(refundIds.length ? refundIds : [""]), ...(differenceKeys.length ? differenceKeys : [""])),
+      .prepare(`SELECT id, checkout_id, amount, currency, status FROM refunds WHERE id IN (${marks(Math.max(1, refundIds.length))}) OR checkout_id IN (${marks(Math.max(1, exchangeKeys.length))}) ORDER BY created_at, id`)
+      .bind(...(refundIds.length ? refundIds : [""]), ...(exchangeKeys.length ? exchangeKeys : [""])),
     d1.prepare(`SELECT id, return_id, account_id, kind, checkout_id, amount, currency, status FROM balance_refunds WHERE return_id IN (${marks(ids.length)}) ORDER BY id`).bind(...ids),
   ]);
   return { lines: lines!.results as LineRow[], refunds: refunds!.results as PaymentRefundRow[], balances: balances!.results as BalanceRefundRow[] };

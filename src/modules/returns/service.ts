@@ -14,7 +14,7 @@ import type { ReturnStatus } from "../../db/schema";
 import { returnShare } from "./amounts";
 import { attemptRefund } from "../payments/refunds";
 import { differenceUnpaid } from "./difference";
-import { dropExchange, priceExchange, reserveExchange } from "./exchange";
+import { dropExchange, exchangeKeyOf, priceExchange, reserveExchange } from "./exchange";
 import * as repo from "./repo";
 import type { RequestReturnBody, Return } from "./schemas";
 
@@ -24,7 +24,7 @@ function toReturn(row: repo.ReturnRow, details: Awaited<ReturnType<typeof repo.d
   const c = row.currency;
   const exchange = repo.exchangeItemsOf(row);
   const payment = row.refund_id ? details.refunds.find((r) => r.id === row.refund_id) : undefined;
-  const differenceBack = row.payment_id ? details.refunds.find((r) => r.payment_id === row.payment_id && r.id !== row.refund_id) : undefined;
+  const differenceBack = details.refunds.filter((r) => r.checkout_id === exchangeKeyOf(row.id));
   const balances = details.balances.filter((b) => b.return_id === row.id);
   return {
     id: row.id,
@@ -44,7 +44,7 @@ function toReturn(row: repo.ReturnRow, details: Awaited<ReturnType<typeof repo.d
     restock: row.restock === null ? null : row.restock === 1,
     refunds: [
       ...(payment ? [{ destination: "payment" as const, amount: money(payment.amount, payment.currency), status: payment.status }] : []),
-      ...(differenceBack ? [{ destination: "payment" as const, amount: money(differenceBack.amount, differenceBack.currency), status: differenceBack.status }] : []),
+      ...differenceBack.map((r) => ({ destination: "payment" as const, amount: money(r.amount, r.currency), status: r.status })),
       ...balances.map((b) => ({ destination: b.account_id.startsWith("credit:") ? ("store_credit" as const) : ("gift_card" as const), amount: money(b.amount, b.currency), status: b.status })),
     ],
     note: row.note,
