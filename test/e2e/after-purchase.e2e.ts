@@ -1,7 +1,8 @@
 /**
  * After the purchase, over HTTP against `npm run dev`: a return of one of two units puts one unit
  * back on hand and refunds exactly that unit's share of what the line cost; a gift card pays two
- * orders until its balance is exactly zero, the provider charging only what it leaves.
+ * orders until its balance is exactly zero, the provider charging only what it leaves; an exchange
+ * for a dearer variant is paid before it is approved and ships with nothing refunded.
  */
 import { describe, expect, it } from "vitest";
 import { api, login, newCustomer, SEED_ADMIN } from "./client";
@@ -43,6 +44,49 @@ describe("returns (black box)", () => {
     expect(after.onHand).toBe(before.onHand + 1);
     const order = await shopper.GET("/api/v1/store/orders/{id}", { params: { path: { id: orderId } } });
     expect(order.data!.refunds.map((r) => ({ amount: r.amount.amount, status: r.status }))).toEqual([{ amount: share, status: "succeeded" }]);
+  });
+});
+
+describe("exchanges (black box)", () => {
+  it("an exchange for a dearer variant: the difference is paid first, then the replacement ships and nothing is refunded", async () => {
+    const admin = await adminClient();
+    const page = await api().GET("/api/v1/store/products", { params: { query: { limit: 50 } } });
+    const inStock = page.data!.data.flatMap((p) => p.variants).filter((v) => v.available > 2);
+    const cheap = inStock.reduce((a, b) => (b.price.amount < a.price.amount ? b : a));
+    const dear = inStock.reduce((a, b) => (b.price.amount > a.price.amount ? b : a));
+    expect(dear.price.amount).toBeGreaterThan(cheap.price.amount);
+    const shopper = api({ token: (await newCustomer("exchanger")).token });
+    await shopper.POST("/api/v1/store/cart/items", { body: { variantId: cheap.id, quantity: 1 } });
+    await shipCart(shopper);
+    const checkout = await shopper.POST("/api/v1/store/checkouts", { body: {}, params: { header: { "idempotency-key": crypto.randomUUID() } } });
+    const orderId = (await shopper.POST("/api/v1/store/checkouts/{id}/payment", { params: { path: { id: checkout.data!.id } }, body: { token: "tok_success" } })).data!.orderId!;
+    for (const status of ["processing", "shipped", "delivered"] as const) {
+      expect((await admin.POST("/api/v1/admin/orders/{id}/status", { params: { path: { id: orderId } }, body: { status } })).response.status).toBe(200);
+    }
+
+    const asked = await shopper.POST("/api/v1/store/orders/{id}/returns", { params: { path: { id: orderId } }, body: { lines: [{ variantId: cheap.id, quantity: 1 }], exchange: [{ variantId: dear.id, quantity: 1 }] } });
+    expect(asked.response.status).toBe(201);
+    const ret = asked.data!;
+    const due = ret.exchange!.amount.amount - ret.returnedAmount.amount;
+    expect(due).toBeGreaterThan(0);
+    expect(ret).toMatchObject({ refundAmount: { amount: 0 }, difference: { amount: { amount: due }, status: "due" } });
+    const early = await admin.POST("/api/v1/admin/returns/{id}/approve", { params: { path: { id: ret.id } } });
+    expect(early.response.status).toBe(409);
+
+    const declined = await shopper.POST("/api/v1/store/returns/{id}/payment", { params: { path: { id: ret.id } }, body: { token: "tok_decline" } });
+    expect(declined.response.status).toBe(402);
+    const paid = await shopper.POST("/api/v1/store/returns/{id}/payment", { params: { path: { id: ret.id } }, body: { token: "tok_success" } });
+    expect(paid.response.status).toBe(200);
+    expect(paid.data!.difference).toEqual({ amount: { amount: due, currency: ret.difference!.amount.currency }, status: "paid" });
+
+    const stockBefore = (await admin.GET("/api/v1/admin/inventory/{variantId}", { params: { path: { variantId: dear.id } } })).data!;
+    expect((await admin.POST("/api/v1/admin/returns/{id}/approve", { params: { path: { id: ret.id } } })).response.status).toBe(200);
+    const received = await admin.POST("/api/v1/admin/returns/{id}/receive", { params: { path: { id: ret.id } }, body: { restock: true } });
+    expect(received.data).toMatchObject({ status: "refunded", refunds: [], exchange: { orderId: expect.stringMatching(/^ord_/) } });
+    const stockAfter = (await admin.GET("/api/v1/admin/inventory/{variantId}", { params: { path: { variantId: dear.id } } })).data!;
+    expect(stockAfter.onHand).toBe(stockBefore.onHand - 1);
+    const exchangeOrder = await shopper.GET("/api/v1/store/orders/{id}", { params: { path: { id: received.data!.exchange!.orderId! } } });
+    expect(exchangeOrder.data!.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }))).toEqual([{ variantId: dear.id, quantity: 1 }]);
   });
 });
 
