@@ -230,6 +230,13 @@ describe("exchanges", () => {
     const exchangeOrder = await call("GET", `/api/v1/store/orders/${received.json.exchange.orderId}`, { token: shopper.token });
     expect(exchangeOrder.status).toBe(200);
     expect(exchangeOrder.json).toMatchObject({ status: "pending", totals: { total: { amount: 0 } }, lines: [{ variantId: replacement.id, quantity: 1, total: { amount: 0 } }] });
+    // The returned goods paid for it: cancelling it alone would give nothing back, so neither the customer nor an admin can.
+    const cancelled = await call("POST", `/api/v1/store/orders/${received.json.exchange.orderId}/cancel`, { token: shopper.token });
+    expect(cancelled.status).toBe(409);
+    expect(cancelled.json.error.details).toMatchObject({ reason: "exchange_order" });
+    const refunded = await adminPost(`/orders/${received.json.exchange.orderId}/status`, { status: "cancelled" });
+    expect(refunded.status).toBe(409);
+    expect(await inventoryStub(replacement.id).snapshot(replacement.id)).toMatchObject({ onHand: 2, reserved: 0 });
   });
 
   it("a rejected exchange lets its reserved replacement go", async () => {

@@ -11,6 +11,7 @@ import { toTotals } from "../cart/pricing";
 import { orderMarketView } from "../markets/orders";
 import { giveBackTenders, tendersOf } from "../gift-cards/tenders";
 import { restockLines, stockLinesOf } from "../inventory/service";
+import { returnIdOfExchangeKey } from "../returns/keys";
 import { orderHasReturnedMoney } from "../returns/repo";
 import { enqueuePendingEmail } from "../notifications/service";
 import { attemptRefund } from "../payments/refunds";
@@ -95,6 +96,11 @@ export type StatusChange = { status: OrderStatus; actor: string; note?: string |
 export async function changeStatus(env: Env, id: string, change: StatusChange, customerId?: string, now = Date.now()): Promise<Order> {
   const row = await loadOrder(env, id, customerId);
   if (!canTransition(row.status, change.status)) throw invalidState(`An order that is ${row.status} cannot become ${change.status}`, { status: row.status });
+  // An exchange's zero-price order was paid by the returned goods (and a price difference): ending it
+  // here would give neither back, so it is refused rather than lose the customer's money.
+  if ((change.status === "cancelled" || change.status === "refunded") && returnIdOfExchangeKey(row.checkout_id)) {
+    throw invalidState("An exchange order cannot be cancelled or refunded on its own; its return holds the money", { status: row.status, reason: "exchange_order" });
+  }
   // Money already went back through a return: the rest is refunded through returns, never twice.
   if (change.status === "refunded" && (await orderHasReturnedMoney(env.DB, row.id))) throw invalidState("The order has received returns; refund the rest through a return", { status: row.status });
   const event = { id: newId("oev", now), actor: change.actor, note: change.note ?? null };
