@@ -4,7 +4,8 @@
  * in interleavings chosen by a seeded scheduler (./scheduler.ts), with faults injected (provider network errors
  * and refusals, a D1 batch failing at finalize, an overloaded InventoryDO, a request dying between
  * steps). After each run the world is driven to quiescence (webhooks delivered, sweeps run, admin
- * retries) and the invariants of docs/checkout.md are checked against the provider's own ledger.
+ * retries, open returns approved and received or, with a difference never paid, rejected) and the
+ * invariants of docs/checkout.md and docs/returns.md are checked against the provider's own ledger.
  */
 import { env } from "cloudflare:test";
 import fc from "fast-check";
@@ -15,6 +16,7 @@ import { signAccessToken } from "../../src/modules/auth/tokens";
 import { deliverOutboxEmail } from "../../src/modules/notifications/service";
 import { retryRefund } from "../../src/modules/refunds/service";
 import { testPaymentFaults, testPaymentLedger } from "../../src/modules/payments/test-provider";
+import { exchangeKeyOf } from "../../src/modules/returns/keys";
 import { processOrderEvent } from "../../src/queues/order-events";
 import { scheduledTasks } from "../../src/scheduled";
 import { createProduct, inventoryStub } from "../factories/commerce";
@@ -55,7 +57,7 @@ export type Op =
   | { t: "set"; v: number; onHand: number; key: number }
   | { t: "orderEvents" }
   | { t: "deliver"; pick: number }
-  | { t: "return"; pick: number; restock: boolean; credit: boolean };
+  | { t: "return"; pick: number; restock: boolean; credit: boolean; exchange: boolean; payOk: boolean };
 
 export type Step = { op: Op; fault: Fault }[];
 export type Scenario = { mode: "test" | "stripe"; stock: number[]; codeLimit: number; steps: Step[]; schedule: number[] };
@@ -91,7 +93,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ t: fc.constant("journey" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }), key: fc.nat(2), ok: fc.nat(4).map((n) => n > 0), confirm: fc.boolean(), code: fc.nat(2).map((n) => n === 0), card: fc.nat(2).map((n) => n === 0), after: fc.nat(2).map((n) => n === 0) }) },
   // After the purchase: an admin delivers an order, a shopper returns a unit of it (admin approves and receives).
   { weight: 3, arbitrary: fc.record({ t: fc.constant("deliver" as const), pick: fc.nat(3) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("return" as const), pick: fc.nat(3), restock: fc.boolean(), credit: fc.nat(3).map((n) => n === 0) }) },
+  // Sometimes for the other variant instead of money: a dearer one (or a discounted original) leaves a price difference to pay.
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("return" as const), pick: fc.nat(3), restock: fc.boolean(), credit: fc.nat(3).map((n) => n === 0), exchange: fc.boolean(), payOk: fc.nat(3).map((n) => n > 0) }) },
   // The race behind most lost money: a payment confirmed after its checkout lapsed and its stock went to someone else.
   { weight: 3, arbitrary: fc.record({ t: fc.constant("latePayment" as const), c: customer, other: customer, v: variant, code: fc.boolean(), race: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("add" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }) }) },
@@ -304,7 +307,7 @@ class World {
         if (/→ 5\d\d/.test(steps.at(-1)!)) steps.push(await this.run({ t: "pay", c: op.c, pick: 0, ok: op.ok }, this.opEnv(this.scheduler, { kind: "none" }, `${label} pay again`)));
         if (this.scenario.mode === "stripe" && op.confirm) steps.push(await this.run({ t: "confirm", pick: 0, ok: op.ok }, e));
         // After the purchase: an order is delivered and a unit of it comes back.
-        if (op.after) steps.push(await this.run({ t: "return", pick: op.key, restock: op.ok, credit: op.code }, e, label));
+        if (op.after) steps.push(await this.run({ t: "return", pick: op.key, restock: op.ok, credit: op.code, exchange: op.confirm, payOk: op.ok }, e, label));
         return steps.join("; ");
       }
       case "latePayment": {
@@ -446,10 +449,18 @@ class World {
         const line = lines[op.pick % Math.max(1, lines.length)];
         if (!line) return [...steps, "return → nothing to return"].join("; ");
         const token = this.shoppers.find((x) => x.id === line.customer_id)!.token;
-        const body = { lines: [{ variantId: line.variant_id, quantity: 1 }], refundTo: op.credit ? "store_credit" : "original" };
+        const other = this.variants.find((v) => v.id !== line.variant_id);
+        const exchange = op.exchange && other ? { exchange: [{ variantId: other.id, quantity: 1 }] } : {};
+        const body = { lines: [{ variantId: line.variant_id, quantity: 1 }], refundTo: op.credit ? "store_credit" : "original", ...exchange };
         const asked = await callWith(e, "POST", `/api/v1/store/orders/${line.id}/returns`, { token, body });
         if (asked.status !== 201) return [...steps, `return ${line.id} → ${asked.status}`].join("; ");
         this.returns.add(asked.json.id);
+        if (asked.json.difference?.status === "due") {
+          // The customer pays the difference (with a Stripe-like provider: an intent a later confirm op may complete).
+          const payBody = this.scenario.mode === "test" ? { token: op.payOk ? "tok_success" : "tok_decline" } : {};
+          const paid = await callWith(e, "POST", `/api/v1/store/returns/${asked.json.id}/payment`, { token, body: payBody });
+          steps.push(`difference ${asked.json.difference.amount.amount} → ${paid.status} ${paid.json?.difference?.status ?? paid.json?.error?.code ?? ""}`);
+        }
         const approved = await callWith(e, "POST", `/api/v1/admin/returns/${asked.json.id}/approve`, { token: this.adminToken });
         const received = await callWith(e, "POST", `/api/v1/admin/returns/${asked.json.id}/receive`, { token: this.adminToken, body: { restock: op.restock } });
         return [...steps, `return ${asked.json.id} → 201, approve ${approved.status}, receive ${received.status} ${received.json?.status ?? received.json?.error?.code ?? ""}`].join("; ");
@@ -507,10 +518,22 @@ async function quiesce(world: World) {
     expect(res.status, `webhook #${index} at quiescence`).toBe(200);
   }
   for (const op of world.adminOps.values()) if (!op.settled) await world.sendAdminOp(e, op);
-  // Admins finish what a fault interrupted: approve what is requested, receive what is approved.
+  // Admins finish what a fault interrupted: approve what is requested, receive what is approved —
+  // every open return of the shoppers, as the admin list shows them (a request that died after
+  // writing its return never told the shopper its id).
+  const shopperIds = world.shoppers.map((x) => x.id);
+  const open = await env.DB.prepare(`SELECT id FROM returns WHERE customer_id IN (${shopperIds.map(() => "?").join(",")}) AND status IN ('requested', 'approved')`)
+    .bind(...shopperIds)
+    .all<{ id: string }>();
+  for (const { id } of open.results) world.returns.add(id);
   for (const id of world.returns) {
     await callWith(e, "POST", `/api/v1/admin/returns/${id}/approve`, { token: world.adminToken });
     await callWith(e, "POST", `/api/v1/admin/returns/${id}/receive`, { token: world.adminToken, body: { restock: true } });
+  }
+  // A return whose price difference was never paid cannot be approved: the admin rejects it.
+  for (const id of world.returns) {
+    const row = await env.DB.prepare("SELECT status FROM returns WHERE id = ?").bind(id).first<{ status: string }>();
+    if (row?.status === "requested") await callWith(e, "POST", `/api/v1/admin/returns/${id}/reject`, { token: world.adminToken, body: {} });
   }
   const base = Date.now();
   for (let round = 1; round <= 4; round++) {
@@ -529,9 +552,12 @@ async function quiesce(world: World) {
 
 async function runRefundIds(world: World, status: string) {
   const ids = world.shoppers.map((s) => s.id);
+  const marks = ids.map(() => "?").join(",");
+  // Refunds of the shoppers' checkouts and of their returns' price differences (under the exchange key).
   const { results } = await env.DB.prepare(
-    `SELECT r.id FROM refunds r JOIN checkouts c ON c.id = r.checkout_id WHERE r.status = ? AND c.customer_id IN (${ids.map(() => "?").join(",")})`,
-  ).bind(status, ...ids).all<{ id: string }>();
+    `SELECT r.id FROM refunds r WHERE r.status = ? AND (r.checkout_id IN (SELECT id FROM checkouts WHERE customer_id IN (${marks}))
+       OR r.checkout_id IN (SELECT 'exc_' || substr(id, 5) FROM returns WHERE customer_id IN (${marks})))`,
+  ).bind(status, ...ids, ...ids).all<{ id: string }>();
   return results.map((r) => r.id);
 }
 
@@ -560,7 +586,7 @@ async function checkInvariants(world: World) {
 
   // The provider's truth: what it charged and what it gave back.
   const charges = world.scenario.mode === "stripe"
-    ? [...world.stripe.intents.values()].filter((i) => i.status === "succeeded").map((i) => ({ ref: i.id, amount: i.amount, refunded: world.stripe.refundedOf(i.id), refunds: [...world.stripe.refunds.values()].filter((r) => r.paymentIntent === i.id && r.status === "succeeded").length }))
+    ? [...world.stripe.intents.values()].filter((i) => i.status === "succeeded" && checkoutIds.has(i.checkoutId)).map((i) => ({ ref: i.id, amount: i.amount, refunded: world.stripe.refundedOf(i.id), refunds: [...world.stripe.refunds.values()].filter((r) => r.paymentIntent === i.id && r.status === "succeeded").length }))
     : testPaymentLedger.charges.filter((c) => checkoutIds.has(c.checkoutId)).map((c) => {
         const mine = testPaymentLedger.refunds.filter((r) => r.paymentRef === c.ref);
         return { ref: c.ref, amount: c.amount, refunded: mine.reduce((sum, r) => sum + r.amount, 0), refunds: mine.length };
@@ -588,6 +614,12 @@ async function checkInvariants(world: World) {
   // No order without a succeeded charge of what its gift card left (none when the card paid it all); cancelled and refunded orders are settled.
   const balanceOnly = await all<{ order_id: string; amount: number; status: string }>(`SELECT p.order_id, p.amount, p.status FROM payments p JOIN checkouts c ON c.id = p.checkout_id WHERE p.provider = 'balances' AND c.customer_id IN (${marks})`, ...customerIds);
   for (const order of orders) {
+    // An exchange's order has no checkout: the returned goods (and a difference, checked below) paid for it.
+    if (!checkoutIds.has(order.checkout_id)) {
+      expect(order.checkout_id, `order ${order.id} without a checkout is an exchange's`).toMatch(/^exc_/);
+      expect(order.total, `exchange order ${order.id} is free`).toBe(0);
+      continue;
+    }
     const due = order.total - cardOf(order.checkout_id);
     if (due === 0) {
       expect(balanceOnly.find((p) => p.order_id === order.id), `order ${order.id} paid by its card alone`).toMatchObject({ amount: 0, status: "succeeded" });
@@ -614,6 +646,41 @@ async function checkInvariants(world: World) {
   // Every charge the shop knows of exists at the provider.
   for (const p of payments.filter((p) => p.status === "succeeded" || p.status === "refunded")) {
     expect(charges.some((c) => c.ref === p.provider_ref), `payment ${p.id} is a real charge`).toBe(true);
+  }
+
+  // Exchanges' price differences: every charge is recorded, and either pays for a shipped exchange
+  // (exactly what was due, nothing refunded) or goes back in full; every return has ended.
+  const returnRows = await all<{ id: string; status: string; payment_id: string | null; exchange_order_id: string | null; amount_due: number }>(
+    `SELECT id, status, payment_id, exchange_order_id, amount_due FROM returns WHERE customer_id IN (${marks})`,
+    ...customerIds,
+  );
+  for (const r of returnRows) expect(["refunded", "rejected"], `return ${r.id} ended`).toContain(r.status);
+  const returnOfKey = new Map(returnRows.map((r) => [exchangeKeyOf(r.id), r]));
+  const differencePayments = (await all<PaymentFacts>("SELECT id, checkout_id, provider_ref, amount, status, order_id FROM payments WHERE provider = ? AND checkout_id LIKE 'exc_%'", world.scenario.mode)).filter((p) => returnOfKey.has(p.checkout_id));
+  const differenceRefunds = await all<{ payment_id: string; status: string; amount: number }>(
+    `SELECT payment_id, status, amount FROM refunds WHERE payment_id IN (${differencePayments.map(() => "?").join(",") || "''"})`,
+    ...differencePayments.map((p) => p.id),
+  );
+  const differenceCharges = world.scenario.mode === "stripe"
+    ? [...world.stripe.intents.values()].filter((i) => i.status === "succeeded" && returnOfKey.has(i.checkoutId)).map((i) => ({ ref: i.id, key: i.checkoutId, amount: i.amount, refunded: world.stripe.refundedOf(i.id) }))
+    : testPaymentLedger.charges.filter((c) => returnOfKey.has(c.checkoutId)).map((c) => ({ ref: c.ref, key: c.checkoutId, amount: c.amount, refunded: testPaymentLedger.refunds.filter((r) => r.paymentRef === c.ref).reduce((sum, r) => sum + r.amount, 0) }));
+  for (const charge of differenceCharges) {
+    const payment = differencePayments.find((p) => p.provider_ref === charge.ref);
+    expect(payment, `the shop recorded difference charge ${charge.ref}`).toBeDefined();
+    const ret = returnOfKey.get(charge.key)!;
+    const kept = ret.payment_id === payment!.id && ret.exchange_order_id !== null && ret.status === "refunded";
+    if (kept) {
+      expect(charge.amount, `difference ${charge.ref} of return ${ret.id}: what was due`).toBe(ret.amount_due);
+      expect(charge.refunded, `difference ${charge.ref} pays for exchange ${ret.exchange_order_id}: nothing refunded`).toBe(0);
+    } else {
+      expect(charge.refunded, `difference ${charge.ref} of return ${ret.id} (${ret.status}) pays for nothing: refunded in full`).toBe(charge.amount);
+      expect(payment!.status).toBe("refunded");
+    }
+    const claimed = differenceRefunds.filter((r) => r.payment_id === payment!.id).reduce((sum, r) => sum + r.amount, 0);
+    expect(claimed, `difference payment ${payment!.id}: refunds ≤ captured`).toBeLessThanOrEqual(payment!.amount);
+  }
+  for (const p of differencePayments.filter((p) => p.status === "succeeded" || p.status === "refunded")) {
+    expect(differenceCharges.some((c) => c.ref === p.provider_ref), `difference payment ${p.id} is a real charge`).toBe(true);
   }
 
   // Stock: conserved, never oversold; reserved is exactly the live holds.
