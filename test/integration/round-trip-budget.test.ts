@@ -60,6 +60,19 @@ describe("round-trip budget per route", () => {
     withinBudget("GET /store/products/:id (cached)", (await measure("GET /store/products/:id (cached)", "GET", `/api/v1/store/products/${product.productId}`)).trips, 0);
   });
 
+  it("the first store read after an admin catalog write: 1 (the market configuration stays cached); after a market write: 2", async () => {
+    const admin = await quickAdmin();
+    await call("GET", "/api/v1/store/categories");
+    const stamp = Date.now();
+    expect((await call("POST", "/api/v1/admin/categories", { token: admin.token, body: { name: `Trips ${stamp}`, slug: `trips-${stamp}` } })).status).toBe(201);
+    withinBudget("GET /store/products (after a catalog write)", (await measure("GET /store/products (after a catalog write)", "GET", "/api/v1/store/products?limit=7")).trips, 1);
+    // A market write renews the configuration too: its first read loads both.
+    const rate = await call("POST", "/api/v1/admin/tax-rates", { token: admin.token, body: { countryCode: "IS", taxCategory: "standard", rateBps: 2400, name: `Trips ${stamp}` } });
+    expect(rate.status).toBe(201);
+    const { trips } = await measure("GET /store/products (after a market write)", "GET", "/api/v1/store/products?limit=7");
+    expect(trips.d1Sequential, "the market configuration is read again after a market write").toBe(2);
+  });
+
   it("GET /store/cart: 1", async () => {
     const shopper = await shopperWithCart();
     const { res, trips } = await measure("GET /store/cart", "GET", "/api/v1/store/cart", { token: shopper.token });

@@ -9,10 +9,13 @@ export function writeSession(env: Env) {
 
 export type Written<T> = { value: T; bookmark: string | null };
 
-/** Ends an admin write: new catalog generation (anchored at the write's bookmark), old keys dropped. */
-export async function afterWrite<T>(env: Env, session: D1DatabaseSession, value: T, staleKeys: string[] = []): Promise<Written<T>> {
+/**
+ * Ends an admin write: new catalog generation (anchored at the write's bookmark), old keys dropped;
+ * `markets` when it changed the market configuration (its cached copy is then read again).
+ */
+export async function afterWrite<T>(env: Env, session: D1DatabaseSession, value: T, staleKeys: string[] = [], opts: { markets?: boolean } = {}): Promise<Written<T>> {
   const bookmark = session.getBookmark();
-  await bumpGeneration(env, bookmark, staleKeys);
+  await bumpGeneration(env, bookmark, staleKeys, opts);
   return { value, bookmark };
 }
 

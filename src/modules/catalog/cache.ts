@@ -17,7 +17,12 @@ export type CacheStatus = "HIT-MEMORY" | "HIT-KV" | "MISS";
 export type CachedBody = { body: string; etag: string };
 /** `key`: the page's key without its generation, on answers served from this isolate's memory. */
 export type CacheAnswer = CachedBody & { status: CacheStatus; bookmark: string | null; key?: string };
-export type Generation = { g: string; b: string | null };
+/**
+ * `g`: the catalog generation; `b`: the bookmark of the write that made it; `m`: the generation in
+ * which the market configuration last changed (absent before the first such write: then `g`), so a
+ * catalog-only write leaves the configuration's cache entries in place.
+ */
+export type Generation = { g: string; b: string | null; m?: string };
 
 /** Freshness windows; the staleness bounds in docs/caching.md follow from these numbers. */
 export const TTL = {
@@ -98,12 +103,18 @@ async function readGeneration(env: Env, state: IsolateState): Promise<Generation
   return gen;
 }
 
-/** Starts a new catalog generation after an admin write and drops the given keys of the old one. */
-export async function bumpGeneration(env: Env, bookmark: string | null, staleKeys: string[] = []): Promise<void> {
+/**
+ * Starts a new catalog generation after an admin write and drops the given keys of the old one.
+ * `markets`: the write changed the market configuration (regions, tax rates, shipping methods),
+ * whose cache entries otherwise stay. Two bumps at once can lose that mark (the last write of the
+ * generation wins); the configuration's entries then refresh within their freshness windows.
+ */
+export async function bumpGeneration(env: Env, bookmark: string | null, staleKeys: string[] = [], opts: { markets?: boolean } = {}): Promise<void> {
   if (getConfig(env).CACHE_MODE === "none") return;
   const state = stateOf(env);
   const old = await currentGeneration(env);
-  const next: Generation = { g: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`, b: bookmark };
+  const g = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const next: Generation = { g, b: bookmark, m: opts.markets ? g : (old.m ?? old.g) };
   state.gen = { value: next, until: Date.now() + TTL.generationMemoMs };
   const oldKeys = staleKeys.map((key) => `cat:${old.g}:${key}`);
   for (const key of oldKeys) state.lru.delete(key);
@@ -172,8 +183,11 @@ export function peekFresh(env: Env, key: string, now = Date.now()): CachedBody |
   return hit && hit.freshUntil > now ? hit : null;
 }
 
-/** Serves one catalog read through the layers CACHE_MODE selects. */
-export async function serveCached(ctx: ReadContext, key: string, load: Loader): Promise<CacheAnswer> {
+/**
+ * Serves one catalog read through the layers CACHE_MODE selects. `scope: "markets"` keys it by
+ * the generation of the market configuration instead of the catalog's.
+ */
+export async function serveCached(ctx: ReadContext, key: string, load: Loader, scope: "catalog" | "markets" = "catalog"): Promise<CacheAnswer> {
   const { env } = ctx;
   const mode = getConfig(env).CACHE_MODE;
   if (mode === "none") return { ...(await loadFromD1(env, ctx.bookmark ?? null, load)), status: "MISS" };
@@ -183,7 +197,7 @@ export async function serveCached(ctx: ReadContext, key: string, load: Loader): 
     gen = await currentGeneration(env, ctx.now, true);
     if (isNewerBookmark(ctx.bookmark, gen.b)) return { ...(await loadFromD1(env, ctx.bookmark, load)), status: "MISS" };
   }
-  const fullKey = `cat:${gen.g}:${key}`;
+  const fullKey = `cat:${scope === "markets" ? (gen.m ?? gen.g) : gen.g}:${key}`;
   const state = stateOf(env);
   const now = ctx.now ?? Date.now();
   if (mode !== "kv") {

@@ -19,6 +19,9 @@ import type {
   UpdateTaxRateBody,
 } from "./schemas";
 
+/** Every write here changes the market configuration the store reads through the cache. */
+const MARKETS = { markets: true };
+
 // ── Regions ──────────────────────────────────────────────────────────────────
 
 export const listRegions = (env: Env) => repo.listRegions(env.DB.withSession("first-primary"));
@@ -40,7 +43,7 @@ export async function createRegion(env: Env, input: CreateRegionBody, now = Date
     if (isUniqueViolation(error, "regions.code")) throw conflict(`Region ${input.code} exists`, { field: "code" });
     throw error;
   }
-  return afterWrite(env, db, region);
+  return afterWrite(env, db, region, [], MARKETS);
 }
 
 export async function updateRegion(env: Env, code: string, patch: UpdateRegionBody, now = Date.now()): Promise<Written<AdminRegion>> {
@@ -49,7 +52,7 @@ export async function updateRegion(env: Env, code: string, patch: UpdateRegionBo
   if (!current) throw notFound("Region");
   const next = { ...current, ...patch, isDefault: current.isDefault || patch.isDefault === true };
   if (!(await repo.updateRegion(db, next, now))) throw notFound("Region");
-  return afterWrite(env, db, (await repo.findRegion(db, code))!);
+  return afterWrite(env, db, (await repo.findRegion(db, code))!, [], MARKETS);
 }
 
 /** Deletes a region and its shipping methods; the default region cannot go (make another the default first). */
@@ -59,7 +62,7 @@ export async function deleteRegion(env: Env, code: string): Promise<Written<null
   if (!current) throw notFound("Region");
   if (current.isDefault) throw conflict("The default region cannot be deleted; make another region the default first");
   if (!(await repo.deleteRegion(db, code))) throw notFound("Region");
-  return afterWrite(env, db, null);
+  return afterWrite(env, db, null, [], MARKETS);
 }
 
 // ── Tax rates ────────────────────────────────────────────────────────────────
@@ -79,19 +82,19 @@ export async function createTaxRate(env: Env, input: CreateTaxRateBody, now = Da
     if (isUniqueViolation(error, "tax_rates.country_code")) throw conflict("A rate for this place and category exists; PATCH it", { field: "taxCategory" });
     throw error;
   }
-  return afterWrite(env, db, toTaxRate(row));
+  return afterWrite(env, db, toTaxRate(row), [], MARKETS);
 }
 
 export async function updateTaxRate(env: Env, id: string, patch: UpdateTaxRateBody, now = Date.now()): Promise<Written<TaxRate>> {
   const db = writeSession(env);
   if (!(await repo.updateTaxRate(db, id, patch, now))) throw notFound("Tax rate");
-  return afterWrite(env, db, toTaxRate((await repo.findTaxRate(db, id))!));
+  return afterWrite(env, db, toTaxRate((await repo.findTaxRate(db, id))!), [], MARKETS);
 }
 
 export async function deleteTaxRate(env: Env, id: string): Promise<Written<null>> {
   const db = writeSession(env);
   if (!(await repo.deleteTaxRate(db, id))) throw notFound("Tax rate");
-  return afterWrite(env, db, null);
+  return afterWrite(env, db, null, [], MARKETS);
 }
 
 // ── Shipping methods ─────────────────────────────────────────────────────────
@@ -116,7 +119,7 @@ export async function createShippingMethod(env: Env, input: CreateShippingMethod
   checkCountries(region, input.countries);
   const method: ShippingMethod = { id: newId("shm", now), ...input };
   await repo.saveShippingMethod(db, method, now);
-  return afterWrite(env, db, method);
+  return afterWrite(env, db, method, [], MARKETS);
 }
 
 export async function updateShippingMethod(env: Env, id: string, patch: UpdateShippingMethodBody, now = Date.now()): Promise<Written<ShippingMethod>> {
@@ -128,11 +131,11 @@ export async function updateShippingMethod(env: Env, id: string, patch: UpdateSh
   const region = await repo.findRegion(db, next.regionCode);
   if (region) checkCountries(region, next.countries);
   await repo.saveShippingMethod(db, next, now);
-  return afterWrite(env, db, next);
+  return afterWrite(env, db, next, [], MARKETS);
 }
 
 export async function deleteShippingMethod(env: Env, id: string): Promise<Written<null>> {
   const db = writeSession(env);
   if (!(await repo.deleteShippingMethod(db, id))) throw notFound("Shipping method");
-  return afterWrite(env, db, null);
+  return afterWrite(env, db, null, [], MARKETS);
 }

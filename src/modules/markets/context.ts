@@ -2,7 +2,8 @@
  * The market of a request: which region it is served in (its currency and tax mode) and in which
  * language. The configuration (regions, tax rates, shipping methods) is read through the catalog
  * cache like any catalog page, so working out the market costs no D1 round trip on a warm isolate;
- * admin writes to it start a new catalog generation.
+ * admin writes to it start a new catalog generation that also renews the configuration's entries,
+ * while other catalog writes leave those in place.
  */
 import { getConfig } from "../../env";
 import { AppError } from "../../lib/errors";
@@ -38,7 +39,8 @@ const parsed = new Map<string, MarketConfig>();
 
 /** The market configuration, through the catalog cache layers. */
 export async function marketConfig(read: ReadContext): Promise<MarketConfig> {
-  const answer = await serveCached(read, CONFIG_CACHE_KEY, loadMarketConfig);
+  // Keyed by the market generation: a catalog write does not make the next read load it again.
+  const answer = await serveCached(read, CONFIG_CACHE_KEY, loadMarketConfig, "markets");
   const known = parsed.get(answer.etag);
   if (known) return known;
   const config = JSON.parse(answer.body) as MarketConfig;
