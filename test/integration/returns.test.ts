@@ -183,6 +183,19 @@ describe("admin: approve, reject, receive", () => {
     expectErrorEnvelope(refund, "INVALID_STATE");
   });
 
+  it("refuses to refund the whole order while a return of it is open (it could never be received); rejecting the return unblocks it", async () => {
+    const { v, shopper, orderId, checkoutId } = await deliveredOrder({ discount: 0 });
+    const asked = await requestReturn(shopper, orderId, { lines: [{ variantId: v.id, quantity: 1 }] });
+    expect((await adminPost(`/returns/${asked.json.id}/approve`)).status).toBe(200);
+    const blocked = await adminPost(`/orders/${orderId}/refund`, { restock: true });
+    expect(blocked.status).toBe(409);
+    expect(blocked.json.error.details).toMatchObject({ reason: "open_return" });
+    expect(refundsOfCharge(chargeOf(checkoutId).ref)).toEqual([]);
+    expect((await adminPost(`/returns/${asked.json.id}/reject`)).status).toBe(200);
+    expect((await adminPost(`/orders/${orderId}/refund`, { restock: true })).status).toBe(200);
+    expect(refundsOfCharge(chargeOf(checkoutId).ref)).toEqual([2200]);
+  });
+
   it("writes return.requested and return.received webhook events and the refund email", async () => {
     await createEndpoint(admin.token, ["return.requested", "return.received"]);
     const { v, shopper, orderId } = await deliveredOrder({ quantity: 1, discount: 0 });

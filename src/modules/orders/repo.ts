@@ -105,7 +105,9 @@ export async function transitionOrder(
     settle
       ? d1
           .prepare(
-            "UPDATE orders SET status = ?, version = version + 1, updated_at = ?, restock_on_settle = ?, settled_at = NULL WHERE id = ? AND status = ? AND version = ?",
+            // Never past a return that is not rejected (one requested since the caller checked, too).
+            `UPDATE orders SET status = ?, version = version + 1, updated_at = ?, restock_on_settle = ?, settled_at = NULL WHERE id = ? AND status = ? AND version = ?
+               AND NOT EXISTS (SELECT 1 FROM returns WHERE order_id = orders.id AND status <> 'rejected')`,
           )
           .bind(to, now, settle.restock ? 1 : 0, order.id, order.status, order.version)
       : d1

@@ -12,7 +12,7 @@ import { orderMarketView } from "../markets/orders";
 import { giveBackTenders, tendersOf } from "../gift-cards/tenders";
 import { restockLines, stockLinesOf } from "../inventory/service";
 import { returnIdOfExchangeKey } from "../returns/keys";
-import { orderHasReturnedMoney } from "../returns/repo";
+import { returnsBlockingRefund } from "../returns/repo";
 import { enqueuePendingEmail } from "../notifications/service";
 import { attemptRefund } from "../payments/refunds";
 import * as repo from "./repo";
@@ -102,7 +102,12 @@ export async function changeStatus(env: Env, id: string, change: StatusChange, c
     throw invalidState("An exchange order cannot be cancelled or refunded on its own; its return holds the money", { status: row.status, reason: "exchange_order" });
   }
   // Money already went back through a return: the rest is refunded through returns, never twice.
-  if (change.status === "refunded" && (await orderHasReturnedMoney(env.DB, row.id))) throw invalidState("The order has received returns; refund the rest through a return", { status: row.status });
+  if (change.status === "refunded") {
+    const blocking = await returnsBlockingRefund(env.DB, row.id);
+    if (blocking === "settled") throw invalidState("The order has received returns; refund the rest through a return", { status: row.status });
+    // The return could never be received once the order is refunded: it is received or rejected first.
+    if (blocking === "open") throw invalidState("The order has an open return; receive or reject it first", { status: row.status, reason: "open_return" });
+  }
   const event = { id: newId("oev", now), actor: change.actor, note: change.note ?? null };
   const template = STATUS_EMAILS[change.status];
   const email = template

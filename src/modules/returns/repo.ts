@@ -271,10 +271,15 @@ export async function touchPaying(d1: D1Database, id: string, now: number) {
   await d1.prepare("UPDATE returns SET updated_at = ? WHERE id = ? AND difference_status = 'paying'").bind(now, id).run();
 }
 
-/** Whether money of the order already went back through a return (then a refund of the whole order is refused). */
-export async function orderHasReturnedMoney(d1: D1Database, orderId: string): Promise<boolean> {
-  const row = await d1.prepare("SELECT 1 AS ok FROM returns WHERE order_id = ? AND status IN ('received', 'refunded') LIMIT 1").bind(orderId).first();
-  return row != null;
+/**
+ * What stands in the way of refunding the whole order: money that already went back through a
+ * return ("settled"), or a return still requested or approved ("open"), which could then never be
+ * received; null when neither.
+ */
+export async function returnsBlockingRefund(d1: D1Database, orderId: string): Promise<"settled" | "open" | null> {
+  const { results } = await d1.prepare("SELECT DISTINCT status FROM returns WHERE order_id = ? AND status <> 'rejected'").bind(orderId).all<{ status: ReturnStatus }>();
+  if (results.some((r) => r.status === "received" || r.status === "refunded")) return "settled";
+  return results.length > 0 ? "open" : null;
 }
 
 /** What each balance has been promised back by returns of the checkout, by account. */
