@@ -1,6 +1,8 @@
--- D1 runs a migration in one transaction, where foreign_keys cannot change: refunds.payment_id
--- points at payments, so its check waits for the end of the transaction, when the rebuilt table
--- holds every id again. (drizzle-kit writes PRAGMA foreign_keys=OFF/ON here; D1 ignores them.)
+-- D1 runs a migration in one transaction, where foreign_keys cannot change (drizzle-kit writes
+-- PRAGMA foreign_keys=OFF/ON here; D1 ignores them). refunds.payment_id points at payments: with
+-- checks deferred, the DROP's orphaned refunds are only counted, and switching deferral off again
+-- after the rename (which holds every id again) clears that count. Both PRAGMAs are required:
+-- without the last one the commit fails once refunds has rows.
 PRAGMA defer_foreign_keys = on;--> statement-breakpoint
 CREATE TABLE `__new_payments` (
 	`id` text PRIMARY KEY NOT NULL,

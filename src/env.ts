@@ -5,6 +5,7 @@
 import * as z from "zod";
 
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 /** A rate-limit policy written as "limit/windowSeconds", e.g. "300/60". */
 const policy = z
   .string()
@@ -51,6 +52,8 @@ const ConfigSchema = z.object({
   RETURN_WINDOW_DAYS: positiveInt.default(30),
   /** How long the replacement of an approved exchange stays reserved while the goods come back. */
   EXCHANGE_HOLD_DAYS: positiveInt.default(30),
+  /** A dearer exchange's price difference below this (minor units) is waived: providers refuse tiny charges (Stripe: about 50 cents). */
+  EXCHANGE_MIN_CHARGE: nonNegativeInt.default(50),
   /** Tax inclusion of the implicit default region, used while no region is configured. */
   PRICES_INCLUDE_TAX: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   EMAIL_PROVIDER: z.enum(["local", "http"]).default("local"),

@@ -304,6 +304,27 @@ describe("exchanges that cost more: the customer pays the difference", () => {
     expect(refundsOfCharge(differenceCharges(returnId)[0]!.ref)).toEqual([]);
   });
 
+  it("a difference below EXCHANGE_MIN_CHARGE is waived: nothing to pay, the return can be approved", async () => {
+    const { v, shopper, orderId } = await deliveredOrder({ quantity: 1, taxRateBps: 0, discount: 0 });
+    const slightlyDearer = await createVariant(3, 1030, 0);
+    const asked = await requestReturn(shopper, orderId, { lines: [{ variantId: v.id, quantity: 1 }], exchange: [{ variantId: slightlyDearer.id, quantity: 1 }] });
+    expect(asked.json).toMatchObject({ refundAmount: { amount: 0 }, difference: null, exchange: { amount: { amount: 1030 } } });
+    expect((await adminPost(`/returns/${asked.json.id}/approve`)).status).toBe(200);
+  });
+
+  it("an exchange's own order cannot be returned (its lines cost 0): 422 exchange_order", async () => {
+    const { shopper, returnId } = await dearerExchange();
+    await payDifference(shopper, returnId);
+    expect((await adminPost(`/returns/${returnId}/approve`)).status).toBe(200);
+    const received = await adminPost(`/returns/${returnId}/receive`, { restock: true });
+    const exchangeOrderId = received.json.exchange.orderId as string;
+    await deliver(admin.token, exchangeOrderId);
+    const exchangeOrder = await call("GET", `/api/v1/store/orders/${exchangeOrderId}`, { token: shopper.token });
+    const again = await requestReturn(shopper, exchangeOrderId, { lines: [{ variantId: exchangeOrder.json.lines[0].variantId, quantity: 1 }] });
+    expect(again.status).toBe(422);
+    expect(again.json.error.details).toMatchObject({ reason: "exchange_order" });
+  });
+
   it("another customer's return answers 404 and nothing is charged; a return with nothing due answers 409", async () => {
     const { returnId } = await dearerExchange();
     const stranger = await quickCustomer();
@@ -418,9 +439,21 @@ describe("exchanges that cost more: the customer pays the difference", () => {
     await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(lateIntent.id)));
     expect(stripe.capturedNet(lateIntent.id)).toBe(0);
     expect(stripe.refundedOf(lateIntent.id)).toBe(4000);
-    // The customer sees the money that came back on the return.
+    // The customer sees the money that came back on the return, and nothing is left being paid.
     const lateView = await call("GET", `/api/v1/store/returns/${late.returnId}`, { token: late.shopper.token });
-    expect(lateView.json).toMatchObject({ status: "rejected", refunds: [{ destination: "payment", amount: { amount: 4000 }, status: "succeeded" }] });
+    expect(lateView.json).toMatchObject({ status: "rejected", difference: { status: "due" }, refunds: [{ destination: "payment", amount: { amount: 4000 }, status: "succeeded" }] });
+
+    // The answer to creating an intent is lost: the provider is asked, the intent recorded, its secret handed out.
+    const lost = await dearerExchange();
+    stripe.faults.intents.push("network_after");
+    const recovered = await payDifference(lost.shopper, lost.returnId, {}, shopEnv);
+    expect(recovered.status).toBe(200);
+    expect(recovered.json).toMatchObject({ difference: { status: "paying" }, payment: { clientSecret: expect.stringMatching(/_secret_/) } });
+    const lostIntent = [...stripe.intents.values()].filter((i) => i.checkoutId === `exc_${lost.returnId.slice(4)}`);
+    expect(lostIntent).toHaveLength(1);
+    expect((await payDifference(lost.shopper, lost.returnId, {}, shopEnv)).json.payment.clientSecret).toBe(recovered.json.payment.clientSecret);
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(lostIntent[0]!.id)));
+    expect((await call("GET", `/api/v1/store/returns/${lost.returnId}`, { token: lost.shopper.token })).json.difference.status).toBe("paid");
     expect(stripe.capturedNet(intent.id)).toBe(4000);
   });
 });

@@ -170,10 +170,13 @@ class World {
 
   constructor(readonly scenario: Scenario) {}
 
-  /** The Worker's configuration in this run: the provider, rate limits off (one address plays every role). */
+  /**
+   * The Worker's configuration in this run: the provider, rate limits off (one address plays every
+   * role), and every exchange price difference charged (the model's are small).
+   */
   baseEnv(): Env {
     const vars = this.scenario.mode === "stripe" ? { PAYMENT_PROVIDER: "stripe", PAYMENT_API_KEY: "sk_test_model" } : { PAYMENT_PROVIDER: "test" };
-    return { ...env, ...vars, RATE_LIMIT_ENABLED: "false" } as Env;
+    return { ...env, ...vars, RATE_LIMIT_ENABLED: "false", EXCHANGE_MIN_CHARGE: "0" } as Env;
   }
 
   async setup() {

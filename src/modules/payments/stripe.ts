@@ -57,15 +57,16 @@ export function stripeProvider(config: Config): PaymentProvider {
       if (json.status === "canceled") return { status: "declined", ref: json.id, reason: "canceled" };
       return { status: "requires_confirmation", ref: json.id, clientSecret: json.client_secret ?? "" };
     },
-    async lookup(input): Promise<StartResult | null> {
-      // The idempotent create answers the intent's id (as first created); its current state is a GET away.
-      const created = await provider.start(input);
-      const { status, json } = await call("GET", `/payment_intents/${encodeURIComponent(created.ref)}`, null, null);
+    async lookup(input, knownRef): Promise<StartResult | null> {
+      // A recorded intent is asked about by its id. Otherwise the idempotent create answers the
+      // intent's id (as first created, while Stripe keeps the key, about 24 h); its state is a GET away.
+      const ref = knownRef ?? (await provider.start(input)).ref;
+      const { status, json } = await call("GET", `/payment_intents/${encodeURIComponent(ref)}`, null, null);
       if (status >= 500 || status === 429) throw new StripeUnavailableError(status);
       if (status === 404) return null;
-      if (json.status === "succeeded") return { status: "succeeded", ref: created.ref };
-      if (json.status === "canceled") return { status: "declined", ref: created.ref, reason: "canceled" };
-      return { status: "requires_confirmation", ref: created.ref, clientSecret: json.client_secret ?? "" };
+      if (json.status === "succeeded") return { status: "succeeded", ref };
+      if (json.status === "canceled") return { status: "declined", ref, reason: "canceled" };
+      return { status: "requires_confirmation", ref, clientSecret: json.client_secret ?? "" };
     },
     async refund(input): Promise<RefundResult> {
       const { status, json } = input.providerRefundRef

@@ -29,8 +29,9 @@ export interface PaymentProvider {
   /**
    * What became of an attempt whose request died before the shop recorded the answer: its
    * current outcome, or null when the provider never saw it. Throws when the provider cannot say.
+   * `ref`, when the shop recorded the provider's reference, is asked about directly.
    */
-  lookup(input: StartInput): Promise<StartResult | null>;
+  lookup(input: StartInput, ref?: string): Promise<StartResult | null>;
   /** Gives captured money back; idempotent per refundId. Throws when the outcome is unknown (network). */
   refund(input: RefundInput): Promise<RefundResult>;
   /** Checks a token's shape before anything is reserved or charged; null when acceptable. */

@@ -44,6 +44,8 @@ export async function recordDifferencePayment(env: Env, returnId: string, paymen
     payments.capturedPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: exchangeKeyOf(returnId), ...payment, now }),
     repo.differencePaidStatement(env.DB, returnId, payment, now),
     payments.refundUnownedPaymentStatement(env.DB, refundId, payment.provider, payment.ref, now),
+    // A rejected return's attempt has its outcome now (refunded): nothing is left to ask about.
+    repo.closedReturnNotPayingStatement(env.DB, returnId, now),
   ]);
   if (refunded!.meta.changes === 1) {
     createLogger({ returnId }).warn("difference_payment_refunded", { reason: "not_counted" });
@@ -52,23 +54,35 @@ export async function recordDifferencePayment(env: Env, returnId: string, paymen
   return paid!.meta.changes === 1;
 }
 
-/** What became of an attempt whose outcome was never recorded: paid, back to due, or still open. */
-async function recoverAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProvider, now: number): Promise<"paid" | "due" | "unknown"> {
+type Recovery = { outcome: "paid" | "due" | "unknown" } | { outcome: "waiting"; clientSecret: string };
+
+/**
+ * What became of an attempt whose outcome was never recorded, asked of the provider (by the
+ * recorded reference when there is one): paid (and counted), due again (not paid, or paid but not
+ * counted and so refunded), waiting for the customer's confirmation, or unknown.
+ */
+async function recoverAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProvider, now: number): Promise<Recovery> {
   let found: StartResult | null;
   try {
-    found = await provider.lookup(startInputOf(row, undefined));
+    const pending = await payments.pendingPaymentOfCheckout(env.DB, exchangeKeyOf(row.id), provider.name);
+    found = await provider.lookup(startInputOf(row, undefined), pending?.provider_ref);
   } catch (err) {
     createLogger({ returnId: row.id }).warn("difference_lookup_failed", { name: err instanceof Error ? err.name : "unknown" });
-    return "unknown";
+    return { outcome: "unknown" };
   }
   if (found?.status === "succeeded") {
-    await recordDifferencePayment(env, row.id, { provider: provider.name, ref: found.ref, amount: row.amount_due, currency: row.currency }, now);
-    return "paid";
+    const counted = await recordDifferencePayment(env, row.id, { provider: provider.name, ref: found.ref, amount: row.amount_due, currency: row.currency }, now);
+    // Not counted: it was refunded; the difference is due again (a rejected return's, only on paper).
+    if (!counted) await repo.differenceDueAgainStatement(env.DB, row.id, null, now).run();
+    return { outcome: counted ? "paid" : "due" };
   }
-  // Waiting for the customer to confirm with the provider: the webhook will say.
-  if (found?.status === "requires_confirmation") return "unknown";
+  if (found?.status === "requires_confirmation") {
+    // The customer confirms with the provider: the intent is recorded, so asking again hands out its secret.
+    await payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: exchangeKeyOf(row.id), provider: provider.name, ref: found.ref, amount: row.amount_due, currency: row.currency, status: "pending", now }).run();
+    return { outcome: "waiting", clientSecret: found.clientSecret };
+  }
   await repo.differenceDueAgainStatement(env.DB, row.id, row.payment_attempts, now).run();
-  return "due";
+  return { outcome: "due" };
 }
 
 const providerUnavailable = (err: unknown) =>
@@ -90,7 +104,9 @@ async function startAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProv
       throw providerUnavailable(err);
     }
     // The outcome is unknown (the provider may have charged): ask it before answering.
-    if ((await recoverAttempt(env, row, provider, now)) === "paid") return {};
+    const recovered = await recoverAttempt(env, row, provider, now);
+    if (recovered.outcome === "paid") return {};
+    if (recovered.outcome === "waiting") return { clientSecret: recovered.clientSecret };
     throw providerUnavailable(err);
   }
   if (result.status === "declined") {
@@ -115,7 +131,15 @@ async function startAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProv
  * it is paid answers the return (nothing is charged twice); while a Stripe-compatible payment
  * waits for the customer, asking again answers the same client secret.
  */
-export async function payDifference(env: Env, customerId: string, returnId: string, input: { provider?: string; token?: string }, requestId: string | null, now = Date.now()): Promise<{ clientSecret?: string }> {
+export async function payDifference(
+  env: Env,
+  customerId: string,
+  returnId: string,
+  input: { provider?: string; token?: string },
+  requestId: string | null,
+  now = Date.now(),
+  retried = false,
+): Promise<{ clientSecret?: string }> {
   const provider = configuredProvider(env);
   if (input.provider !== undefined && input.provider !== provider.name) {
     throw validationError([{ path: "provider", message: `Payment provider ${input.provider} is not available` }]);
@@ -131,10 +155,16 @@ export async function payDifference(env: Env, customerId: string, returnId: stri
   if (row.difference_status === "none") throw invalidState("This return has no price difference to pay", { reason: "nothing_due" });
   if (row.status !== "requested") throw invalidState(`A return that is ${row.status} takes no payment`, { status: row.status });
   if (row.difference_status === "paying") {
-    // A payment the customer confirms with the provider: asking again answers the same client secret.
+    // A payment the customer confirms with the provider (asking again answers its client secret),
+    // or an attempt whose request went quiet: the provider says what became of it.
     const pending = await payments.pendingPaymentOfCheckout(env.DB, exchangeKeyOf(row.id), provider.name);
-    if (pending) return startAttempt(env, row, provider, input.token, requestId, now);
-    if (row.updated_at < now - QUIET_ATTEMPT_MS && (await recoverAttempt(env, row, provider, now)) === "paid") return {};
+    if (pending || row.updated_at < now - QUIET_ATTEMPT_MS) {
+      const recovered = await recoverAttempt(env, row, provider, now);
+      if (recovered.outcome === "paid") return {};
+      if (recovered.outcome === "waiting") return { clientSecret: recovered.clientSecret };
+      // Not paid: this request makes the next attempt.
+      if (recovered.outcome === "due" && !retried) return payDifference(env, customerId, returnId, input, requestId, now, true);
+    }
     throw conflict("A payment for this return is in progress");
   }
   throw conflict("The return changed; read it again");
@@ -150,14 +180,24 @@ export async function differencePaymentFailed(env: Env, returnId: string, provid
   await env.DB.batch([payments.failedPaymentStatement(env.DB, provider, ref, now), repo.differenceDueAgainStatement(env.DB, returnId, null, now)]);
 }
 
-/** Cron: attempts whose outcome nobody recorded for a minute are settled by asking the provider. */
+/** A rejected return's intent the customer has not confirmed in a day is no longer asked about (a late payment still comes back by webhook). */
+const GIVE_UP_AFTER_REJECTION_MS = 86_400_000;
+
+/**
+ * Cron: attempts whose outcome nobody recorded for a minute are settled by asking the provider.
+ * Every answer but "still waiting" takes the return out of `paying`, so the oldest rows cannot
+ * hold the batch for good.
+ */
 export async function settlePayingDifferences(env: Env, now = Date.now()) {
   const rows = await repo.listPaying(env.DB, now - 60_000, 50);
   let settled = 0;
   for (const row of rows) {
-    const outcome = await recoverAttempt(env, row, configuredProvider(env), now);
-    if (outcome === "unknown") await repo.touchPaying(env.DB, row.id, now);
-    else settled += 1;
+    const { outcome } = await recoverAttempt(env, row, configuredProvider(env), now);
+    if (outcome === "paid" || outcome === "due") settled += 1;
+    else if (row.status === "rejected" && (row.rejected_at ?? now) < now - GIVE_UP_AFTER_REJECTION_MS) {
+      await repo.differenceDueAgainStatement(env.DB, row.id, null, now).run();
+      settled += 1;
+    } else await repo.touchPaying(env.DB, row.id, now);
   }
   return { settled, waiting: rows.length - settled };
 }

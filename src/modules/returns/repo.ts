@@ -6,7 +6,6 @@
 import type { DifferenceStatus, ReturnStatus } from "../../db/schema";
 import { priceInCurrencySql } from "../cart/repo";
 import { refundDifferencePaymentStatement } from "../payments/repo";
-import { exchangeKeyOf } from "./keys";
 import { webhookEventStatements, type WebhookEventInput } from "../webhooks";
 
 export type ReturnRow = {
@@ -71,9 +70,6 @@ export type BalanceRefundRow = { id: string; return_id: string; account_id: stri
 export async function detailsOf(d1: D1Database, rows: ReturnRow[]) {
   if (rows.length === 0) return { lines: [] as LineRow[], refunds: [] as PaymentRefundRow[], balances: [] as BalanceRefundRow[] };
   const ids = rows.map((r) => r.id);
-  const refundIds = rows.map((r) => r.refund_id).filter((id): id is string => id !== null);
-  // Refunds of price-difference payments (paid and given back, or landed too late) are under the exchange key.
-  const exchangeKeys = rows.filter((r) => r.difference_status !== "none").map((r) => exchangeKeyOf(r.id));
   const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
   const [lines, refunds, balances] = await d1.batch([
     d1
@@ -83,9 +79,16 @@ export async function detailsOf(d1: D1Database, rows: ReturnRow[]) {
          WHERE l.return_id IN (${marks(ids.length)}) ORDER BY l.id`,
       )
       .bind(...ids),
+    // Each return's own refund, and the refunds of its price-difference payments (paid and given
+    // back, or landed too late), which are under its exchange key. The ids are bound once (≤ 100).
     d1
-      .prepare(`SELECT id, checkout_id, amount, currency, status FROM refunds WHERE id IN (${marks(Math.max(1, refundIds.length))}) OR checkout_id IN (${marks(Math.max(1, exchangeKeys.length))}) ORDER BY created_at, id`)
-      .bind(...(refundIds.length ? refundIds : [""]), ...(exchangeKeys.length ? exchangeKeys : [""])),
+      .prepare(
+        `WITH r AS (SELECT id, refund_id, difference_status FROM returns WHERE id IN (${marks(ids.length)}))
+         SELECT id, checkout_id, amount, currency, status FROM refunds
+         WHERE id IN (SELECT refund_id FROM r) OR checkout_id IN (SELECT 'exc_' || substr(id, 5) FROM r WHERE difference_status <> 'none')
+         ORDER BY created_at, id`,
+      )
+      .bind(...ids),
     d1.prepare(`SELECT id, return_id, account_id, kind, checkout_id, amount, currency, status FROM balance_refunds WHERE return_id IN (${marks(ids.length)}) ORDER BY id`).bind(...ids),
   ]);
   return { lines: lines!.results as LineRow[], refunds: refunds!.results as PaymentRefundRow[], balances: balances!.results as BalanceRefundRow[] };
@@ -253,9 +256,15 @@ export function differencePaidStatement(d1: D1Database, id: string, payment: { p
       `UPDATE returns SET difference_status = 'paid', payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded'),
          updated_at = ?, version = version + 1
        WHERE id = ? AND status = 'requested' AND difference_status IN ('due', 'paying') AND amount_due = ? AND currency = ?
-         AND EXISTS (SELECT 1 FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded')`,
+         AND EXISTS (SELECT 1 FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded' AND amount = returns.amount_due)
+         AND NOT EXISTS (SELECT 1 FROM refunds WHERE payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ?))`,
     )
-    .bind(payment.provider, payment.ref, now, id, payment.amount, payment.currency, payment.provider, payment.ref);
+    .bind(payment.provider, payment.ref, now, id, payment.amount, payment.currency, payment.provider, payment.ref, payment.provider, payment.ref);
+}
+
+/** A return that is no longer requested (rejected) and whose attempt now has its outcome: out of `paying`. */
+export function closedReturnNotPayingStatement(d1: D1Database, id: string, now: number) {
+  return d1.prepare("UPDATE returns SET difference_status = 'due', updated_at = ? WHERE id = ? AND difference_status = 'paying' AND status <> 'requested'").bind(now, id);
 }
 
 /** Returns whose difference payment has had no recorded outcome for a while, oldest first (the sweep). */

@@ -14,6 +14,7 @@ import type { ReturnStatus } from "../../db/schema";
 import { returnShare } from "./amounts";
 import { attemptRefund } from "../payments/refunds";
 import { differenceUnpaid } from "./difference";
+import { returnIdOfExchangeKey } from "./keys";
 import { dropExchange, exchangeKeyOf, priceExchange, reserveExchange } from "./exchange";
 import * as repo from "./repo";
 import type { RequestReturnBody, Return } from "./schemas";
@@ -114,6 +115,9 @@ export async function requestReturn(env: Env, customerId: string, orderId: strin
   const facts = await repo.orderFacts(env.DB, orderId);
   if (!facts || facts.order.customer_id !== customerId) throw notFound("Order");
   if (facts.order.status !== "delivered" || facts.deliveredAt === null) throw notReturnable(`An order that is ${facts.order.status} cannot be returned yet`, "not_delivered");
+  // Its lines cost 0 (the returned goods and a difference paid for them): a return would refund
+  // nothing and an exchange of it would charge full price. Support handles these.
+  if (returnIdOfExchangeKey(facts.order.checkout_id)) throw notReturnable("An exchange's order is returned through customer support", "exchange_order");
   const windowDays = getConfig(env).RETURN_WINDOW_DAYS;
   if (now > facts.deliveredAt + windowDays * DAY_MS) throw notReturnable(`The return window of ${windowDays} days has closed`, "window_closed");
   const id = newId("ret", now);
@@ -132,8 +136,10 @@ export async function requestReturn(env: Env, customerId: string, orderId: strin
   const exchangeItems = await priceExchange(env, customerId, facts.order, body.exchange ?? [], now);
   const exchangeAmount = exchangeItems.reduce((sum, i) => sum + i.amount, 0);
   const returned = lines.reduce((sum, l) => sum + l.amount, 0) + shippingAmount;
-  // Replacements worth more than what comes back: the customer pays the difference before approval.
-  const amountDue = Math.max(0, exchangeAmount - returned);
+  // Replacements worth more than what comes back: the customer pays the difference before approval,
+  // unless it is below what a provider charges at all (then the shop waives it).
+  const difference = Math.max(0, exchangeAmount - returned);
+  const amountDue = difference >= getConfig(env).EXCHANGE_MIN_CHARGE ? difference : 0;
   const event = {
     type: "return.requested" as const,
     key: `return.requested:${id}`,
