@@ -126,6 +126,28 @@ describe("POST /api/v1/store/orders/:id/returns", () => {
   });
 });
 
+describe("listing returns", () => {
+  it("a full page of 100 returns, each with its refund and a price difference, answers 200 (D1 allows 100 bound variables)", async () => {
+    const { shopper, orderId } = await deliveredOrder({ quantity: 1, discount: 0 });
+    const now = Date.now();
+    const statements = [];
+    for (let i = 0; i < 100; i++) {
+      const id = `ret_${now.toString(36)}PAGE${String(i).padStart(3, "0")}`;
+      statements.push(
+        env.DB.prepare(
+          `INSERT INTO returns (id, order_id, customer_id, status, currency, returned_amount, refund_amount, amount_due, difference_status, refund_id, version, created_at, updated_at)
+           VALUES (?, ?, ?, 'rejected', 'USD', 100, 100, 50, 'due', ?, 1, ?, ?)`,
+        ).bind(id, orderId, shopper.userId, `rfd_missing_${i}`, now + i, now + i),
+      );
+    }
+    await env.DB.batch(statements);
+    const page = await call("GET", "/api/v1/store/returns?limit=100", { token: shopper.token });
+    expect(page.status).toBe(200);
+    expect(page.json.data).toHaveLength(100);
+    expect(page.json.data[0]).toMatchObject({ status: "rejected", difference: { amount: { amount: 50 }, status: "due" }, refunds: [] });
+  });
+});
+
 describe("admin: approve, reject, receive", () => {
   it("follows requested → approved → received → refunded; a rejected return frees its units", async () => {
     const { v, shopper, orderId } = await deliveredOrder({ discount: 0 });
