@@ -249,5 +249,25 @@ export function moveToRegionStatements(d1: D1Database, cartId: string, region: {
 export const setShippingAddressStatement = (d1: D1Database, cartId: string, address: unknown, now: number) =>
   d1.prepare("UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(JSON.stringify(address), now, cartId);
 
+/**
+ * Copies the address onto the customer's active cart only if the region the cart prices in sells to
+ * the address's country: the cart's own region when it is one of `known`, else `fallback` (the rule
+ * of regionOfCart), and that region must be one of `accepting`. No changes: the region refused it.
+ */
+export const setActiveShippingAddressStatement = (
+  d1: D1Database,
+  customerId: string,
+  address: unknown,
+  now: number,
+  rule: { known: string[]; fallback: string; accepting: string[] },
+) =>
+  d1
+    .prepare(
+      `UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1
+       WHERE customer_id = ? AND status = 'active'
+         AND (CASE WHEN region_code IN (SELECT value FROM json_each(?)) THEN region_code ELSE ? END) IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(JSON.stringify(address), now, customerId, JSON.stringify(rule.known), rule.fallback, JSON.stringify(rule.accepting));
+
 export const setShippingMethodStatement = (d1: D1Database, cartId: string, methodId: string, now: number) =>
   d1.prepare("UPDATE carts SET shipping_method_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(methodId, now, cartId);
