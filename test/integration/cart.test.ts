@@ -1,4 +1,6 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MAX_CART_LINES } from "../../src/modules/cart/schemas";
 import { createProduct, createVariant } from "../factories/commerce";
 import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
 
@@ -69,6 +71,30 @@ describe("POST /api/v1/store/cart/items", () => {
     await call("POST", `${CART}/items`, { token, body: { variantId: v.id, quantity: 90 } });
     const res = await call("POST", `${CART}/items`, { token, body: { variantId: v.id, quantity: 20 } });
     expect(res.status).toBe(422);
+  });
+});
+
+describe("POST /api/v1/store/cart/items refusals (checked in the write's own statement)", () => {
+  const versionOf = async (cartId: string) => (await env.DB.prepare("SELECT version FROM carts WHERE id = ?").bind(cartId).first<{ version: number }>())!.version;
+
+  it("refuses a line past the cart's maximum and a variant of a product not on sale, and writes nothing for either", async () => {
+    const { token } = await registerCustomer();
+    const { variants } = await createProduct({ variants: Array.from({ length: MAX_CART_LINES + 1 }, () => ({ price: 100, stock: 5 })) });
+    let cartId = "";
+    for (const v of variants.slice(0, MAX_CART_LINES)) {
+      const added = await call("POST", `${CART}/items`, { token, body: { variantId: v.id, quantity: 1 } });
+      expect(added.status).toBe(201);
+      cartId = added.json.id;
+    }
+    const version = await versionOf(cartId);
+    const full = await call("POST", `${CART}/items`, { token, body: { variantId: variants[MAX_CART_LINES]!.id, quantity: 1 } });
+    expect(full.status).toBe(422);
+    expect(full.json.error.details.issues[0]).toMatchObject({ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` });
+    const draft = await createVariant();
+    await env.DB.prepare("UPDATE products SET status = 'draft' WHERE id = (SELECT product_id FROM product_variants WHERE id = ?)").bind(draft.id).run();
+    expect((await call("POST", `${CART}/items`, { token, body: { variantId: draft.id, quantity: 1 } })).status).toBe(404);
+    expect(await versionOf(cartId)).toBe(version);
+    expect((await call("GET", CART, { token })).json.items).toHaveLength(MAX_CART_LINES);
   });
 });
 

@@ -111,6 +111,26 @@ describe("shipping and tax in the cart", () => {
     expect(outside.json.error.details.issues[0].path).toBe("address.countryCode");
   });
 
+  it("checks a written-out address against the region the cart prices in after a move, and writes nothing it refuses", async () => {
+    const shopper = await registerCustomer();
+    const product = await pricedProduct({ USD: 1000, EUR: 950 });
+    await as(shopper, "US")("POST", "/cart/items", { variantId: product.variants[0].id, quantity: 1 });
+    // The US cart moves to EU with this request, so EU's countries decide: Berlin is accepted.
+    const moved = await as(shopper, "EU")("PUT", "/cart/shipping-address", { address: ADDRESSES.berlin });
+    expect(moved.status).toBe(200);
+    expect(moved.json).toMatchObject({ region: "EU", shippingAddress: { city: ADDRESSES.berlin.city, countryCode: "DE" } });
+    // Named back to US, the cart moves there (dropping the Berlin address US does not sell to), and US's countries refuse Berlin.
+    const refused = await as(shopper, "US")("PUT", "/cart/shipping-address", { address: ADDRESSES.berlin });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.message).toContain("Region US does not sell to DE");
+    // Without a region named the cart keeps its own (US now): still refused, and nothing was written.
+    expect((await as(shopper)("PUT", "/cart/shipping-address", { address: ADDRESSES.berlin }, { "CF-IPCountry": "DE" })).status).toBe(422);
+    const cart = await as(shopper)("GET", "/cart");
+    expect(cart.json).toMatchObject({ region: "US", shippingAddress: null });
+    const accepted = await as(shopper)("PUT", "/cart/shipping-address", { address: ADDRESSES.newYork }, { "CF-IPCountry": "DE" });
+    expect(accepted.json).toMatchObject({ region: "US", shippingAddress: { countryCode: "US" } });
+  });
+
   it("moves a cart to the region a request names: its currency, no method, and without what is not sold there", async () => {
     const shopper = await registerCustomer();
     const us = as(shopper, "US");

@@ -160,6 +160,50 @@ const buyableVariantStatement = (d1: D1Database, variantId: string) =>
     )
     .bind(variantId);
 
+/**
+ * Adds a variant without a bundle selection to the customer's active cart, or adds to its line,
+ * only if every check of adding holds at that moment: the variant is live, of an active product
+ * that is not a bundle, priced in the currency the cart prices in once loadCart has moved it (if it
+ * must: `currency.byRegion[cart's region]`, else `currency.fallback`), and the cart has fewer than
+ * `maxLines` lines; a line never passes `max` units. No change: one of them failed (the caller
+ * reads the variant and the line count in the same batch to say which).
+ */
+export function addActiveItemStatement(
+  d1: D1Database,
+  customerId: string,
+  row: { id: string; variantId: string; quantity: number; max: number; maxLines: number; now: number },
+  currency: { byRegion: Record<string, string>; fallback: string },
+) {
+  const target = "coalesce((SELECT value FROM json_each(?8) WHERE key = c.region_code), ?9)";
+  return d1
+    .prepare(
+      `INSERT INTO cart_items (id, cart_id, variant_id, quantity, bundle_selection, created_at, updated_at)
+       SELECT ?1, c.id, v.id, ?2, NULL, ?3, ?3
+       FROM carts c, product_variants v JOIN products p ON p.id = v.product_id
+       WHERE c.customer_id = ?4 AND c.status = 'active'
+         AND v.id = ?5 AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'active' AND p.is_bundle = 0
+         AND (v.currency = ${target} OR EXISTS (SELECT 1 FROM variant_prices vp WHERE vp.variant_id = v.id AND vp.currency = ${target}))
+         AND (SELECT COUNT(*) FROM cart_items ci WHERE ci.cart_id = c.id) < ?6
+       ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity, updated_at = excluded.updated_at
+         WHERE cart_items.quantity + excluded.quantity <= ?7 AND cart_items.bundle_selection IS NULL`,
+    )
+    .bind(row.id, row.quantity, row.now, customerId, row.variantId, row.maxLines, row.max, JSON.stringify(currency.byRegion), currency.fallback);
+}
+
+/** What addActiveItemStatement's refusal is explained by: the variant as a shopper may buy it, and the cart's line count. */
+export function addRefusalStatements(d1: D1Database, customerId: string, variantId: string) {
+  return [buyableVariantStatement(d1, variantId), d1.prepare(`SELECT COUNT(*) AS n FROM cart_items WHERE cart_id = ${ACTIVE_CART}`).bind(customerId)];
+}
+
+export const addRefusalOf = (variant: D1Result<unknown>, count: D1Result<unknown>) => ({
+  variant: (variant.results[0] as BuyableVariant | undefined) ?? null,
+  lineCount: (count.results[0] as { n: number } | undefined)?.n ?? 0,
+});
+
+/** Bumps the active cart's version after the statement just before it changed a row (else nothing). */
+export const touchActiveIfChangedStatement = (d1: D1Database, customerId: string, now: number) =>
+  d1.prepare("UPDATE carts SET updated_at = ?, version = version + 1 WHERE customer_id = ? AND status = 'active' AND changes() = 1").bind(now, customerId);
+
 export const touchStatement = (d1: D1Database, cartId: string, now: number) =>
   d1.prepare("UPDATE carts SET updated_at = ?, version = version + 1 WHERE id = ?").bind(now, cartId);
 
@@ -248,6 +292,26 @@ export function moveToRegionStatements(d1: D1Database, cartId: string, region: {
 /** Stores a copy of the address on the cart; the chosen method is kept (the next pricing checks it still fits). */
 export const setShippingAddressStatement = (d1: D1Database, cartId: string, address: unknown, now: number) =>
   d1.prepare("UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(JSON.stringify(address), now, cartId);
+
+/**
+ * Copies the address onto the customer's active cart only if the region the cart prices in sells to
+ * the address's country: the cart's own region when it is one of `known`, else `fallback` (the rule
+ * of regionOfCart), and that region must be one of `accepting`. No changes: the region refused it.
+ */
+export const setActiveShippingAddressStatement = (
+  d1: D1Database,
+  customerId: string,
+  address: unknown,
+  now: number,
+  rule: { known: string[]; fallback: string; accepting: string[] },
+) =>
+  d1
+    .prepare(
+      `UPDATE carts SET shipping_address = ?, updated_at = ?, version = version + 1
+       WHERE customer_id = ? AND status = 'active'
+         AND (CASE WHEN region_code IN (SELECT value FROM json_each(?)) THEN region_code ELSE ? END) IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(JSON.stringify(address), now, customerId, JSON.stringify(rule.known), rule.fallback, JSON.stringify(rule.accepting));
 
 export const setShippingMethodStatement = (d1: D1Database, cartId: string, methodId: string, now: number) =>
   d1.prepare("UPDATE carts SET shipping_method_id = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'active'").bind(methodId, now, cartId);

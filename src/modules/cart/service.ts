@@ -7,7 +7,7 @@ import { newId } from "../../lib/ids";
 import { resolveSelection } from "../bundles/service";
 import { appliedBalances, estimateTenders, tenderViews, type Tender } from "../gift-cards/tenders";
 import { chosenView, regionMove } from "../markets/cart";
-import { defaultMarket, type Market } from "../markets/context";
+import { defaultMarket, regionsOf, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
 import { priceLoadedCart, toCartItem, toDiscountViews, toPayableTotals, type CartPricing } from "./pricing";
@@ -102,12 +102,54 @@ async function bundleComponents(env: Env, variant: { product_id: string; is_bund
 
 const tooMany = (message: string) => validationError([{ path: "quantity", message }]);
 
+function notSoldIn(currency: string): AppError {
+  return new AppError("VALIDATION_ERROR", `This variant has no price in ${currency}, so it cannot be bought in this region`, 422, {
+    issues: [{ path: "variantId", message: `not sold in ${currency}` }],
+  });
+}
+
+const tooManyLines = () => validationError([{ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` }]);
+
 /**
- * Adds a variant; adding one already in the cart adds to its quantity. Two round trips: what the
- * checks need (cart, variant, line count), then the write with the cart re-read behind it.
+ * The currency a cart prices in once loadCart has moved it, if it must (regionMove): the request's
+ * region when it names one; else the cart's own region while it exists, else the request's.
+ */
+function currencyAfterMove(env: Env, m: Market): { byRegion: Record<string, string>; fallback: string } {
+  const byRegion = m.explicit ? {} : Object.fromEntries(regionsOf(env, m.config).map((r) => [r.code, r.currency]));
+  return { byRegion, fallback: m.region.currency };
+}
+
+/**
+ * Adds a variant; adding one already in the cart adds to its quantity. One round trip: the write
+ * goes first in the batch that loads the cart, guarded in SQL by every check (addActiveItemStatement),
+ * and the variant and line count read behind it say which check refused it. A bundle (it comes
+ * with a selection to resolve) takes two: what the checks need, then the write with the re-read.
  */
 export async function addItem(env: Env, customerId: string, input: AddCartItemBody, now = Date.now(), market?: Market): Promise<Cart> {
   const m = market ?? (await defaultMarket(env));
+  if (input.bundleSelection) return addBundle(env, customerId, input, now, m);
+  const row = { id: newId("item", now), variantId: input.variantId, quantity: input.quantity, max: MAX_LINE_QUANTITY, maxLines: MAX_CART_LINES, now };
+  const { before, loaded } = await loadCart(env, customerId, now, m, {
+    before: [
+      repo.addActiveItemStatement(env.DB, customerId, row, currencyAfterMove(env, m)),
+      repo.touchActiveIfChangedStatement(env.DB, customerId, now),
+      ...repo.addRefusalStatements(env.DB, customerId, input.variantId),
+    ],
+  });
+  if (!changed(before[0])) {
+    // The same checks, in the same order, as the two-trip path makes before writing.
+    const { variant, lineCount } = repo.addRefusalOf(before[2]!, before[3]!);
+    if (!variant) throw notFound("Variant");
+    if (!(loaded.cart.currency in (JSON.parse(variant.prices) as Record<string, number>))) throw notSoldIn(loaded.cart.currency);
+    if (lineCount >= MAX_CART_LINES) throw tooManyLines();
+    await bundleComponents(env, variant, input);
+    throw tooMany(`a line holds at most ${MAX_LINE_QUANTITY} units`);
+  }
+  return answerLoaded(env, customerId, loaded, now, m);
+}
+
+/** A bundle with its selection: what the checks need (cart, variant, line count), then the write with the cart re-read behind it. */
+async function addBundle(env: Env, customerId: string, input: AddCartItemBody, now: number, m: Market): Promise<Cart> {
   const create = { id: newId("cart", now), now, region: { code: m.region.code, currency: m.region.currency } };
   const read = await repo.readForAdd(env.DB, customerId, input.variantId, create);
   const move = regionMove(env, m, read.cart);
@@ -115,12 +157,8 @@ export async function addItem(env: Env, customerId: string, input: AddCartItemBo
   const variant = read.variant;
   if (!variant) throw notFound("Variant");
   // Prices are set per currency and never converted: a variant without one in the cart's currency is not sold in its region.
-  if (!(cart.currency in (JSON.parse(variant.prices) as Record<string, number>))) {
-    throw new AppError("VALIDATION_ERROR", `This variant has no price in ${cart.currency}, so it cannot be bought in this region`, 422, {
-      issues: [{ path: "variantId", message: `not sold in ${cart.currency}` }],
-    });
-  }
-  if (read.lineCount >= MAX_CART_LINES) throw validationError([{ path: "variantId", message: `a cart holds at most ${MAX_CART_LINES} lines` }]);
+  if (!(cart.currency in (JSON.parse(variant.prices) as Record<string, number>))) throw notSoldIn(cart.currency);
+  if (read.lineCount >= MAX_CART_LINES) throw tooManyLines();
   const components = await bundleComponents(env, variant, input);
   const selection = components ? JSON.stringify(components) : null;
   const row = { id: newId("item", now), cartId: cart.id, variantId: variant.id, quantity: input.quantity, max: MAX_LINE_QUANTITY, now, selection };

@@ -11,28 +11,54 @@ import { activeCart, answerLoaded, loadCart } from "../cart/service";
 import type { Cart } from "../cart/schemas";
 import { shippingCharge } from "../pricing/tax";
 import { cartMarketOf, regionOfCart } from "./cart";
-import type { Market } from "./context";
-import type { Address, ShippingAddressBody, ShippingOption } from "./schemas";
+import { regionsOf, type Market } from "./context";
+import type { Address, AdminRegion, ShippingAddressBody, ShippingOption } from "./schemas";
 
-async function addressFrom(env: Env, customerId: string, body: ShippingAddressBody): Promise<Address> {
-  if (body.addressId) {
-    const entry = await addresses.findAddress(env.DB, body.addressId, customerId);
-    if (!entry) throw notFound("Address");
-    return entry;
-  }
-  const a = body.address!;
+async function bookAddress(env: Env, customerId: string, addressId: string): Promise<Address> {
+  const entry = await addresses.findAddress(env.DB, addressId, customerId);
+  if (!entry) throw notFound("Address");
+  return entry;
+}
+
+function writtenOut(a: NonNullable<ShippingAddressBody["address"]>): Address {
   return { id: null, firstName: a.firstName, lastName: a.lastName, line1: a.line1, line2: a.line2 ?? null, city: a.city, postalCode: a.postalCode, province: a.province ?? null, countryCode: a.countryCode, phone: a.phone ?? null };
 }
 
-/** Puts a copy of the address on the cart; 422 when the cart's region does not sell to its country. */
+const sellsTo = (region: AdminRegion, countryCode: string) => region.countries.length === 0 || region.countries.includes(countryCode);
+
+function notSoldTo(region: AdminRegion, countryCode: string, body: ShippingAddressBody): AppError {
+  return new AppError("VALIDATION_ERROR", `Region ${region.code} does not sell to ${countryCode}; shop in its region (X-Region) instead`, 422, {
+    issues: [{ path: body.addressId ? "addressId" : "address.countryCode", message: `not one of region ${region.code}'s countries (${region.countries.join(", ")})` }],
+  });
+}
+
+/**
+ * Puts a copy of the address on the cart; 422 when the cart's region does not sell to its country.
+ * An address written out costs one round trip: the write rides in the batch that loads the cart,
+ * guarded in SQL by the same rule (the region the cart prices in once loadCart has moved it, if it
+ * must move, sells to the country), so nothing has to be read first. An address book entry is
+ * read first (two trips).
+ */
 export async function setShippingAddress(env: Env, customerId: string, body: ShippingAddressBody, market: Market, now = Date.now()): Promise<Cart> {
-  const [cart, address] = await Promise.all([activeCart(env, customerId, now, market), addressFrom(env, customerId, body)]);
+  if (body.addressId) return setBookAddress(env, customerId, body.addressId, body, market, now);
+  const address = writtenOut(body.address!);
+  const country = address.countryCode;
+  // Where the cart will price: the request's region when it names one (the cart moves there),
+  // else the cart's own region if it still exists, else the request's (regionMove, regionOfCart).
+  const regions = regionsOf(env, market.config);
+  const rule = market.explicit
+    ? { known: [], fallback: market.region.code, accepting: sellsTo(market.region, country) ? [market.region.code] : [] }
+    : { known: regions.map((r) => r.code), fallback: market.region.code, accepting: [...regions, market.region].filter((r) => sellsTo(r, country)).map((r) => r.code) };
+  const { before, loaded } = await loadCart(env, customerId, now, market, { before: [carts.setActiveShippingAddressStatement(env.DB, customerId, address, now, rule)] });
+  if (before[0]!.meta.changes === 0) throw notSoldTo(regionOfCart(env, market, loaded.cart), country, body);
+  return answerLoaded(env, customerId, loaded, now, market);
+}
+
+/** An address book entry: read it (beside the cart), check the region, then write and re-read. */
+async function setBookAddress(env: Env, customerId: string, addressId: string, body: ShippingAddressBody, market: Market, now: number): Promise<Cart> {
+  const [cart, address] = await Promise.all([activeCart(env, customerId, now, market), bookAddress(env, customerId, addressId)]);
   const region = regionOfCart(env, market, cart);
-  if (region.countries.length > 0 && !region.countries.includes(address.countryCode)) {
-    throw new AppError("VALIDATION_ERROR", `Region ${region.code} does not sell to ${address.countryCode}; shop in its region (X-Region) instead`, 422, {
-      issues: [{ path: body.addressId ? "addressId" : "address.countryCode", message: `not one of region ${region.code}'s countries (${region.countries.join(", ")})` }],
-    });
-  }
+  if (!sellsTo(region, address.countryCode)) throw notSoldTo(region, address.countryCode, body);
   const { before, loaded } = await loadCart(env, customerId, now, market, { before: [carts.setShippingAddressStatement(env.DB, cart.id, address, now)] });
   if (before[0]!.meta.changes === 0) throw notFound("Cart");
   return answerLoaded(env, customerId, loaded, now, market);
