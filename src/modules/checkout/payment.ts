@@ -107,10 +107,12 @@ const startInputOf = (row: repo.CheckoutRow, token: string | undefined) => ({
  */
 export async function recoverPendingPayment(env: Env, row: repo.CheckoutRow, requestId: string | null, now = Date.now()): Promise<"confirmed" | "unlocked" | "unknown"> {
   const provider = configuredProvider(env);
+  // A recorded intent is asked about by its id (re-creating it without the token can be refused).
+  const pending = await payments.pendingPaymentOfCheckout(env.DB, row.id, provider.name);
   let found: StartResult | null;
   try {
     // Not through the breaker: a lookup is rare, and its success says nothing about charging.
-    found = await provider.lookup(startInputOf(row, undefined));
+    found = await provider.lookup(startInputOf(row, undefined), pending?.provider_ref);
   } catch (err) {
     createLogger({ requestId }).warn("payment_lookup_failed", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
     return "unknown";

@@ -62,9 +62,9 @@ type Recovery = { outcome: "paid" | "due" | "unknown" } | { outcome: "waiting"; 
  * counted and so refunded), waiting for the customer's confirmation, or unknown.
  */
 async function recoverAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProvider, now: number): Promise<Recovery> {
+  const pending = await payments.pendingPaymentOfCheckout(env.DB, exchangeKeyOf(row.id), provider.name);
   let found: StartResult | null;
   try {
-    const pending = await payments.pendingPaymentOfCheckout(env.DB, exchangeKeyOf(row.id), provider.name);
     found = await provider.lookup(startInputOf(row, undefined), pending?.provider_ref);
   } catch (err) {
     createLogger({ returnId: row.id }).warn("difference_lookup_failed", { name: err instanceof Error ? err.name : "unknown" });
