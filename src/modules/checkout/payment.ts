@@ -13,7 +13,7 @@ import { writeBusinessEvent } from "../analytics/events";
 import { amountDue, releaseTenders, tendersOf, type Tender } from "../gift-cards/tenders";
 import { releaseLines, stockLinesOf } from "../inventory/service";
 import { outboundBreakers } from "../outbound/breakers";
-import { configuredProvider, PaymentConfigError, type PaymentProvider, type StartResult } from "../payments/provider";
+import { configuredProvider, providerForRequest, providerUnavailable, QUIET_ATTEMPT_MS, type PaymentProvider, type StartResult } from "../payments/provider";
 import { attemptRefund } from "../payments/refunds";
 import * as payments from "../payments/repo";
 import { checkoutIn, claimSnapshotStatements, firstUnheld, heldClaimsStatement, refuseClaims, releaseClaimStatements, type ClaimFailure } from "./discount-claims";
@@ -24,8 +24,6 @@ import { codeNoLongerApplies, expireCheckout, toCheckout } from "./service";
 
 export type Confirmation = { provider: string; ref: string; amount: number; currency: string };
 
-/** An attempt untouched this long has lost its request; asking the provider about it is safe. */
-const QUIET_ATTEMPT_MS = 30_000;
 
 /**
  * Records a captured payment in one batch: the payment row, the checkout's move to
@@ -75,15 +73,6 @@ async function recordAndFinalize(env: Env, row: repo.CheckoutRow, confirmation: 
   await refundNow(env, recorded.refundId, now);
   const start = recorded.row && pay.email !== null ? { row: recorded.row, heldDiscountIds: recorded.heldDiscountIds, email: pay.email } : undefined;
   return finalizeOrDefer(env, row.id, requestId, { start, defer: pay.defer });
-}
-
-/** A provider that is down (or whose circuit is open) is a failed payment the shopper can retry, never a 5xx. */
-function providerUnavailable(err: unknown): AppError {
-  const retryAfterSeconds = err instanceof BreakerOpenError ? Math.max(1, Math.ceil(err.retryInMs / 1000)) : 30;
-  return new AppError("PAYMENT_FAILED", "The payment provider is unavailable; try again shortly", 402, {
-    reason: "provider_unavailable",
-    retryAfterSeconds,
-  });
 }
 
 /** PAYMENT_PENDING → LOCKED for this attempt, giving back the discount uses in the same batch (only if the move happened). */
@@ -183,16 +172,6 @@ async function payWithBalancesOnly(env: Env, row: repo.CheckoutRow, requestId: s
   return recordAndFinalize(env, row, confirmation, requestId, now, pay);
 }
 
-/** The configured provider, or a loud failure: a misconfigured shop takes no payment at all. */
-function providerFor(env: Env, requestId: string | null): PaymentProvider {
-  try {
-    return configuredProvider(env);
-  } catch (err) {
-    if (err instanceof PaymentConfigError) createLogger({ requestId }).error("payment_provider_misconfigured", { message: err.message });
-    throw err;
-  }
-}
-
 /**
  * POST /checkouts/:id/payment for the owner of the checkout. The first batch claims the
  * checkout for this attempt (LOCKED → PAYMENT_PENDING), takes one use of each of its discounts and
@@ -209,11 +188,7 @@ export async function payCheckout(
   now = Date.now(),
   defer?: (work: Promise<unknown>) => void,
 ): Promise<PaymentAnswer> {
-  const provider = providerFor(env, requestId);
-  // The client may say which provider it expects, never choose one the server does not use.
-  if (input.provider !== undefined && input.provider !== provider.name) {
-    throw validationError([{ path: "provider", message: `Payment provider ${input.provider} is not available` }]);
-  }
+  const provider = providerForRequest(env, input.provider, requestId);
   const tokenOk = provider.invalidToken(input.token) === null;
   const [claim, , , read, held, email] = await env.DB.batch<Record<string, unknown>>([
     repo.claimForPaymentStatement(env.DB, id, customerId, tokenOk, now),

@@ -15,7 +15,7 @@ import { checkoutIn, releaseClaimStatements } from "../checkout/discount-claims"
 import { finalizeOrDefer, recordCapturedPayment, refundNow } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
 import { amountDue } from "../gift-cards/tenders";
-import { differencePaymentFailed, differencePaymentSucceeded } from "../returns/difference";
+import { differencePaymentFailed, recordDifferencePayment } from "../returns/difference";
 import { returnIdOfExchangeKey } from "../returns/keys";
 import * as payments from "./repo";
 import { verifySignature } from "./signature";
@@ -96,7 +96,8 @@ async function paymentSucceeded(env: Env, row: checkouts.CheckoutRow, intent: z.
 
 async function differenceEvent(env: Env, type: string, returnId: string, intent: z.infer<typeof PaymentIntent>, now: number) {
   if (type === "payment_intent.succeeded") {
-    await differencePaymentSucceeded(env, returnId, { provider: PROVIDER, ref: intent.id, amount: intent.amount, currency: intent.currency.toUpperCase() }, now);
+    // Paid, or refunded at once when the return cannot count it.
+    await recordDifferencePayment(env, returnId, { provider: PROVIDER, ref: intent.id, amount: intent.amount, currency: intent.currency.toUpperCase() }, now);
     return handled;
   }
   if (type === "payment_intent.payment_failed") {

@@ -12,14 +12,12 @@ import { AppError, conflict, invalidState, notFound, validationError } from "../
 import { newId } from "../../lib/ids";
 import { createLogger } from "../../lib/log";
 import { outboundBreakers } from "../outbound/breakers";
-import { configuredProvider, type PaymentProvider, type StartInput, type StartResult } from "../payments/provider";
+import { configuredProvider, providerForRequest, providerUnavailable, QUIET_ATTEMPT_MS, type PaymentProvider, type StartInput, type StartResult } from "../payments/provider";
 import { attemptRefund } from "../payments/refunds";
 import * as payments from "../payments/repo";
 import { exchangeKeyOf } from "./keys";
 import * as repo from "./repo";
 
-/** An attempt untouched this long has lost its request; asking the provider about it is safe. */
-const QUIET_ATTEMPT_MS = 30_000;
 
 /** The 409 for approving an exchange whose difference is not paid yet. */
 export const differenceUnpaid = (status: string) =>
@@ -85,12 +83,6 @@ async function recoverAttempt(env: Env, row: repo.ReturnRow, provider: PaymentPr
   return { outcome: "due" };
 }
 
-const providerUnavailable = (err: unknown) =>
-  new AppError("PAYMENT_FAILED", "The payment provider is unavailable; try again shortly", 402, {
-    reason: "provider_unavailable",
-    retryAfterSeconds: err instanceof BreakerOpenError ? Math.max(1, Math.ceil(err.retryInMs / 1000)) : 30,
-  });
-
 /** Asks the provider for the claimed attempt; answers the client secret when the customer must confirm. */
 async function startAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProvider, token: string | undefined, requestId: string | null, now: number): Promise<{ clientSecret?: string }> {
   const input = startInputOf(row, token);
@@ -140,10 +132,7 @@ export async function payDifference(
   now = Date.now(),
   retried = false,
 ): Promise<{ clientSecret?: string }> {
-  const provider = configuredProvider(env);
-  if (input.provider !== undefined && input.provider !== provider.name) {
-    throw validationError([{ path: "provider", message: `Payment provider ${input.provider} is not available` }]);
-  }
+  const provider = providerForRequest(env, input.provider, requestId);
   const tokenProblem = provider.invalidToken(input.token);
   if (tokenProblem) throw validationError([{ path: "token", message: tokenProblem }]);
   const claimed = await repo.claimDifference(env.DB, returnId, customerId, now);
@@ -168,11 +157,6 @@ export async function payDifference(
     throw conflict("A payment for this return is in progress");
   }
   throw conflict("The return changed; read it again");
-}
-
-/** Webhook: a difference payment the provider captured (paid, or refunded when the return cannot count it). */
-export async function differencePaymentSucceeded(env: Env, returnId: string, payment: { provider: string; ref: string; amount: number; currency: string }, now = Date.now()) {
-  await recordDifferencePayment(env, returnId, payment, now);
 }
 
 /** Webhook: the customer's attempt failed; the difference is due again. */
