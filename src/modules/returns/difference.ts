@@ -18,7 +18,6 @@ import * as payments from "../payments/repo";
 import { exchangeKeyOf } from "./keys";
 import * as repo from "./repo";
 
-
 /** The 409 for approving an exchange whose difference is not paid yet. */
 export const differenceUnpaid = (status: string) =>
   invalidState("The customer has not paid the exchange's price difference yet", { reason: "difference_unpaid", differenceStatus: status });
