@@ -727,6 +727,12 @@ export const idempotencyKeys = sqliteTable(
     requestHash: text("request_hash").notNull(),
     statusCode: integer("status_code"),
     responseBody: text("response_body"),
+    /**
+     * What the claiming request is making (a checkout's id), named before it is written: a retry
+     * that takes over an abandoned claim makes the same thing, so holds taken under that id are
+     * its own again rather than left to lapse beside new ones.
+     */
+    resourceId: text("resource_id"),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },

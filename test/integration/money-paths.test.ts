@@ -213,17 +213,70 @@ describe("item 3: a cancel or refund is settled only once the provider confirmed
   });
 });
 
-/** The batch that moves a checkout CREATED → LOCKED and stores the key's answer. */
-const isLockWrite = (sql: string[]) => sql[0]!.startsWith("UPDATE checkouts SET state = ?") && sql.some((s) => s.startsWith("UPDATE idempotency_keys"));
+/** The batch that writes a checkout LOCKED (CREATED → LOCKED, or the direct lock's insert) and stores the key's answer. */
+const isLockWrite = (sql: string[]) =>
+  (sql[0]!.startsWith("UPDATE checkouts SET state = ?") || sql[0]!.startsWith("INSERT INTO checkouts")) && sql.some((s) => s.startsWith("UPDATE idempotency_keys"));
+
+/** Every D1, stock and queue call of `dying` from now on fails, as if the Worker stopped here. */
+const dieHere = (dying: ReturnType<typeof faultyEnv>) => {
+  dying.faults.dieAfter = dying.calls;
+  throw new RequestDiedHere();
+};
+
+/** The hold rows of one variant's object. */
+const holdsOf = (variantId: string) =>
+  runInDurableObject(inventoryStub(variantId), (_o, state) => state.storage.sql.exec<{ checkout_id: string; qty: number; status: string; expires_at: number }>("SELECT checkout_id, qty, status, expires_at FROM holds").toArray());
 
 describe("item 4: a checkout retried after a failed lock reserves and sells what it orders", () => {
-  it("item 4: hold of 2 left by a lock that died, cart changed to 5, same key: the order for 5 takes 5 units", async () => {
+  it("item 4: a first lock (direct) whose write fails gives its holds back; the retry at 5 units sells 5", async () => {
     const shopper = await registerCustomer();
     const v = await createVariant(10, 1000);
     await addToCart(shopper.token, v.id, 2);
-    // The first lock reserves, then its CREATED → LOCKED write (batched with the stored answer) fails.
-    const dying = faultyEnv(env, { d1: ({ sql }) => { if (isLockWrite(sql)) throw new InjectedFault("D1 unavailable"); } });
-    await expect(createCheckout(dying, shopper.userId, "retry-key", {})).rejects.toThrow();
+    // The lock reserves, then its one write (the LOCKED row with the stored answer) fails.
+    const failing = faultyEnv(env, { d1: ({ sql }) => { if (isLockWrite(sql)) throw new InjectedFault("D1 unavailable"); } });
+    await expect(createCheckout(failing, shopper.userId, "retry-key", {})).rejects.toThrow();
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 0, available: 10 });
+
+    const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
+    await call("PATCH", `/api/v1/store/cart/items/${cart.json.items[0].id}`, { token: shopper.token, body: { quantity: 5 } });
+    const retry = await startCheckout(shopper.token, "retry-key");
+    expect(retry.status).toBe(201);
+    expect(retry.json.lines[0].quantity).toBe(5);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 10, reserved: 5, available: 5 });
+    const paid = await pay(shopper.token, retry.json.id);
+    expect(paid.json.state).toBe("COMPLETED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 5, reserved: 0 });
+  });
+
+  it("item 4: a direct lock that dies holding 2 leaves holds the retry takes over under the same id: 5 held, not 7", async () => {
+    const shopper = await registerCustomer();
+    const v = await createVariant(10, 1000);
+    await addToCart(shopper.token, v.id, 2);
+    const dying = faultyEnv(env, { d1: ({ sql }) => { if (isLockWrite(sql)) dieHere(dying); } });
+    await expect(createCheckout(dying, shopper.userId, "died-key", {}, Date.now() - 5 * 60_000)).rejects.toThrow(RequestDiedHere);
+    const [orphan] = await holdsOf(v.id);
+    expect(orphan).toMatchObject({ qty: 2, status: "held" });
+
+    const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
+    await call("PATCH", `/api/v1/store/cart/items/${cart.json.items[0].id}`, { token: shopper.token, body: { quantity: 5 } });
+    // The claim is a minute old without an answer: the retry takes it over and makes the checkout the claim named.
+    const retry = await startCheckout(shopper.token, "died-key");
+    expect(retry.status).toBe(201);
+    expect(retry.json.id).toBe(orphan!.checkout_id);
+    expect(await holdsOf(v.id)).toEqual([expect.objectContaining({ checkout_id: orphan!.checkout_id, qty: 5, status: "held" })]);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 5, available: 5 });
+    expect((await pay(shopper.token, retry.json.id)).json.state).toBe("COMPLETED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 5, reserved: 0 });
+  });
+
+  it("item 4: with an older checkout of the cart open, a lock whose LOCKED write fails keeps its CREATED row's hold; the retry at 5 sells 5", async () => {
+    const shopper = await registerCustomer();
+    const v = await createVariant(10, 1000);
+    await addToCart(shopper.token, v.id, 2);
+    expect((await startCheckout(shopper.token, "first")).status).toBe(201);
+    // The second lock supersedes the first (its 2 go back), reserves 2, then its CREATED → LOCKED write fails.
+    const failing = faultyEnv(env, { d1: ({ sql }) => { if (isLockWrite(sql)) throw new InjectedFault("D1 unavailable"); } });
+    await expect(createCheckout(failing, shopper.userId, "retry-key", {})).rejects.toThrow();
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2 });
 
     const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
@@ -243,10 +296,11 @@ describe("item 4: a checkout retried after a failed lock reserves and sells what
     const dropped = await createVariant(10);
     await addToCart(shopper.token, kept.id, 1);
     await addToCart(shopper.token, dropped.id, 1);
+    // An open checkout of the cart (older than the next: ids sort by time) sends the next lock through the CREATED row (the upsert lock).
+    const first = { json: await createCheckout(env, shopper.userId, "k1", {}, Date.now() - 10 * 60_000) };
     const dying = faultyEnv(env, { d1: ({ sql }) => { if (isLockWrite(sql)) throw new InjectedFault(); } });
     await expect(createCheckout(dying, shopper.userId, "k2", {}, Date.now() - 5 * 60_000)).rejects.toThrow();
-    const holdOf = (variantId: string) =>
-      runInDurableObject(inventoryStub(variantId), (_o, state) => state.storage.sql.exec<{ status: string; expires_at: number }>("SELECT status, expires_at FROM holds").toArray()[0]);
+    const holdOf = async (variantId: string) => (await holdsOf(variantId)).find((h) => h.checkout_id !== first.json.id);
     const before = (await holdOf(kept.id))!.expires_at;
 
     const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });

@@ -120,13 +120,28 @@ describe("round-trip budget per route", () => {
     withinBudget("POST /store/cart/gift-cards", trips, 2);
   });
 
-  it("POST /store/checkouts: at most 3, and the InventoryDO reserves of all lines in one parallel phase", async () => {
+  it("POST /store/checkouts: at most 3 (2 when no checkout of the cart is open), and the InventoryDO reserves of all lines in one parallel phase", async () => {
     const shopper = await shopperWithCart();
     const { res, trips } = await measure("POST /store/checkouts", "POST", "/api/v1/store/checkouts", { token: shopper.token, headers: { "Idempotency-Key": `rt-${Date.now()}` } });
     expect(res.status).toBe(201);
     withinBudget("POST /store/checkouts", trips, 3);
+    // The direct lock: the claim with the cart, then the LOCKED row with its answer.
+    expect(trips.d1Sequential, "POST /store/checkouts (first of the cart): the direct lock").toBe(2);
     expect(trips.stockCalls, "POST /store/checkouts: one reserve per line").toBe(2);
     expect(trips.stockSequential, "POST /store/checkouts: reserves in parallel").toBe(1);
+  });
+
+  it("POST /store/checkouts again while the cart's last checkout is open: at most 3; the older one's holds go back in one phase before the reserves", async () => {
+    const shopper = await shopperWithCart();
+    const first = await startCheckout(shopper.token);
+    expect(first.status).toBe(201);
+    const route = "POST /store/checkouts (re-lock)";
+    const { res, trips } = await measure(route, "POST", "/api/v1/store/checkouts", { token: shopper.token, headers: { "Idempotency-Key": `rt-again-${Date.now()}` } });
+    expect(res.status).toBe(201);
+    withinBudget(route, trips, 3);
+    expect(trips.stockCalls, `${route}: a release and a reserve per line`).toBe(4);
+    expect(trips.stockSequential, `${route}: releases in parallel, then reserves in parallel`).toBe(2);
+    expect((await call("GET", `/api/v1/store/checkouts/${first.json.id}`, { token: shopper.token })).json.state).toBe("EXPIRED");
   });
 
   it("POST /store/checkouts/:id/payment: at most 3 before the answer, and the commits of all lines in one parallel phase", async () => {

@@ -102,6 +102,66 @@ export async function upsertCheckout(
   };
 }
 
+/**
+ * Read with the key's claim: the customer's open checkouts (CREATED or LOCKED) by cart, and any
+ * checkout already made under this key (`this_key`: keys outlive their stored answers).
+ */
+export const checkoutsInTheWayStatement = (d1: D1Database, customerId: string, key: string) =>
+  d1
+    .prepare("SELECT cart_id, idempotency_key = ? AS this_key FROM checkouts WHERE customer_id = ? AND (state IN ('CREATED', 'LOCKED') OR idempotency_key = ?)")
+    .bind(key, customerId, key);
+
+/**
+ * One batch for a checkout whose stock is already held under its id (the direct lock): writes the
+ * row straight in LOCKED — or FAILED with its reason — and, only if this row was written, expires
+ * the customer's older open checkouts of the cart (handing back their discount uses, as
+ * upsertCheckout does) and stores the answer under the key. The first result's rows are the
+ * written row's id (none: the key already had a checkout); the second's, the superseded ones.
+ */
+export function insertSettledStatements(
+  d1: D1Database,
+  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; tenders: string; expiresAt: number; now: number },
+  outcome: { state: "LOCKED" } | { state: "FAILED"; failureReason: string },
+  answer: { scope: string; status: number; body: unknown },
+) {
+  const ours = { sql: "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = ? AND version = 1)", args: [row.id, outcome.state] };
+  const statements = [
+    d1
+      .prepare(
+        `INSERT INTO checkouts (id, cart_id, customer_id, state, idempotency_key, currency, lines, totals, discounts, market, tenders, expires_at, failure_reason, version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+      )
+      .bind(
+        row.id, row.cartId, row.customerId, outcome.state, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals),
+        JSON.stringify(row.snapshot.discounts), JSON.stringify(row.market), row.tenders, row.expiresAt, outcome.state === "FAILED" ? outcome.failureReason : null, row.now, row.now,
+      ),
+  ];
+  if (outcome.state === "LOCKED") {
+    const expiredOfCart = "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state = 'EXPIRED'";
+    statements.push(
+      d1
+        .prepare(
+          `UPDATE checkouts SET state = 'EXPIRED', updated_at = ?, version = version + 1, failure_reason = 'superseded'
+           WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ? AND ${ours.sql}
+           RETURNING id, lines, tenders`,
+        )
+        .bind(row.now, row.customerId, row.cartId, row.id, ...ours.args),
+      d1
+        .prepare(
+          `UPDATE discounts SET updated_at = ?,
+             usage_count = max(0, usage_count - (SELECT COUNT(*) FROM discount_claims dc WHERE dc.discount_id = discounts.id AND dc.checkout_id IN (${expiredOfCart})))
+           WHERE id IN (SELECT dc.discount_id FROM discount_claims dc WHERE dc.checkout_id IN (${expiredOfCart}))`,
+        )
+        .bind(row.now, row.customerId, row.cartId, row.customerId, row.cartId),
+      d1.prepare(`DELETE FROM discount_claims WHERE checkout_id IN (${expiredOfCart})`).bind(row.customerId, row.cartId),
+    );
+  }
+  statements.push(storeKeyResponseStatement(d1, answer.scope, row.key, answer.status, answer.body, ours));
+  return statements;
+}
+
 /** Moves a checkout from one of `from` to `to`; false when it was not in one of them. */
 export function transitionStatement(
   d1: D1Database,
@@ -217,15 +277,18 @@ export async function customerEmail(d1: D1Database, customerId: string): Promise
 
 // ── Idempotency keys ─────────────────────────────────────────────────────────
 
-export type KeyRow = { request_hash: string; status_code: number | null; response_body: string | null; created_at: number };
+export type KeyRow = { request_hash: string; status_code: number | null; response_body: string | null; resource_id: string | null; created_at: number };
 
-/** Claims the key for this request; when it exists already, the second statement reads the stored row instead. */
-export function claimKeyStatements(d1: D1Database, scope: string, key: string, hash: string, now: number, expiresAt: number) {
+/**
+ * Claims the key for this request, naming what it will make (`resourceId`); when the key exists
+ * already, the second statement reads the stored row instead.
+ */
+export function claimKeyStatements(d1: D1Database, scope: string, key: string, hash: string, now: number, expiresAt: number, resourceId: string | null = null) {
   return [
     d1
-      .prepare("INSERT INTO idempotency_keys (scope, key, request_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-      .bind(scope, key, hash, now, expiresAt),
-    d1.prepare("SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys WHERE scope = ? AND key = ?").bind(scope, key),
+      .prepare("INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+      .bind(scope, key, hash, resourceId, now, expiresAt),
+    d1.prepare("SELECT request_hash, status_code, response_body, resource_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?").bind(scope, key),
   ];
 }
 
@@ -250,6 +313,11 @@ export function storeKeyResponseStatement(d1: D1Database, scope: string, key: st
   return d1
     .prepare(`UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE scope = ? AND key = ?${guard ? ` AND ${guard.sql}` : ""}`)
     .bind(status, JSON.stringify(body), scope, key, ...(guard?.args ?? []));
+}
+
+/** Leaves an unanswered claim to the next request under the key at once (as if its request had died long ago). */
+export async function abandonKey(d1: D1Database, scope: string, key: string) {
+  await d1.prepare("UPDATE idempotency_keys SET created_at = 0 WHERE scope = ? AND key = ? AND status_code IS NULL").bind(scope, key).run();
 }
 
 export async function dropKey(d1: D1Database, scope: string, key: string) {

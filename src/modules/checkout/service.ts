@@ -57,14 +57,24 @@ export const codeNoLongerApplies = (code: string | null, reason: string) =>
   conflict(`Discount ${code ?? ""} no longer applies (${reason}); remove it from the cart or try again`.replace("  ", " "), { reason, code });
 
 /**
- * Prices the loaded cart, stores the snapshot and reserves every line, or none; the answer is
- * stored under the key in the batch that locks (or fails) the checkout. Round trips after the
- * first batch: the upsert (with older checkouts of the cart expired), the InventoryDO reserves of
- * all lines in parallel, then LOCKED + the stored answer.
+ * How far a lock got, for the claim's fate when it fails: an answer stored stays; holds taken
+ * without a row to account for them leave the claim to be taken over at once (the retry makes the
+ * same checkout id, so it re-holds those holds); otherwise the claim goes.
  */
-async function lockCart(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now: number, market: Market, loaded: LoadedCart, stored: { answer: boolean }): Promise<Checkout> {
+type Stored = { answer: boolean; held: boolean };
+
+/** What both ways of locking start from: the cart priced and checked, the row to write, the stock to hold. */
+type LockPlan = {
+  row: Parameters<typeof repo.upsertCheckout>[1];
+  priced: Awaited<ReturnType<typeof priceLoadedCart>>;
+  applied: ReturnType<typeof appliedBalances>;
+  stock: ReturnType<typeof stockLinesOf>;
+  marketFacts: ReturnType<typeof checkoutMarketOf>;
+};
+
+/** Prices the loaded cart and refuses what cannot be checked out, before anything is written or held. */
+async function planLock(env: Env, customerId: string, id: string, key: string, body: CreateCheckoutBody, now: number, market: Market, loaded: LoadedCart): Promise<LockPlan> {
   const { cart } = loaded;
-  const scope = `checkout:${customerId}`;
   if (body.cartId && body.cartId !== cart.id) throw notFound("Cart");
   const priced = await priceLoadedCart(env, customerId, loaded, [], now, market);
   if (priced.lines.length === 0) throw validationError([{ path: "cart", message: "The cart is empty" }]);
@@ -81,50 +91,119 @@ async function lockCart(env: Env, customerId: string, key: string, body: CreateC
   const marketFacts = checkoutMarketOf(market, priced.market, priced.shipping);
   // The balances the checkout may hold are on the row before any is held, so every end of it lets them go.
   const applied = appliedBalances(customerId, cart.currency, cart);
-  const row = { id: newId("chk", now), cartId: cart.id, customerId, key, currency: cart.currency, snapshot, market: marketFacts, tenders: plannedTenders(applied), expiresAt, now };
-  const { upserted, current, superseded } = await repo.upsertCheckout(env.DB, row);
+  const row = { id, cartId: cart.id, customerId, key, currency: cart.currency, snapshot, market: marketFacts, tenders: plannedTenders(applied), expiresAt, now };
+  // Quantities are summed per variant across the whole cart, bundle components included.
+  return { row, priced, applied, stock: stockLinesOf(priced.lines), marketFacts };
+}
+
+/** The lines no longer for sale (refused without asking the stock), else the shortfalls of reserving every line under the checkout's id. */
+async function reserveFor(env: Env, plan: LockPlan): Promise<Shortage[]> {
+  const gone = plan.priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
+  return gone.length > 0 ? gone : reserveLines(env, plan.row.id, plan.stock, plan.row.expiresAt + HOLD_GRACE_MS);
+}
+
+/** The checkout as it is once LOCKED with these held balances: the answer stored under the key. */
+function lockedView(plan: LockPlan, tenders: ReturnType<typeof tendersOf>): Checkout {
+  const { row } = plan;
+  return toCheckout({
+    id: row.id, cart_id: row.cartId, customer_id: row.customerId, state: "LOCKED", currency: row.currency, lines: JSON.stringify(row.snapshot.lines), totals: JSON.stringify(row.snapshot.totals),
+    discounts: JSON.stringify(row.snapshot.discounts), market: JSON.stringify(plan.marketFacts), tenders: JSON.stringify(tenders), expires_at: row.expiresAt, order_id: null, payment_id: null, updated_at: row.now,
+  });
+}
+
+/** Older checkouts of the cart that a new one expired give their stock and balances back. */
+async function releaseSuperseded(env: Env, superseded: repo.Superseded[]) {
+  await Promise.all(
+    superseded.map(async (older) => {
+      writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "superseded", subjectId: older.id });
+      await Promise.all([releaseLines(env, older.id, stockLinesOf(JSON.parse(older.lines) as PricedCartLine[]).map((l) => l.variantId)), releaseTenders(env, older.id, tendersOf(older))]);
+    }),
+  );
+}
+
+/**
+ * The direct lock, for a freshly claimed key when no checkout of this cart is open (so none holds
+ * stock this one needs) and none was made under the key before: the stock and balances are held
+ * under the id the claim named, then one batch writes the row straight in LOCKED (or FAILED) with
+ * the stored answer — one D1 round trip after the claim instead of two. When a step after the
+ * holds fails, they go back before the error is answered. A request that dies there leaves holds
+ * without a row: they lapse at the checkout's expiry like an abandoned checkout's, and a retry that
+ * takes the key over makes the same id, so it re-holds those very holds rather than adding to them.
+ */
+async function lockDirect(env: Env, scope: string, plan: LockPlan, stored: Stored): Promise<Checkout> {
+  const { row } = plan;
+  const shortages = await reserveFor(env, plan);
+  if (shortages.length > 0) {
+    const body = { code: "INSUFFICIENT_INVENTORY", lines: shortages };
+    await env.DB.batch(repo.insertSettledStatements(env.DB, row, { state: "FAILED", failureReason: "insufficient_inventory" }, { scope, status: 409, body }));
+    // Stored, or else a retry that took the key over made this checkout and answers for it.
+    stored.answer = true;
+    writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: row.id });
+    throw insufficient(shortages);
+  }
+  stored.held = true;
+  // If the batch failed after all it wrote (its answer lost), the checkout is LOCKED without
+  // holds: its payment then sells only free stock, and a commit that finds none is refunded.
+  const letGo = async (err: unknown): Promise<never> => {
+    const released = await Promise.allSettled([releaseLines(env, row.id, plan.stock.map((l) => l.variantId)), releaseTenders(env, row.id, plan.applied)]);
+    stored.held = released.some((r) => r.status === "rejected");
+    throw err;
+  };
+  // Gift cards and store credit on the cart hold what they can of the total, like stock.
+  const tenders = await holdTenders(env, row.id, plan.applied, plan.priced.totals.total, row.expiresAt + HOLD_GRACE_MS).catch(letGo);
+  const checkout = lockedView(plan, tenders);
+  const results = await env.DB.batch(repo.insertSettledStatements(env.DB, { ...row, tenders: JSON.stringify(tenders) }, { state: "LOCKED" }, { scope, status: 201, body: checkout })).catch(letGo);
+  stored.answer = true;
+  // Not written: a retry took the key over after this request looked dead and made this checkout
+  // itself, under the same id; the holds are that request's now, so nothing is let go here.
+  if (results[0]!.results.length !== 1) throw invalidState("Checkout changed while locking");
+  // Normally none: a checkout of this cart opened by another request while this one was locking.
+  await releaseSuperseded(env, results[1]!.results as repo.Superseded[]).catch(() => undefined);
+  return checkout;
+}
+
+/**
+ * The upsert lock, when an older checkout of the cart is open (its holds go back first, so the
+ * shopper never competes with their own last checkout for the last unit) or a retry took over an
+ * abandoned key: the row is written CREATED in one batch that expires the older checkouts, then
+ * the stock is reserved, then LOCKED + the stored answer in one more batch.
+ */
+async function lockUpserted(env: Env, scope: string, planned: LockPlan, stored: Stored): Promise<Checkout> {
+  const { upserted, current, superseded } = await repo.upsertCheckout(env.DB, planned.row);
   if (!upserted) return toCheckout(current);
   const { id, version, previousLines, previousTenders } = upserted;
-  // Quantities are summed per variant across the whole cart, bundle components included.
-  const stock = stockLinesOf(priced.lines);
-  const kept = new Set(stock.map((l) => l.variantId));
+  // A row left under this key by an earlier request keeps its id, and with it the holds it took.
+  const plan = { ...planned, row: { ...planned.row, id } };
+  const kept = new Set(plan.stock.map((l) => l.variantId));
   // Before reserving, in parallel: older checkouts of the cart (expired in the upsert's batch) give
   // their stock and balances back, and a retry that took over a row a dead request left lets go of
   // variants no longer in the cart (the rest are re-reserved below at the new quantities).
   await Promise.all([
-    ...superseded.map(async (older) => {
-      writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "superseded", subjectId: older.id });
-      await Promise.all([releaseLines(env, older.id, stockLinesOf(JSON.parse(older.lines) as PricedCartLine[]).map((l) => l.variantId)), releaseTenders(env, older.id, tendersOf(older))]);
-    }),
+    releaseSuperseded(env, superseded),
     previousLines ? releaseLines(env, id, stockLinesOf(previousLines).map((l) => l.variantId).filter((v) => !kept.has(v))) : null,
-    previousLines ? releaseTenders(env, id, tendersOf({ tenders: previousTenders }).filter((t) => !applied.some((a) => a.accountId === t.accountId))) : null,
+    previousLines ? releaseTenders(env, id, tendersOf({ tenders: previousTenders }).filter((t) => !plan.applied.some((a) => a.accountId === t.accountId))) : null,
   ]);
-  const gone = priced.lines.filter((l) => !l.purchasable).map((l) => ({ variantId: l.variantId, requested: l.quantity, available: 0 }));
-  const shortages = gone.length > 0 ? gone : await reserveLines(env, id, stock, expiresAt + HOLD_GRACE_MS);
+  const shortages = await reserveFor(env, plan);
   if (shortages.length > 0) {
     await env.DB.batch([
-      repo.transitionStatement(env.DB, id, ["CREATED"], "FAILED", now, { failureReason: "insufficient_inventory" }),
-      repo.storeKeyResponseStatement(env.DB, scope, key, 409, { code: "INSUFFICIENT_INVENTORY", lines: shortages }),
+      repo.transitionStatement(env.DB, id, ["CREATED"], "FAILED", plan.row.now, { failureReason: "insufficient_inventory" }),
+      repo.storeKeyResponseStatement(env.DB, scope, plan.row.key, 409, { code: "INSUFFICIENT_INVENTORY", lines: shortages }),
     ]);
     stored.answer = true;
-    await releaseTenders(env, id, applied);
+    await releaseTenders(env, id, plan.applied);
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: id });
     throw insufficient(shortages);
   }
-  // Gift cards and store credit on the cart hold what they can of the total, like stock.
-  const tenders = await holdTenders(env, id, applied, priced.totals.total, expiresAt + HOLD_GRACE_MS);
-  const lines = JSON.stringify(snapshot.lines);
-  const totals = JSON.stringify(snapshot.totals);
-  const discounts = JSON.stringify(snapshot.discounts);
-  const checkout = toCheckout({ id, cart_id: cart.id, customer_id: customerId, state: "LOCKED", currency: cart.currency, lines, totals, discounts, market: JSON.stringify(marketFacts), tenders: JSON.stringify(tenders), expires_at: expiresAt, order_id: null, payment_id: null, updated_at: now });
+  const tenders = await holdTenders(env, id, plan.applied, plan.priced.totals.total, plan.row.expiresAt + HOLD_GRACE_MS);
+  const checkout = lockedView(plan, tenders);
   // The answer is stored only if this very move to LOCKED happened (the row's next version).
   const [locked] = await env.DB.batch([
-    repo.transitionStatement(env.DB, id, ["CREATED"], "LOCKED", now, { tenders: JSON.stringify(tenders) }),
-    repo.storeKeyResponseStatement(env.DB, scope, key, 201, checkout, { sql: "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'LOCKED' AND version = ?)", args: [id, version + 1] }),
+    repo.transitionStatement(env.DB, id, ["CREATED"], "LOCKED", plan.row.now, { tenders: JSON.stringify(tenders) }),
+    repo.storeKeyResponseStatement(env.DB, scope, plan.row.key, 201, checkout, { sql: "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'LOCKED' AND version = ?)", args: [id, version + 1] }),
   ]);
   if (locked!.meta.changes !== 1) {
-    await releaseLines(env, id, stock.map((l) => l.variantId));
-    await releaseTenders(env, id, applied);
+    await releaseLines(env, id, plan.stock.map((l) => l.variantId));
+    await releaseTenders(env, id, plan.applied);
     throw invalidState("Checkout changed while locking");
   }
   stored.answer = true;
@@ -139,13 +218,18 @@ function replay(row: repo.KeyRow): Checkout {
 
 /**
  * POST /checkouts: the same key and body replay the stored answer; another body is a conflict.
- * The key is claimed in the first batch, which also reads the cart, its lines and every pricing input.
+ * The key is claimed in the first batch, which also reads the cart, its lines, every pricing
+ * input and the checkouts in the way of a direct lock (an open one of this cart, or one made under
+ * this key before).
  */
 export async function createCheckout(env: Env, customerId: string, key: string, body: CreateCheckoutBody, now = Date.now(), market?: Market): Promise<Checkout> {
   const m = market ?? (await defaultMarket(env));
   const scope = `checkout:${customerId}`;
   const hash = await sha256Hex(JSON.stringify({ cartId: body.cartId ?? null, note: body.note ?? null }));
-  const { before, loaded } = await loadCart(env, customerId, now, m, { before: repo.claimKeyStatements(env.DB, scope, key, hash, now, now + KEY_TTL_MS) });
+  const named = newId("chk", now);
+  const { before, loaded } = await loadCart(env, customerId, now, m, {
+    before: [...repo.claimKeyStatements(env.DB, scope, key, hash, now, now + KEY_TTL_MS, named), repo.checkoutsInTheWayStatement(env.DB, customerId, key)],
+  });
   const claim = repo.claimOf(before[0]!, before[1]!);
   if (!claim.claimed) {
     if (claim.row.request_hash !== hash) throw new AppError("IDEMPOTENCY_CONFLICT", "Idempotency-Key was used with another request", 422);
@@ -155,15 +239,21 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
       throw conflict("A request with this Idempotency-Key is in progress");
     }
   }
-  const stored = { answer: false };
+  // A takeover makes what the abandoned claim named (its holds, if any, are this checkout's).
+  const id = claim.claimed ? named : (claim.row.resource_id ?? named);
+  const inTheWay = (before[2]!.results as { cart_id: string; this_key: number }[]).some((r) => r.this_key === 1 || r.cart_id === loaded.cart.id);
+  const stored: Stored = { answer: false, held: false };
   try {
-    const checkout = await lockCart(env, customerId, key, body, now, m, loaded, stored);
+    const plan = await planLock(env, customerId, id, key, body, now, m, loaded);
+    const checkout = claim.claimed && !inTheWay ? await lockDirect(env, scope, plan, stored) : await lockUpserted(env, scope, plan, stored);
     if (!stored.answer) await repo.storeKeyResponse(env.DB, scope, key, 201, checkout);
     return checkout;
   } catch (err) {
     if (stored.answer) throw err;
     if (err instanceof AppError && err.code === "INSUFFICIENT_INVENTORY") {
       await repo.storeKeyResponse(env.DB, scope, key, 409, { code: err.code, lines: err.details?.lines });
+    } else if (stored.held) {
+      await repo.abandonKey(env.DB, scope, key);
     } else {
       await repo.dropKey(env.DB, scope, key);
     }
