@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run bench:checkout`: N concurrent shoppers buy the same variant (hot SKU), the same on a
- * variant split over 4 shard objects, then N buy different variants (spread). Reports checkouts/s
+ * variant split over 4 shard objects, then N buy different variants (spread: each variant's
+ * InventoryDO is first called by its checkout), then the same on variants whose objects are
+ * already running (spread, objects warm: as in a shop whose stock objects are in use). Reports checkouts/s
  * and payments/s, p50/p99 of checkout and payment, /healthz req/s measured in the same run and the
  * ratio of each rate to it (target ≥ 0.1×), the D1 round trips each request made (X-D1-Trips,
  * counted by the Worker when BENCH_TRIPS is set), 5xx and the oversell count (must be 0), the
@@ -30,9 +32,9 @@ const SPREAD_STOCK = 2;
 const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const BASE = "http://bench.local";
 const deadline = setTimeout(() => {
-  console.error("bench:checkout exceeded 2 minutes; aborting");
+  console.error("bench:checkout exceeded 3 minutes; aborting");
   process.exit(2);
-}, 120_000);
+}, 180_000);
 
 function bundle() {
   const outdir = mkdtempSync(join(tmpdir(), "edgeshop-bench-"));
@@ -181,8 +183,11 @@ const pct = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-/** One scenario: every shopper's cart is filled first (not timed), then all check out at once, then all winners pay at once. */
-async function scenario(mf, clock, name, shoppers, variantFor) {
+/**
+ * One scenario: every shopper's cart is filled first and `prepare` runs (neither timed), then all
+ * check out at once, then all winners pay at once.
+ */
+async function scenario(mf, clock, name, shoppers, variantFor, prepare = async () => {}) {
   await inChunks(shoppers, 50, async (s, i) => {
     const r = await call(mf, "POST", "/api/v1/store/cart/items", s.token, { variantId: variantFor(i), quantity: 1 });
     if (r.status !== 201) throw new Error(`cart add failed: ${r.status} ${JSON.stringify(r.json)}`);
@@ -191,6 +196,7 @@ async function scenario(mf, clock, name, shoppers, variantFor) {
       if (shipped.status !== 200) throw new Error(`${path} failed: ${shipped.status} ${JSON.stringify(shipped.json)}`);
     }
   });
+  await prepare();
   const t0 = performance.now();
   const cpu0 = clock?.();
   const checkouts = await Promise.all(shoppers.map((s, i) => call(mf, "POST", "/api/v1/store/checkouts", s.token, undefined, { "Idempotency-Key": `bench-${name}-${i}` })));
@@ -266,7 +272,7 @@ function report(results, meta) {
     "",
     `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues, RATE_LIMIT_MULTIPLIER=100000.`,
     `Every shopper's cart holds 1 unit; all shoppers check out at the same moment, then every shopper who got a 201 pays at the same moment.`,
-    `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each).`,
+    `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each), whose InventoryDO the checkout calls first (Miniflare creates it then); spread, objects warm: the same on variants whose objects an admin stock read started before the burst.`,
     `/healthz in the same instance: ${meta.healthz.toFixed(0)} req/s and ${meta.healthzCpuMs.toFixed(2)} ms of workerd CPU per request; each rate is also given as a ratio to it (target ≥ 0.1×).`,
     "",
     "| scenario | shoppers | 201 / 409 | orders | checkouts/s (× healthz) | payments/s (× healthz) | checkout p50 / p99 ms | payment p50 / p99 ms | D1 trips checkout / payment | workerd CPU ms per checkout request / payment | 5xx | oversell |",
@@ -307,6 +313,7 @@ async function main() {
     const hotShoppers = await seedUsers(db, N, "CUSTOMER", "H");
     const spreadShoppers = await seedUsers(db, N, "CUSTOMER", "S");
     const shardShoppers = await seedUsers(db, N, "CUSTOMER", "K");
+    const warmShoppers = await seedUsers(db, N, "CUSTOMER", "W");
     const [hot] = await seedVariants(db, "H", 1, HOT_STOCK);
     const [sharded] = await seedVariants(db, "K", 1, HOT_STOCK);
     const spread = await seedVariants(db, "S", N, SPREAD_STOCK);
@@ -319,12 +326,19 @@ async function main() {
     shardResult.oversell = await oversold(mf, db, admin, [sharded], HOT_STOCK);
     const spreadResult = await scenario(mf, clock, "spread", spreadShoppers, (i) => spread[i]);
     spreadResult.oversell = await oversold(mf, db, admin, spread, SPREAD_STOCK);
+    const warmVariants = await seedVariants(db, "W", N, SPREAD_STOCK);
+    const warmUp = () => inChunks(warmVariants, 50, async (v) => {
+      const level = await call(mf, "GET", `/api/v1/admin/inventory/${v}`, admin.token);
+      if (level.status !== 200) throw new Error(`warm-up read failed: ${level.status}`);
+    });
+    const warmResult = await scenario(mf, clock, "spread, objects warm", warmShoppers, (i) => warmVariants[i], warmUp);
+    warmResult.oversell = await oversold(mf, db, admin, warmVariants, SPREAD_STOCK);
     const version = JSON.parse(readFileSync(join(ROOT, "node_modules", "miniflare", "package.json"), "utf8")).version;
     const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK, healthz, healthzCpuMs };
-    const results = [hotResult, shardResult, spreadResult];
+    const results = [hotResult, shardResult, spreadResult, warmResult];
     const section = report(results, meta);
     console.log(section);
-    console.log(`BENCH_JSON ${JSON.stringify({ hot: hotResult, sharded: shardResult, spread: spreadResult, meta })}`);
+    console.log(`BENCH_JSON ${JSON.stringify({ hot: hotResult, sharded: shardResult, spread: spreadResult, warm: warmResult, meta })}`);
     if (!process.env.BENCH_NO_WRITE) writeResults(section);
     const failed = results.reduce((sum, r) => sum + r.oversell + r.errors5xx, 0);
     process.exitCode = failed > 0 ? 1 : 0;
