@@ -158,6 +158,7 @@ async function lockDirect(env: Env, scope: string, plan: LockPlan, stored: Store
   // itself, under the same id; the holds are that request's now, so nothing is let go here.
   if (results[0]!.results.length !== 1) throw invalidState("Checkout changed while locking");
   // Normally none: a checkout of this cart opened by another request while this one was locking.
+  // Should letting them go fail, their holds lapse at their own expiry.
   await releaseSuperseded(env, results[1]!.results as repo.Superseded[]).catch(() => undefined);
   return checkout;
 }
