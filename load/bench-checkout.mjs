@@ -14,227 +14,19 @@
  * `wrangler deploy --dry-run` produces — the deployable artifact, faster to start than wrangler dev.
  * Env: BENCH_SHOPPERS (default 200), BENCH_HOT_STOCK (default shoppers / 2), BENCH_NO_WRITE=1.
  */
-import { Buffer } from "node:buffer";
-import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { SignJWT } from "jose";
-import { Miniflare } from "miniflare";
+import { bundle, call, healthzRate, inChunks, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker } from "./lib/checkout-run.mjs";
 import { withCpuClock } from "./lib/worker.mjs";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const N = Number(process.env.BENCH_SHOPPERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? Math.floor(N / 2));
 const SPREAD_STOCK = 2;
-const SETTLE_MS = 2_000;
-const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
-const BASE = "http://bench.local";
 const deadline = setTimeout(() => {
   console.error("bench:checkout exceeded 3 minutes; aborting");
   process.exit(2);
 }, 180_000);
-
-function bundle() {
-  const outdir = mkdtempSync(join(tmpdir(), "edgeshop-bench-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-  return outdir;
-}
-
-function startWorker(outdir) {
-  const queues = { ORDER_EVENTS: "order-events", EMAIL_CRITICAL: "email-critical", EMAIL_BULK: "email-bulk", INVENTORY_SYNC: "inventory-sync" };
-  return new Miniflare({
-    workers: [workerOptions(outdir, queues)],
-    // One JSON line per request would drown the report; only errors are shown.
-    handleStructuredLogs: (log) => {
-      if (log.level === "error") process.stderr.write(`${log.message}\n`);
-    },
-  });
-}
-
-function workerOptions(outdir, queues) {
-  const text = (value) => ({ type: "text", value });
-  const vars = { JWT_SECRET, PAYMENT_WEBHOOK_SECRET: "whsec_bench", RATE_LIMIT_MULTIPLIER: "100000", ENVIRONMENT: "development", CHECKOUT_TTL_SECONDS: "900", D1_TRIPS_HEADER: "true" };
-  return {
-    config: {
-      name: "edgeshop",
-      compatibilityDate: "2026-10-01",
-      compatibilityFlags: ["nodejs_compat"],
-      manifest: { mainModule: "index.js", modules: { "index.js": { type: "esm", contents: readFileSync(join(outdir, "index.js"), "utf8") } } },
-      env: {
-        ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, text(v)])),
-        DB: { type: "d1", id: "bench-db" },
-        CACHE: { type: "kv", id: "bench-kv" },
-        INVENTORY: { type: "durable-object", worker: "edgeshop", exportName: "InventoryDO" },
-        RATE_LIMITER: { type: "durable-object", worker: "edgeshop", exportName: "RateLimiterDO" },
-        GIFT_CARDS: { type: "durable-object", worker: "edgeshop", exportName: "GiftCardDO" },
-        ...Object.fromEntries(Object.entries(queues).map(([binding, name]) => [binding, { type: "queue", name }])),
-      },
-      exports: {
-        default: { type: "worker" },
-        InventoryDO: { type: "durable-object", storage: "sqlite" },
-        RateLimiterDO: { type: "durable-object", storage: "sqlite" },
-        GiftCardDO: { type: "durable-object", storage: "sqlite" },
-      },
-      triggers: [{ type: "queue", name: "inventory-sync", maxBatchSize: 100, maxBatchTimeout: 1 }],
-    },
-  };
-}
-
-async function migrate(db) {
-  const files = readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort();
-  for (const file of files) {
-    const statements = readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint");
-    for (const sql of statements) if (sql.replace(/--.*$/gm, "").trim()) await db.prepare(sql).run();
-  }
-}
-
-async function inChunks(items, size, fn) {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, j) => fn(item, i + j)));
-}
-
-function id(prefix, i) {
-  return `${prefix}_BENCH${String(Date.now()).slice(-8)}${String(i).padStart(8, "0")}`;
-}
-
-async function token(userId, role) {
-  return new SignJWT({ role, typ: "access" })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(userId)
-    .setIssuer("edgeshop")
-    .setAudience("edgeshop:api")
-    .setIssuedAt()
-    .setExpirationTime("1h")
-    .setJti(randomUUID())
-    .sign(new Uint8Array(Buffer.from(JWT_SECRET, "utf8")));
-}
-
-async function seedUsers(db, count, role, tag) {
-  const now = Date.now();
-  const users = Array.from({ length: count }, (_, i) => ({ id: id(`usr${tag}`, i), role }));
-  const batches = [];
-  for (let i = 0; i < users.length; i += 50) batches.push(users.slice(i, i + 50));
-  for (const batch of batches) {
-    await db.batch(
-      batch.map((u) =>
-        db
-          .prepare("INSERT INTO users (id, email, password_hash, name, role, marketing_opt_in, created_at, updated_at) VALUES (?, ?, 'x', 'Bench', ?, 0, ?, ?)")
-          .bind(u.id, `${u.id.toLowerCase()}@bench.local`, u.role, now, now),
-      ),
-    );
-  }
-  return Promise.all(users.map(async (u) => ({ ...u, token: await token(u.id, role) })));
-}
-
-async function seedVariants(db, tag, count, stock) {
-  const now = Date.now();
-  const productId = id(`prod${tag}`, 0);
-  await db
-    .prepare("INSERT INTO products (id, slug, title, status, tax_rate_bps, currency, created_at, updated_at) VALUES (?, ?, ?, 'active', 800, 'USD', ?, ?)")
-    .bind(productId, productId.toLowerCase(), `Bench ${tag}`, now, now)
-    .run();
-  const variants = Array.from({ length: count }, (_, i) => id(`var${tag}`, i));
-  for (let i = 0; i < variants.length; i += 40) {
-    await db.batch(
-      variants.slice(i, i + 40).flatMap((v, j) => [
-        db
-          .prepare("INSERT INTO product_variants (id, product_id, sku, title, price, currency, position, created_at, updated_at) VALUES (?, ?, ?, ?, 1999, 'USD', ?, ?, ?)")
-          .bind(v, productId, `BENCH-${tag}-${i + j}`, `V${i + j}`, i + j, now, now),
-        db.prepare("INSERT INTO inventory_levels (variant_id, on_hand, reserved, version, updated_at) VALUES (?, ?, 0, 0, ?)").bind(v, stock, now),
-      ]),
-    );
-  }
-  return variants;
-}
-
-/** A default region with one flat shipping method: the seeded goods ship, so every checkout needs an address and a method. */
-async function seedMarket(db) {
-  const now = Date.now();
-  await db.batch([
-    db
-      .prepare("INSERT INTO regions (code, name, currency, countries, tax_inclusive, is_default, position, version, created_at, updated_at) VALUES ('US', 'United States', 'USD', '[\"US\"]', 0, 1, 0, 1, ?, ?)")
-      .bind(now, now),
-    db
-      .prepare(
-        "INSERT INTO shipping_methods (id, region_code, name, kind, amount, weight_rates, countries, status, position, created_at, updated_at) VALUES (?, 'US', 'Standard', 'flat', 500, '[]', '[]', 'active', 0, ?, ?)",
-      )
-      .bind(SHIPPING_METHOD, now, now),
-  ]);
-}
-
-const SHIPPING_METHOD = "shm_bench_standard";
-const ADDRESS = { firstName: "Bench", lastName: "Shopper", line1: "1 Broadway", city: "New York", postalCode: "10004", province: "NY", countryCode: "US" };
-
-async function call(mf, method, path, tokenValue, body, headers = {}) {
-  const started = performance.now();
-  const res = await mf.dispatchFetch(`${BASE}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${tokenValue}`, ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  return { status: res.status, json, ms: performance.now() - started, trips: Number(res.headers.get("X-D1-Trips") ?? NaN) };
-}
-
-const pct = (values, p) => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
-
-/**
- * One scenario: every shopper's cart is filled first and `prepare` runs (neither timed), then all
- * check out at once, then all winners pay at once.
- */
-async function scenario(mf, clock, name, shoppers, variantFor, prepare = async () => {}) {
-  await inChunks(shoppers, 50, async (s, i) => {
-    const r = await call(mf, "POST", "/api/v1/store/cart/items", s.token, { variantId: variantFor(i), quantity: 1 });
-    if (r.status !== 201) throw new Error(`cart add failed: ${r.status} ${JSON.stringify(r.json)}`);
-    for (const [path, body] of [["/api/v1/store/cart/shipping-address", { address: ADDRESS }], ["/api/v1/store/cart/shipping-method", { shippingMethodId: SHIPPING_METHOD }]]) {
-      const shipped = await call(mf, "PUT", path, s.token, body);
-      if (shipped.status !== 200) throw new Error(`${path} failed: ${shipped.status} ${JSON.stringify(shipped.json)}`);
-    }
-  });
-  await prepare();
-  // What the untimed requests left running (limiter flushes and alarms, queue consumers) ends
-  // before the clock starts, so the burst's CPU is the burst's own.
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const t0 = performance.now();
-  const cpu0 = clock?.();
-  const checkouts = await Promise.all(shoppers.map((s, i) => call(mf, "POST", "/api/v1/store/checkouts", s.token, undefined, { "Idempotency-Key": `bench-${name}-${i}` })));
-  const t1 = performance.now();
-  const cpu1 = clock?.();
-  const unexpected = checkouts.find((c) => c.status !== 201 && c.status !== 409 && c.status < 500);
-  if (unexpected) throw new Error(`checkout answered ${unexpected.status}: ${JSON.stringify(unexpected.json)}`);
-  const winners = checkouts.map((c, i) => ({ c, s: shoppers[i] })).filter(({ c }) => c.status === 201);
-  const payments = await Promise.all(
-    winners.map(({ c, s }) => call(mf, "POST", `/api/v1/store/checkouts/${c.json.id}/payment`, s.token, { provider: "test", token: "tok_success" })),
-  );
-  const t2 = performance.now();
-  const cpu2 = clock?.();
-  const statuses = [...checkouts, ...payments].map((r) => r.status);
-  return {
-    name,
-    shoppers: shoppers.length,
-    locked: winners.length,
-    refused409: checkouts.filter((c) => c.status === 409).length,
-    completed: payments.filter((p) => p.status === 200 && p.json?.state === "COMPLETED").length,
-    errors5xx: statuses.filter((s) => s >= 500).length,
-    checkoutWallMs: t1 - t0,
-    paymentWallMs: t2 - t1,
-    checkoutP50: pct(checkouts.map((c) => c.ms), 50),
-    checkoutP99: pct(checkouts.map((c) => c.ms), 99),
-    paymentP50: pct(payments.map((p) => p.ms), 50),
-    paymentP99: pct(payments.map((p) => p.ms), 99),
-    // Every checkout request, a 201 or a 409, costs a whole checkout's work: divided by all of them.
-    checkoutCpuMs: clock ? (cpu1 - cpu0) / shoppers.length : NaN,
-    paymentCpuMs: clock && payments.length > 0 ? (cpu2 - cpu1) / payments.length : NaN,
-    checkoutTrips: Math.max(...winners.map(({ c }) => c.trips)),
-    paymentTrips: Math.max(...payments.map((p) => p.trips)),
-  };
-}
 
 async function oversold(mf, db, admin, variants, stock) {
   let over = 0;
@@ -245,22 +37,6 @@ async function oversold(mf, db, admin, variants, stock) {
     if (level.onHand !== stock - sold || level.onHand < 0 || level.reserved !== 0) over += 1;
   }
   return over;
-}
-
-/** /healthz req/s in the same Miniflare instance: the yardstick the checkout rates are divided by. */
-async function healthzRate(mf, clock, seconds = 3) {
-  let count = 0;
-  const cpu0 = clock?.();
-  const until = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: 50 }, async () => {
-      while (performance.now() < until) {
-        await (await mf.dispatchFetch(`${BASE}/healthz`)).arrayBuffer();
-        count += 1;
-      }
-    }),
-  );
-  return { rate: count / seconds, cpuMs: clock ? (clock() - cpu0) / count : NaN };
 }
 
 function report(results, meta) {
