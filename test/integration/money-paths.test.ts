@@ -227,6 +227,19 @@ const dieHere = (dying: ReturnType<typeof faultyEnv>) => {
 const holdsOf = (variantId: string) =>
   runInDurableObject(inventoryStub(variantId), (_o, state) => state.storage.sql.exec<{ checkout_id: string; qty: number; status: string; expires_at: number }>("SELECT checkout_id, qty, status, expires_at FROM holds").toArray());
 
+/** The shopper raises the cart's one line to 5 and checks out again under `key`: 5 held (of 10), then 5 sold. */
+async function retryAtFiveSellsFive(token: string, variantId: string, key: string) {
+  const cart = await call("GET", "/api/v1/store/cart", { token });
+  await call("PATCH", `/api/v1/store/cart/items/${cart.json.items[0].id}`, { token, body: { quantity: 5 } });
+  const retry = await startCheckout(token, key);
+  expect(retry.status).toBe(201);
+  expect(retry.json.lines[0].quantity).toBe(5);
+  expect(await inventoryStub(variantId).snapshot(variantId)).toMatchObject({ onHand: 10, reserved: 5, available: 5 });
+  expect((await pay(token, retry.json.id)).json.state).toBe("COMPLETED");
+  expect(await inventoryStub(variantId).snapshot(variantId)).toMatchObject({ onHand: 5, reserved: 0 });
+  return retry.json;
+}
+
 describe("item 4: a checkout retried after a failed lock reserves and sells what it orders", () => {
   it("item 4: a first lock (direct) whose write fails gives its holds back; the retry at 5 units sells 5", async () => {
     const shopper = await registerCustomer();
@@ -237,15 +250,7 @@ describe("item 4: a checkout retried after a failed lock reserves and sells what
     await expect(createCheckout(failing, shopper.userId, "retry-key", {})).rejects.toThrow();
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 0, available: 10 });
 
-    const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
-    await call("PATCH", `/api/v1/store/cart/items/${cart.json.items[0].id}`, { token: shopper.token, body: { quantity: 5 } });
-    const retry = await startCheckout(shopper.token, "retry-key");
-    expect(retry.status).toBe(201);
-    expect(retry.json.lines[0].quantity).toBe(5);
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 10, reserved: 5, available: 5 });
-    const paid = await pay(shopper.token, retry.json.id);
-    expect(paid.json.state).toBe("COMPLETED");
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 5, reserved: 0 });
+    await retryAtFiveSellsFive(shopper.token, v.id, "retry-key");
   });
 
   it("item 4: a direct lock that dies holding 2 leaves holds the retry takes over under the same id: 5 held, not 7", async () => {
@@ -257,16 +262,11 @@ describe("item 4: a checkout retried after a failed lock reserves and sells what
     const [orphan] = await holdsOf(v.id);
     expect(orphan).toMatchObject({ qty: 2, status: "held" });
 
-    const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
-    await call("PATCH", `/api/v1/store/cart/items/${cart.json.items[0].id}`, { token: shopper.token, body: { quantity: 5 } });
-    // The claim is a minute old without an answer: the retry takes it over and makes the checkout the claim named.
-    const retry = await startCheckout(shopper.token, "died-key");
-    expect(retry.status).toBe(201);
-    expect(retry.json.id).toBe(orphan!.checkout_id);
-    expect(await holdsOf(v.id)).toEqual([expect.objectContaining({ checkout_id: orphan!.checkout_id, qty: 5, status: "held" })]);
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 5, available: 5 });
-    expect((await pay(shopper.token, retry.json.id)).json.state).toBe("COMPLETED");
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 5, reserved: 0 });
+    // The claim is minutes old without an answer: the retry takes it over and makes the checkout the
+    // claim named, whose one hold moves from 2 to 5 (a second hold would make 7).
+    const retry = await retryAtFiveSellsFive(shopper.token, v.id, "died-key");
+    expect(retry.id).toBe(orphan!.checkout_id);
+    expect(await holdsOf(v.id)).toEqual([expect.objectContaining({ checkout_id: orphan!.checkout_id, qty: 5, status: "committed" })]);
   });
 
   it("item 4: with an older checkout of the cart open, a lock whose LOCKED write fails keeps its CREATED row's hold; the retry at 5 sells 5", async () => {
@@ -279,15 +279,7 @@ describe("item 4: a checkout retried after a failed lock reserves and sells what
     await expect(createCheckout(failing, shopper.userId, "retry-key", {})).rejects.toThrow();
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2 });
 
-    const cart = await call("GET", "/api/v1/store/cart", { token: shopper.token });
-    await call("PATCH", `/api/v1/store/cart/items/${cart.json.items[0].id}`, { token: shopper.token, body: { quantity: 5 } });
-    const retry = await startCheckout(shopper.token, "retry-key");
-    expect(retry.status).toBe(201);
-    expect(retry.json.lines[0].quantity).toBe(5);
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 10, reserved: 5, available: 5 });
-    const paid = await pay(shopper.token, retry.json.id);
-    expect(paid.json.state).toBe("COMPLETED");
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 5, reserved: 0 });
+    await retryAtFiveSellsFive(shopper.token, v.id, "retry-key");
   });
 
   it("item 4: the retry extends the hold to the new checkout's expiry, and lets go of variants no longer in the cart", async () => {

@@ -45,6 +45,34 @@ export function findCustomerCheckout(d1: D1Database, id: string, customerId: str
 export type Superseded = { id: string; lines: string; tenders: string };
 
 /**
+ * Expires the customer's open checkouts of the cart older than `newer` (SQL naming the new
+ * checkout's id, NULL — expiring none — unless it is the one just written; ids sort by creation
+ * time, so `id <` is "older") — the newest checkout of a cart wins — answering their lines and
+ * tenders, whose holds the caller lets go; then gives back the discount uses held by an EXPIRED
+ * checkout of the cart (normally none: see discount-claims.ts).
+ */
+function supersedeStatements(d1: D1Database, row: { customerId: string; cartId: string; now: number }, newer: { sql: string; args: unknown[] }) {
+  const expiredOfCart = "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state = 'EXPIRED'";
+  return [
+    d1
+      .prepare(
+        `UPDATE checkouts SET state = 'EXPIRED', updated_at = ?, version = version + 1, failure_reason = 'superseded'
+         WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ${newer.sql}
+         RETURNING id, lines, tenders`,
+      )
+      .bind(row.now, row.customerId, row.cartId, ...newer.args),
+    d1
+      .prepare(
+        `UPDATE discounts SET updated_at = ?,
+           usage_count = max(0, usage_count - (SELECT COUNT(*) FROM discount_claims dc WHERE dc.discount_id = discounts.id AND dc.checkout_id IN (${expiredOfCart})))
+         WHERE id IN (SELECT dc.discount_id FROM discount_claims dc WHERE dc.checkout_id IN (${expiredOfCart}))`,
+      )
+      .bind(row.now, row.customerId, row.cartId, row.customerId, row.cartId),
+    d1.prepare(`DELETE FROM discount_claims WHERE checkout_id IN (${expiredOfCart})`).bind(row.customerId, row.cartId),
+  ];
+}
+
+/**
  * One batch: creates the checkout in CREATED (a retry under the same key after a crash takes over
  * the row it left in CREATED or FAILED), reads the key's row as it is now, and expires the
  * customer's older open checkouts of the same cart — the newest checkout of a cart wins — giving
@@ -56,8 +84,6 @@ export async function upsertCheckout(
   d1: D1Database,
   row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; tenders: string; expiresAt: number; now: number },
 ): Promise<{ upserted: { id: string; version: number; previousLines: PricedCartLine[] | null; previousTenders: string | null } | null; current: CheckoutRow; superseded: Superseded[] }> {
-  const expiredOfCart = "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state = 'EXPIRED'";
-  const claimsOfExpired = `SELECT dc.discount_id FROM discount_claims dc WHERE dc.checkout_id IN (${expiredOfCart})`;
   const [before, out, current, superseded] = await d1.batch<Record<string, unknown>>([
     d1.prepare("SELECT lines, tenders FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
     d1
@@ -72,24 +98,8 @@ export async function upsertCheckout(
       )
       .bind(row.id, row.cartId, row.customerId, row.key, row.currency, JSON.stringify(row.snapshot.lines), JSON.stringify(row.snapshot.totals), JSON.stringify(row.snapshot.discounts), JSON.stringify(row.market), row.tenders, row.expiresAt, row.now, row.now),
     d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE customer_id = ? AND idempotency_key = ?`).bind(row.customerId, row.key),
-    // Only while this key's checkout is the CREATED one just written: ids sort by creation time, so `id <` is "older".
-    d1
-      .prepare(
-        `UPDATE checkouts SET state = 'EXPIRED', updated_at = ?, version = version + 1, failure_reason = 'superseded'
-         WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED')
-           AND id < (SELECT id FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state = 'CREATED')
-         RETURNING id, lines, tenders`,
-      )
-      .bind(row.now, row.customerId, row.cartId, row.customerId, row.key),
-    // Uses held by an EXPIRED checkout of the cart go back (normally none: see discount-claims.ts).
-    d1
-      .prepare(
-        `UPDATE discounts SET updated_at = ?,
-           usage_count = max(0, usage_count - (SELECT COUNT(*) FROM discount_claims dc WHERE dc.discount_id = discounts.id AND dc.checkout_id IN (${expiredOfCart})))
-         WHERE id IN (${claimsOfExpired})`,
-      )
-      .bind(row.now, row.customerId, row.cartId, row.customerId, row.cartId),
-    d1.prepare(`DELETE FROM discount_claims WHERE checkout_id IN (${expiredOfCart})`).bind(row.customerId, row.cartId),
+    // Only while this key's checkout is the CREATED one just written.
+    ...supersedeStatements(d1, row, { sql: "(SELECT id FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state = 'CREATED')", args: [row.customerId, row.key] }),
   ]);
   const written = out!.results[0] as { id: string; version: number } | undefined;
   const previous = before!.results[0] as { lines?: string; tenders?: string } | undefined;
@@ -138,26 +148,8 @@ export function insertSettledStatements(
         JSON.stringify(row.snapshot.discounts), JSON.stringify(row.market), row.tenders, row.expiresAt, outcome.state === "FAILED" ? outcome.failureReason : null, row.now, row.now,
       ),
   ];
-  if (outcome.state === "LOCKED") {
-    const expiredOfCart = "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state = 'EXPIRED'";
-    statements.push(
-      d1
-        .prepare(
-          `UPDATE checkouts SET state = 'EXPIRED', updated_at = ?, version = version + 1, failure_reason = 'superseded'
-           WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ? AND ${ours.sql}
-           RETURNING id, lines, tenders`,
-        )
-        .bind(row.now, row.customerId, row.cartId, row.id, ...ours.args),
-      d1
-        .prepare(
-          `UPDATE discounts SET updated_at = ?,
-             usage_count = max(0, usage_count - (SELECT COUNT(*) FROM discount_claims dc WHERE dc.discount_id = discounts.id AND dc.checkout_id IN (${expiredOfCart})))
-           WHERE id IN (SELECT dc.discount_id FROM discount_claims dc WHERE dc.checkout_id IN (${expiredOfCart}))`,
-        )
-        .bind(row.now, row.customerId, row.cartId, row.customerId, row.cartId),
-      d1.prepare(`DELETE FROM discount_claims WHERE checkout_id IN (${expiredOfCart})`).bind(row.customerId, row.cartId),
-    );
-  }
+  // Only if this very row was just written LOCKED.
+  if (outcome.state === "LOCKED") statements.push(...supersedeStatements(d1, row, { sql: `(SELECT ? WHERE ${ours.sql})`, args: [row.id, ...ours.args] }));
   statements.push(storeKeyResponseStatement(d1, answer.scope, row.key, answer.status, answer.body, ours));
   return statements;
 }
