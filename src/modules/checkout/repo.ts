@@ -41,6 +41,9 @@ export function findCustomerCheckout(d1: D1Database, id: string, customerId: str
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ? AND customer_id = ?`).bind(id, customerId).first<CheckoutRow>();
 }
 
+/** A checkout about to be written: its id, key, price snapshot, market facts and planned balances. */
+export type NewCheckout = { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; tenders: string; expiresAt: number; now: number };
+
 /** An older open checkout of the cart that the new one superseded (EXPIRED in the same batch): its holds go back. */
 export type Superseded = { id: string; lines: string; tenders: string };
 
@@ -82,7 +85,7 @@ function supersedeStatements(d1: D1Database, row: { customerId: string; cartId: 
  */
 export async function upsertCheckout(
   d1: D1Database,
-  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; tenders: string; expiresAt: number; now: number },
+  row: NewCheckout,
 ): Promise<{ upserted: { id: string; version: number; previousLines: PricedCartLine[] | null; previousTenders: string | null } | null; current: CheckoutRow; superseded: Superseded[] }> {
   const [before, out, current, superseded] = await d1.batch<Record<string, unknown>>([
     d1.prepare("SELECT lines, tenders FROM checkouts WHERE customer_id = ? AND idempotency_key = ? AND state IN ('CREATED', 'FAILED')").bind(row.customerId, row.key),
@@ -130,7 +133,7 @@ export const checkoutsInTheWayStatement = (d1: D1Database, customerId: string, k
  */
 export function insertSettledStatements(
   d1: D1Database,
-  row: { id: string; cartId: string; customerId: string; key: string; currency: string; snapshot: Snapshot; market: unknown; tenders: string; expiresAt: number; now: number },
+  row: NewCheckout,
   outcome: { state: "LOCKED" } | { state: "FAILED"; failureReason: string },
   answer: { scope: string; status: number; body: unknown },
 ) {

@@ -50,6 +50,9 @@ export function toCheckout(row: Omit<repo.CheckoutRow, "version">): Checkout {
 const insufficient = (lines: Shortage[]) =>
   new AppError("INSUFFICIENT_INVENTORY", "Not enough stock for some lines", 409, { lines });
 
+/** The 409 stored under the key (and replayed) for a shortfall. */
+const insufficientAnswer = (lines: Shortage[]) => ({ code: "INSUFFICIENT_INVENTORY" as const, lines });
+
 const OUTSIDE_THE_CART = new Set<RejectionReason>(["expired", "not_started", "usage_limit_reached", "customer_limit_reached", "unknown"]);
 
 /** 409 for a discount that applied on the cart but not any more (a limit was reached meanwhile). */
@@ -65,7 +68,7 @@ type Stored = { answer: boolean; held: boolean };
 
 /** What both ways of locking start from: the cart priced and checked, the row to write, the stock to hold. */
 type LockPlan = {
-  row: Parameters<typeof repo.upsertCheckout>[1];
+  row: repo.NewCheckout;
   priced: Awaited<ReturnType<typeof priceLoadedCart>>;
   applied: ReturnType<typeof appliedBalances>;
   stock: ReturnType<typeof stockLinesOf>;
@@ -134,8 +137,7 @@ async function lockDirect(env: Env, scope: string, plan: LockPlan, stored: Store
   const { row } = plan;
   const shortages = await reserveFor(env, plan);
   if (shortages.length > 0) {
-    const body = { code: "INSUFFICIENT_INVENTORY", lines: shortages };
-    await env.DB.batch(repo.insertSettledStatements(env.DB, row, { state: "FAILED", failureReason: "insufficient_inventory" }, { scope, status: 409, body }));
+    await env.DB.batch(repo.insertSettledStatements(env.DB, row, { state: "FAILED", failureReason: "insufficient_inventory" }, { scope, status: 409, body: insufficientAnswer(shortages) }));
     // Stored, or else a retry that took the key over made this checkout and answers for it.
     stored.answer = true;
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "insufficient_inventory", subjectId: row.id });
@@ -188,7 +190,7 @@ async function lockUpserted(env: Env, scope: string, planned: LockPlan, stored: 
   if (shortages.length > 0) {
     await env.DB.batch([
       repo.transitionStatement(env.DB, id, ["CREATED"], "FAILED", plan.row.now, { failureReason: "insufficient_inventory" }),
-      repo.storeKeyResponseStatement(env.DB, scope, plan.row.key, 409, { code: "INSUFFICIENT_INVENTORY", lines: shortages }),
+      repo.storeKeyResponseStatement(env.DB, scope, plan.row.key, 409, insufficientAnswer(shortages)),
     ]);
     stored.answer = true;
     await releaseTenders(env, id, plan.applied);
@@ -212,9 +214,9 @@ async function lockUpserted(env: Env, scope: string, planned: LockPlan, stored: 
 }
 
 function replay(row: repo.KeyRow): Checkout {
-  const body = JSON.parse(row.response_body!) as Checkout | { code: "INSUFFICIENT_INVENTORY"; lines: Shortage[] };
+  const body = JSON.parse(row.response_body!) as Checkout | ReturnType<typeof insufficientAnswer>;
   if (row.status_code === 201) return body as Checkout;
-  throw insufficient((body as { lines: Shortage[] }).lines);
+  throw insufficient((body as ReturnType<typeof insufficientAnswer>).lines);
 }
 
 /**
@@ -252,7 +254,7 @@ export async function createCheckout(env: Env, customerId: string, key: string, 
   } catch (err) {
     if (stored.answer) throw err;
     if (err instanceof AppError && err.code === "INSUFFICIENT_INVENTORY") {
-      await repo.storeKeyResponse(env.DB, scope, key, 409, { code: err.code, lines: err.details?.lines });
+      await repo.storeKeyResponse(env.DB, scope, key, 409, insufficientAnswer(err.details?.lines as Shortage[]));
     } else if (stored.held) {
       await repo.abandonKey(env.DB, scope, key);
     } else {
