@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { expireAbandonedCheckouts } from "../../src/modules/checkout/sweeps";
 import { createCheckout, expireCheckout } from "../../src/modules/checkout/service";
 import * as checkoutRepo from "../../src/modules/checkout/repo";
+import { recordCapturedPayment } from "../../src/modules/checkout/payment";
+import * as paymentsRepo from "../../src/modules/payments/repo";
 import { outboundBreakers } from "../../src/modules/outbound/breakers";
 import * as testProviderModule from "../../src/modules/payments/test-provider";
 import { testPaymentFaults, testPaymentLedger } from "../../src/modules/payments/test-provider";
@@ -428,6 +430,85 @@ describe("found by the money model: a charge whose answer was lost", () => {
     await runCron(10 * 60_000);
     expect(await checkoutState(checkout.id)).toBe("LOCKED");
     expect((await pay(shopper.token, checkout.id)).json.state).toBe("COMPLETED");
+  });
+});
+
+describe("payment in one batch: the stock is committed, then one batch records the payment, confirms and places the order", () => {
+  /** The batch that records the capture and places the order (it carries the guard). */
+  const isPayAndPlace = (sql: string[]) => sql.some((s) => s.includes("not confirmed by this payment"));
+  const countOf = (sql: string, ...args: unknown[]) => one<{ n: number }>(sql, ...args).then((r) => r.n);
+
+  /** While the provider charges this request's attempt, `meanwhile` runs, as another actor would. */
+  function whileCharging(meanwhile: (checkoutId: string) => Promise<void>) {
+    const spy = vi.spyOn(testProviderModule.testProvider, "start");
+    spy.mockImplementation(async (input) => {
+      spy.mockRestore();
+      const result = await testProviderModule.testProvider.start(input);
+      await meanwhile(input.checkoutId);
+      return result;
+    });
+  }
+
+  it("the guard makes the batch all or nothing: a payment row written before it is rolled back when the checkout is not confirmed by that payment", async () => {
+    const { checkout } = await lockedCheckout(3, 1);
+    const now = Date.now();
+    const paymentId = `pay_guard_${now}`;
+    await expect(
+      env.DB.batch([
+        paymentsRepo.capturedPaymentStatement(env.DB, { id: paymentId, checkoutId: checkout.id, provider: "test", ref: `ref_guard_${now}`, amount: 1, currency: "USD", now }),
+        checkoutRepo.abortUnlessConfirmedByStatement(env.DB, checkout.id, paymentId),
+      ]),
+    ).rejects.toThrow();
+    expect(await countOf("SELECT COUNT(*) AS n FROM payments WHERE id = ?", paymentId)).toBe(0);
+    expect(await checkoutState(checkout.id)).toBe("LOCKED");
+  });
+
+  it("a pay-and-place batch that fails after the commits: the two-batch way makes exactly one order and sells the units once", async () => {
+    const { shopper, v, checkout } = await lockedCheckout(3, 2, 700);
+    let failures = 0;
+    const flaky = faultyEnv(env, {
+      d1: ({ kind, sql }) => {
+        if (kind === "batch" && isPayAndPlace(sql) && failures++ === 0) throw new InjectedFault();
+      },
+    });
+    const res = await callWith(flaky, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(failures).toBe(1);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(1);
+    expect(await countOf("SELECT COUNT(*) AS n FROM payments WHERE checkout_id = ? AND status = 'succeeded'", checkout.id)).toBe(1);
+    expect(await countOf("SELECT COUNT(*) AS n FROM refunds WHERE checkout_id = ?", checkout.id)).toBe(0);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+  });
+
+  it("another payment confirmed the checkout while this one was charged: nothing of this batch stays, this payment is refunded, and the one order sells the units once", async () => {
+    const { shopper, v, checkout } = await lockedCheckout(3, 1, 800);
+    const otherRef = `test_other_${Date.now()}`;
+    whileCharging(async (checkoutId) => {
+      const recorded = await recordCapturedPayment(env, checkoutId, { provider: "test", ref: otherRef, amount: 800, currency: "USD" });
+      expect(recorded.confirmed).toBe(true);
+    });
+    const res = await pay(shopper.token, checkout.id);
+    expect(res.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    const order = await one<{ id: string }>("SELECT id FROM orders WHERE checkout_id = ?", checkout.id);
+    // The order keeps the payment that confirmed the checkout; the request's own capture is refunded.
+    expect(await one("SELECT provider_ref FROM payments WHERE order_id = ?", order.id)).toEqual({ provider_ref: otherRef });
+    const refunded = await one<{ reason: string; amount: number }>("SELECT r.reason, r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.checkout_id = ? AND p.provider_ref <> ?", checkout.id, otherRef);
+    expect(refunded).toMatchObject({ reason: "unowned_payment", amount: 800 });
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+
+  it("a checkout that ended without an order while it was charged: the units this request sold go back, and its payment is refunded", async () => {
+    const { shopper, v, checkout } = await lockedCheckout(3, 2, 650);
+    whileCharging(async (checkoutId) => {
+      await env.DB.prepare("UPDATE checkouts SET state = 'FAILED', failure_reason = 'test_ended_elsewhere' WHERE id = ?").bind(checkoutId).run();
+    });
+    const res = await pay(shopper.token, checkout.id);
+    expect(res.json.state).toBe("FAILED");
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(0);
+    expect(await one("SELECT r.reason FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.checkout_id = ?", checkout.id)).toEqual({ reason: "unowned_payment" });
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 3, reserved: 0 });
   });
 });
 

@@ -144,13 +144,14 @@ describe("round-trip budget per route", () => {
     expect((await call("GET", `/api/v1/store/checkouts/${first.json.id}`, { token: shopper.token })).json.state).toBe("EXPIRED");
   });
 
-  it("POST /store/checkouts/:id/payment: at most 3 before the answer, and the commits of all lines in one parallel phase", async () => {
+  it("POST /store/checkouts/:id/payment: 2 before the answer (the claim, then one batch that records, confirms and places), and the commits of all lines in one parallel phase", async () => {
     const shopper = await shopperWithCart();
     const checkout = await startCheckout(shopper.token);
     expect(checkout.status).toBe(201);
     const { res, trips } = await measure("POST /store/checkouts/:id/payment", "POST", `/api/v1/store/checkouts/${checkout.json.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
     expect(res.json.state).toBe("COMPLETED");
     withinBudget("POST /store/checkouts/:id/payment", trips, 3);
+    expect(trips.d1Sequential, "POST /store/checkouts/:id/payment: the claim, then pay-and-place in one batch").toBe(2);
     expect(trips.stockCalls, "POST /store/checkouts/:id/payment: one commit per line").toBe(2);
     expect(trips.stockSequential, "POST /store/checkouts/:id/payment: commits in parallel").toBe(1);
     // After the answer: order.placed and the COMPLETED mark (finalize resumes them if this never runs).
@@ -163,6 +164,7 @@ describe("round-trip budget per route", () => {
     const { res, trips } = await measure("POST /graphql payCheckout", "POST", "/graphql", { token: shopper.token, body: { query, variables: { id: checkout.json.id } } });
     expect(res.json.data.payCheckout).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
     withinBudget("POST /graphql payCheckout", trips, 3);
+    expect(trips.d1Sequential, "POST /graphql payCheckout: the claim, then pay-and-place in one batch").toBe(2);
     expect(trips.stockSequential, "POST /graphql payCheckout: commits in parallel").toBe(1);
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token: shopper.token })).json.state).toBe("COMPLETED");
   });

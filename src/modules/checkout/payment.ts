@@ -11,7 +11,8 @@ import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
 import { amountDue, releaseTenders, tendersOf, type Tender } from "../gift-cards/tenders";
-import { releaseLines, stockLinesOf } from "../inventory/service";
+import { closeLines, commitLines, releaseLines, stockLinesOf } from "../inventory/service";
+import { orderIdFor, placementStatements } from "../orders/placement";
 import { outboundBreakers } from "../outbound/breakers";
 import { configuredProvider, providerForRequest, providerUnavailable, QUIET_ATTEMPT_MS, type PaymentProvider, type StartResult } from "../payments/provider";
 import { attemptRefund } from "../payments/refunds";
@@ -64,8 +65,12 @@ export async function finalizeOrDefer(env: Env, checkoutId: string, requestId: s
   return toCheckout((await repo.findCheckout(env.DB, checkoutId))!);
 }
 
-/** What the payment request read up front and may run after its answer (see FinalizeContext). */
-type PayContext = { email: string | null; defer?: (work: Promise<unknown>) => void };
+/**
+ * What the payment request read up front and may run after its answer (see FinalizeContext).
+ * `claimsHeld`: this request moved the checkout to PAYMENT_PENDING and holds every discount use of
+ * its snapshot, so a capture may go the one-batch way (placeCaptured).
+ */
+type PayContext = { email: string | null; claimsHeld?: boolean; defer?: (work: Promise<unknown>) => void };
 
 /** Records the capture and finalizes, starting from what the record batch read. */
 async function recordAndFinalize(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext): Promise<Checkout> {
@@ -73,6 +78,48 @@ async function recordAndFinalize(env: Env, row: repo.CheckoutRow, confirmation: 
   await refundNow(env, recorded.refundId, now);
   const start = recorded.row && pay.email !== null ? { row: recorded.row, heldDiscountIds: recorded.heldDiscountIds, email: pay.email } : undefined;
   return finalizeOrDefer(env, row.id, requestId, { start, defer: pay.defer });
+}
+
+/** States in which what a checkout sold is accounted for: by its order (made or to be made by finalize), or by the refund that closes its stock. */
+const SALE_ACCOUNTED_FOR = new Set(["PAYMENT_CONFIRMED", "ORDER_CREATED", "COMPLETED", "REFUND_PENDING", "REFUNDED"]);
+
+/**
+ * A capture taken by the request that holds the attempt, in one D1 trip after the provider: the
+ * stock is committed first, then one batch records the payment, confirms the checkout and places
+ * the order. The batch aborts as a whole unless this payment confirmed the checkout in it, so it
+ * either does all of that or nothing.
+ *
+ * Anything else — a line that could not be sold, a batch that did not apply — goes the two-batch
+ * way (record, then finalize), which finds the commits already made and refunds the payment when
+ * no order can be made. A request that dies between the commits and the batch leaves the attempt
+ * PAYMENT_PENDING with its stock sold; the provider lookup (a retry after 30 s, or the sweep)
+ * records the capture and finalize finds the commits made. Only if the checkout ends neither as
+ * an order nor in a refund that closes its stock are the commits closed here.
+ */
+async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext & { email: string }): Promise<Checkout> {
+  const lines = stockLinesOf(repo.snapshotOf(row).lines);
+  if ((await commitLines(env, row.id, lines)).length === 0) {
+    const paymentId = newId("pay", now);
+    const confirmed: repo.CheckoutRow = { ...row, state: "PAYMENT_CONFIRMED", payment_id: paymentId };
+    try {
+      const results = await env.DB.batch([
+        payments.capturedPaymentStatement(env.DB, { id: paymentId, checkoutId: row.id, ...confirmation, now }),
+        repo.confirmStatement(env.DB, row.id, confirmation.provider, confirmation.ref, now),
+        repo.abortUnlessConfirmedByStatement(env.DB, row.id, paymentId),
+        ...placementStatements(env.DB, confirmed, pay.email, requestId, now),
+      ]);
+      if (results.at(-1)?.meta.changes === 1) {
+        const placed = { ...confirmed, state: "ORDER_CREATED" as const, order_id: orderIdFor(row.id) };
+        const done = await finalizeCheckout(env, row.id, { requestId, defer: pay.defer, start: { row: placed, heldDiscountIds: [], email: pay.email } });
+        return toCheckout(done ?? placed);
+      }
+    } catch (err) {
+      createLogger({ requestId }).warn("payment_one_batch_fell_back", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
+    }
+  }
+  const answer = await recordAndFinalize(env, row, confirmation, requestId, now, pay);
+  if (!SALE_ACCOUNTED_FOR.has(answer.state)) await closeLines(env, row.id, lines.map((l) => l.variantId));
+  return answer;
 }
 
 /** PAYMENT_PENDING → LOCKED for this attempt, giving back the discount uses in the same batch (only if the move happened). */
@@ -157,7 +204,10 @@ async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentPr
     await payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "pending", now }).run();
     return { ...toCheckout({ ...row, state: "PAYMENT_PENDING" }), payment: { clientSecret: result.clientSecret } };
   }
-  return recordAndFinalize(env, row, { provider: provider.name, ref: result.ref, amount, currency }, requestId, now, pay);
+  const confirmation = { provider: provider.name, ref: result.ref, amount, currency };
+  // Gift cards and store credit are captured at finalize: a checkout with balances keeps the two-batch way.
+  if (pay.claimsHeld && pay.email !== null && tendersOf(row).length === 0) return placeCaptured(env, row, confirmation, requestId, now, { ...pay, email: pay.email });
+  return recordAndFinalize(env, row, confirmation, requestId, now, pay);
 }
 
 /** Recorded as the provider of a checkout its gift cards and store credit pay in full. */
@@ -211,7 +261,7 @@ export async function payCheckout(
       const refused = await refuseClaims(env.DB, id, unheld, now, ["PAYMENT_PENDING"]);
       return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), tendersOf(row), refused, now);
     }
-    return startPayment(env, row, provider, input.token, requestId, now, pay);
+    return startPayment(env, row, provider, input.token, requestId, now, { ...pay, claimsHeld: true });
   }
   if (row.state === "COMPLETED") return toCheckout(row);
   if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") return finalizeOrDefer(env, id, requestId);

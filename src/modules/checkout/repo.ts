@@ -197,6 +197,20 @@ export function confirmStatement(d1: D1Database, checkoutId: string, provider: s
     .bind(now, provider, ref, checkoutId, provider, ref, provider, ref, checkoutId);
 }
 
+/**
+ * Aborts the batch it is in unless the checkout is PAYMENT_CONFIRMED with this payment: D1 rolls
+ * back every statement of a batch when one fails, and since SQLite's RAISE works only inside
+ * triggers, the failure is json() of text that is not JSON.
+ */
+export function abortUnlessConfirmedByStatement(d1: D1Database, checkoutId: string, paymentId: string) {
+  return d1
+    .prepare(
+      `SELECT json(CASE WHEN EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'PAYMENT_CONFIRMED' AND payment_id = ?)
+         THEN 'true' ELSE 'not confirmed by this payment' END) AS confirmed`,
+    )
+    .bind(checkoutId, paymentId);
+}
+
 /** Marks a checkout as looked at (the sweeps take the least recently touched first). */
 export async function touch(d1: D1Database, id: string, state: CheckoutState, now: number) {
   await d1.prepare("UPDATE checkouts SET updated_at = ? WHERE id = ? AND state = ?").bind(now, id, state).run();
