@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { issueGiftCard, quickAdmin, quickCustomer } from "../factories/after-purchase";
+import { applyCard, issueGiftCard, quickAdmin, quickCustomer } from "../factories/after-purchase";
 import { addToCart, clearInventoryAlarms, createProduct, startCheckout } from "../factories/commerce";
 import { createDiscount } from "../factories/pricing";
 import { call, callWith, type CallOptions } from "../helpers";
@@ -156,6 +156,18 @@ describe("round-trip budget per route", () => {
     expect(trips.stockSequential, "POST /store/checkouts/:id/payment: commits in parallel").toBe(1);
     // After the answer: order.placed and the COMPLETED mark (finalize resumes them if this never runs).
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token: shopper.token })).json.state).toBe("COMPLETED");
+  });
+  it("POST /store/checkouts/:id/payment with a gift card paying part: the same 2, the commits and the card's capture in one parallel phase", async () => {
+    const shopper = await shopperWithCart();
+    const card = await issueGiftCard((await quickAdmin()).token, 700);
+    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
+    const checkout = await startCheckout(shopper.token);
+    expect(checkout.status).toBe(201);
+    const route = "POST /store/checkouts/:id/payment (gift card)";
+    const { res, trips } = await measure(route, "POST", `/api/v1/store/checkouts/${checkout.json.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(res.json).toMatchObject({ state: "COMPLETED", giftCards: [{ amount: { amount: 700 } }] });
+    expect(trips.d1Sequential, `${route}: the claim, then pay-and-place in one batch`).toBe(2);
+    expect(trips.stockSequential, `${route}: commits in parallel`).toBe(1);
   });
   it("GraphQL payCheckout: the same budget as REST's payment route", async () => {
     const shopper = await shopperWithCart();

@@ -10,7 +10,7 @@ import { createLogger } from "../../lib/log";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
-import { amountDue, releaseTenders, tendersOf, type Tender } from "../gift-cards/tenders";
+import { amountDue, captureTenders, closeTenders, releaseTenders, tendersOf, type Tender } from "../gift-cards/tenders";
 import { closeLines, commitLines, releaseLines, stockLinesOf } from "../inventory/service";
 import { orderIdFor, placementStatements } from "../orders/placement";
 import { outboundBreakers } from "../outbound/breakers";
@@ -85,25 +85,33 @@ const SALE_ACCOUNTED_FOR = new Set(["PAYMENT_CONFIRMED", "ORDER_CREATED", "COMPL
 
 /**
  * A capture taken by the request that holds the attempt, in one D1 trip after the provider: the
- * stock is committed first, then one batch records the payment, confirms the checkout and places
- * the order. The batch aborts as a whole unless this payment confirmed the checkout in it, so it
- * either does all of that or nothing.
+ * stock is committed and the gift cards and store credit captured first, then one batch records
+ * the payment, confirms the checkout and places the order. Two guards make that batch all or
+ * nothing: before the confirm, the checkout must still be in this attempt (so the discount uses
+ * it claimed are still held; an attempt unlocked meanwhile gave them back), and after it, it must
+ * be confirmed by this payment.
  *
- * Anything else — a line that could not be sold, a batch that did not apply — goes the two-batch
- * way (record, then finalize), which finds the commits already made and refunds the payment when
- * no order can be made. A request that dies between the commits and the batch leaves the attempt
- * PAYMENT_PENDING with its stock sold; the provider lookup (a retry after 30 s, or the sweep)
- * records the capture and finalize finds the commits made. Only if the checkout ends neither as
- * an order nor in a refund that closes its stock are the commits closed here.
+ * Anything else — a line that could not be sold, a balance that could not be captured, an object
+ * that failed, a batch that did not apply — goes the two-batch way (record, then finalize), which
+ * records the money first, finds the commits and captures already made, claims the uses again
+ * or refunds, and refunds the payment when no order can be made. A request that dies between the
+ * commits and the batch leaves the attempt PAYMENT_PENDING with its stock sold; the provider
+ * lookup (a retry after 30 s, or the sweep) records the capture and finalize finds them made. If
+ * the checkout ends neither as an order nor in a refund that closes its stock and balances, they
+ * are closed here.
  */
 async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext & { email: string }): Promise<Checkout> {
   const lines = stockLinesOf(repo.snapshotOf(row).lines);
-  if ((await commitLines(env, row.id, lines)).length === 0) {
-    const paymentId = newId("pay", now);
-    const confirmed: repo.CheckoutRow = { ...row, state: "PAYMENT_CONFIRMED", payment_id: paymentId };
-    try {
+  const tenders = tendersOf(row);
+  try {
+    // Stock and balances at once: if either fails, finalize's failure path closes both.
+    const [unsold, captured] = await Promise.all([commitLines(env, row.id, lines), captureTenders(env, row.id, tenders)]);
+    if (unsold.length === 0 && captured) {
+      const paymentId = newId("pay", now);
+      const confirmed: repo.CheckoutRow = { ...row, state: "PAYMENT_CONFIRMED", payment_id: paymentId };
       const results = await env.DB.batch([
         payments.capturedPaymentStatement(env.DB, { id: paymentId, checkoutId: row.id, ...confirmation, now }),
+        repo.abortUnlessAttemptStatement(env.DB, row.id, row.version),
         repo.confirmStatement(env.DB, row.id, confirmation.provider, confirmation.ref, now),
         repo.abortUnlessConfirmedByStatement(env.DB, row.id, paymentId),
         ...placementStatements(env.DB, confirmed, pay.email, requestId, now),
@@ -113,13 +121,21 @@ async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Conf
         const done = await finalizeCheckout(env, row.id, { requestId, defer: pay.defer, start: { row: placed, heldDiscountIds: [], email: pay.email } });
         return toCheckout(done ?? placed);
       }
-    } catch (err) {
-      createLogger({ requestId }).warn("payment_one_batch_fell_back", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
+    }
+  } catch (err) {
+    createLogger({ requestId }).warn("payment_one_batch_fell_back", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
+  }
+  let answer: Checkout | null = null;
+  try {
+    answer = await recordAndFinalize(env, row, confirmation, requestId, now, pay);
+    return answer;
+  } finally {
+    // Also when recording failed: a checkout that ended meanwhile without an order must not keep what this request sold.
+    const state = answer?.state ?? (await repo.findCheckout(env.DB, row.id).catch(() => null))?.state;
+    if (state && !SALE_ACCOUNTED_FOR.has(state) && state !== "PAYMENT_PENDING" && state !== "LOCKED") {
+      await Promise.all([closeLines(env, row.id, lines.map((l) => l.variantId)), closeTenders(env, row.id, tenders)]);
     }
   }
-  const answer = await recordAndFinalize(env, row, confirmation, requestId, now, pay);
-  if (!SALE_ACCOUNTED_FOR.has(answer.state)) await closeLines(env, row.id, lines.map((l) => l.variantId));
-  return answer;
 }
 
 /** PAYMENT_PENDING → LOCKED for this attempt, giving back the discount uses in the same batch (only if the move happened). */
@@ -204,9 +220,12 @@ async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentPr
     await payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "pending", now }).run();
     return { ...toCheckout({ ...row, state: "PAYMENT_PENDING" }), payment: { clientSecret: result.clientSecret } };
   }
-  const confirmation = { provider: provider.name, ref: result.ref, amount, currency };
-  // Gift cards and store credit are captured at finalize: a checkout with balances keeps the two-batch way.
-  if (pay.claimsHeld && pay.email !== null && tendersOf(row).length === 0) return placeCaptured(env, row, confirmation, requestId, now, { ...pay, email: pay.email });
+  return recordCapture(env, row, { provider: provider.name, ref: result.ref, amount, currency }, requestId, now, pay);
+}
+
+/** A capture the provider confirmed: pay-and-place when this request holds the attempt and its claims, else the two-batch way. */
+function recordCapture(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext): Promise<Checkout> {
+  if (pay.claimsHeld && pay.email !== null) return placeCaptured(env, row, confirmation, requestId, now, { ...pay, email: pay.email });
   return recordAndFinalize(env, row, confirmation, requestId, now, pay);
 }
 
@@ -219,7 +238,7 @@ export const BALANCES_ONLY_PROVIDER = "balances";
  */
 async function payWithBalancesOnly(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number, pay: PayContext): Promise<PaymentAnswer> {
   const confirmation = { provider: BALANCES_ONLY_PROVIDER, ref: `balances_${row.id}`, amount: 0, currency: row.currency };
-  return recordAndFinalize(env, row, confirmation, requestId, now, pay);
+  return recordCapture(env, row, confirmation, requestId, now, pay);
 }
 
 /**

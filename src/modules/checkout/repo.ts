@@ -198,17 +198,22 @@ export function confirmStatement(d1: D1Database, checkoutId: string, provider: s
 }
 
 /**
- * Aborts the batch it is in unless the checkout is PAYMENT_CONFIRMED with this payment: D1 rolls
- * back every statement of a batch when one fails, and since SQLite's RAISE works only inside
- * triggers, the failure is json() of text that is not JSON.
+ * A statement that aborts the batch it is in unless `condition` (SQL with its arguments) holds: D1
+ * rolls back every statement of a batch when one fails, and since SQLite's RAISE works only inside
+ * triggers, the failure is json() of text that is not JSON (the text says which guard failed).
  */
+function abortUnless(d1: D1Database, condition: string, args: unknown[], failure: string) {
+  return d1.prepare(`SELECT json(CASE WHEN ${condition} THEN 'true' ELSE ? END) AS holds`).bind(...args, failure);
+}
+
+/** Aborts the batch unless the checkout is still in this payment attempt (PAYMENT_PENDING at this version), so the discount uses it claimed are still held. */
+export function abortUnlessAttemptStatement(d1: D1Database, checkoutId: string, version: number) {
+  return abortUnless(d1, "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'PAYMENT_PENDING' AND version = ?)", [checkoutId, version], "not in this payment attempt");
+}
+
+/** Aborts the batch unless the checkout is PAYMENT_CONFIRMED with this payment. */
 export function abortUnlessConfirmedByStatement(d1: D1Database, checkoutId: string, paymentId: string) {
-  return d1
-    .prepare(
-      `SELECT json(CASE WHEN EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'PAYMENT_CONFIRMED' AND payment_id = ?)
-         THEN 'true' ELSE 'not confirmed by this payment' END) AS confirmed`,
-    )
-    .bind(checkoutId, paymentId);
+  return abortUnless(d1, "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'PAYMENT_CONFIRMED' AND payment_id = ?)", [checkoutId, paymentId], "not confirmed by this payment");
 }
 
 /** Marks a checkout as looked at (the sweeps take the least recently touched first). */
