@@ -130,7 +130,9 @@ async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Conf
     answer = await recordAndFinalize(env, row, confirmation, requestId, now, pay);
     return answer;
   } finally {
-    // Also when recording failed: a checkout that ended meanwhile without an order must not keep what this request sold.
+    // Also when recording failed: a checkout that ended meanwhile without an order must not keep
+    // what this request sold. One still PAYMENT_PENDING or LOCKED may yet be paid (the sweep's
+    // lookup, a retry), and that payment's finalize sells exactly these commits.
     const state = answer?.state ?? (await repo.findCheckout(env.DB, row.id).catch(() => null))?.state;
     if (state && !SALE_ACCOUNTED_FOR.has(state) && state !== "PAYMENT_PENDING" && state !== "LOCKED") {
       await Promise.all([closeLines(env, row.id, lines.map((l) => l.variantId)), closeTenders(env, row.id, tenders)]);
