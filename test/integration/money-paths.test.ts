@@ -460,7 +460,7 @@ describe("payment in one batch: the stock is committed, then one batch records t
         paymentsRepo.capturedPaymentStatement(env.DB, { id: paymentId, checkoutId: checkout.id, provider: "test", ref: `ref_guard_${now}`, amount: 1, currency: "USD", now }),
         checkoutRepo.abortUnlessConfirmedByStatement(env.DB, checkout.id, paymentId),
       ]),
-    ).rejects.toThrow();
+    ).rejects.toThrow(/JSON/i);
     expect(await countOf("SELECT COUNT(*) AS n FROM payments WHERE id = ?", paymentId)).toBe(0);
     expect(await checkoutState(checkout.id)).toBe("LOCKED");
   });
@@ -573,16 +573,37 @@ describe("payment in one batch: the stock is committed, then one batch records t
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 2, reserved: 0 });
   });
 
-  it("a checkout that ended without an order while it was charged: the units this request sold go back, and its payment is refunded", async () => {
-    const { shopper, v, checkout } = await lockedCheckout(3, 2, 650);
-    whileCharging(async (checkoutId) => {
-      await env.DB.prepare("UPDATE checkouts SET state = 'FAILED', failure_reason = 'test_ended_elsewhere' WHERE id = ?").bind(checkoutId).run();
+  it("an attempt unlocked and superseded by a new checkout of the cart after its commits: what it sold and captured goes back, its payment is refunded, and the new checkout holds the stock", async () => {
+    const shopper = await registerCustomer();
+    const v = await createVariant(3, 1000);
+    await addToCart(shopper.token, v.id, 2);
+    const card = await issueGiftCard((await createAdmin()).token, 500);
+    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
+    const checkout = (await startCheckout(shopper.token)).json;
+    let next: { id: string } | null = null;
+    // Right before the pay-and-place batch (the stock already committed, the card captured), the
+    // attempt is unlocked and the shopper starts a new checkout of the cart, which supersedes it.
+    const racing = faultyEnv(env, {
+      d1: async ({ kind, sql }) => {
+        if (next || kind !== "batch" || !isPayAndPlace(sql)) return;
+        const row = (await checkoutRepo.findCheckout(env.DB, checkout.id))!;
+        await env.DB.batch([checkoutRepo.unlockAttemptStatement(env.DB, checkout.id, row.version, Date.now()), ...releaseClaimStatements(env.DB, checkout.id, Date.now(), checkoutIn(checkout.id, ["LOCKED"]))]);
+        const started = await startCheckout(shopper.token, `again-${Date.now()}`);
+        expect(started.status).toBe(201);
+        next = started.json;
+      },
     });
-    const res = await pay(shopper.token, checkout.id);
-    expect(res.json.state).toBe("FAILED");
+    const res = await callWith(racing, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(next).not.toBeNull();
+    expect(res.json.state).toBe("EXPIRED");
     expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(0);
-    expect(await one("SELECT r.reason FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.checkout_id = ?", checkout.id)).toEqual({ reason: "unowned_payment" });
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 3, reserved: 0 });
+    expect(await one("SELECT r.reason, r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.checkout_id = ?", checkout.id)).toEqual({ reason: "unowned_payment", amount: checkout.totals.amountDue.amount });
+    // Nothing stays sold or spent for the superseded checkout: the new one holds 2 units and the card's 500.
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 3, reserved: 2 });
+    expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 500, held: 500 });
+    expect((await pay(shopper.token, next!.id)).json.state).toBe("COMPLETED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+    expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 0, held: 0 });
   });
 });
 

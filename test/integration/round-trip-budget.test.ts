@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { applyCard, issueGiftCard, quickAdmin, quickCustomer } from "../factories/after-purchase";
+import { applyCard, balanceLedger, issueGiftCard, quickAdmin, quickCustomer } from "../factories/after-purchase";
 import { addToCart, clearInventoryAlarms, createProduct, startCheckout } from "../factories/commerce";
 import { createDiscount } from "../factories/pricing";
 import { call, callWith, type CallOptions } from "../helpers";
@@ -157,7 +157,7 @@ describe("round-trip budget per route", () => {
     // After the answer: order.placed and the COMPLETED mark (finalize resumes them if this never runs).
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token: shopper.token })).json.state).toBe("COMPLETED");
   });
-  it("POST /store/checkouts/:id/payment with a gift card paying part: the same 2, the commits and the card's capture in one parallel phase", async () => {
+  it("POST /store/checkouts/:id/payment with a gift card paying part: the same 2 D1 trips, and the card captured", async () => {
     const shopper = await shopperWithCart();
     const card = await issueGiftCard((await quickAdmin()).token, 700);
     expect((await applyCard(shopper.token, card.code)).status).toBe(200);
@@ -168,6 +168,7 @@ describe("round-trip budget per route", () => {
     expect(res.json).toMatchObject({ state: "COMPLETED", giftCards: [{ amount: { amount: 700 } }] });
     expect(trips.d1Sequential, `${route}: the claim, then pay-and-place in one batch`).toBe(2);
     expect(trips.stockSequential, `${route}: commits in parallel`).toBe(1);
+    expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 0, held: 0 });
   });
   it("GraphQL payCheckout: the same budget as REST's payment route", async () => {
     const shopper = await shopperWithCart();

@@ -80,9 +80,6 @@ async function recordAndFinalize(env: Env, row: repo.CheckoutRow, confirmation: 
   return finalizeOrDefer(env, row.id, requestId, { start, defer: pay.defer });
 }
 
-/** States in which what a checkout sold is accounted for: by its order (made or to be made by finalize), or by the refund that closes its stock. */
-const SALE_ACCOUNTED_FOR = new Set(["PAYMENT_CONFIRMED", "ORDER_CREATED", "COMPLETED", "REFUND_PENDING", "REFUNDED"]);
-
 /**
  * A capture taken by the request that holds the attempt, in one D1 trip after the provider: the
  * stock is committed and the gift cards and store credit captured first, then one batch records
@@ -96,9 +93,8 @@ const SALE_ACCOUNTED_FOR = new Set(["PAYMENT_CONFIRMED", "ORDER_CREATED", "COMPL
  * records the money first, finds the commits and captures already made, claims the uses again
  * or refunds, and refunds the payment when no order can be made. A request that dies between the
  * commits and the batch leaves the attempt PAYMENT_PENDING with its stock sold; the provider
- * lookup (a retry after 30 s, or the sweep) records the capture and finalize finds them made. If
- * the checkout ends neither as an order nor in a refund that closes its stock and balances, they
- * are closed here.
+ * lookup (a retry after 30 s, or the sweep) records the capture and finalize finds them made. A
+ * checkout superseded meanwhile can never be confirmed: what this request sold for it is closed.
  */
 async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext & { email: string }): Promise<Checkout> {
   const lines = stockLinesOf(repo.snapshotOf(row).lines);
@@ -125,18 +121,26 @@ async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Conf
   } catch (err) {
     createLogger({ requestId }).warn("payment_one_batch_fell_back", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
   }
-  let answer: Checkout | null = null;
   try {
-    answer = await recordAndFinalize(env, row, confirmation, requestId, now, pay);
-    return answer;
+    return await recordAndFinalize(env, row, confirmation, requestId, now, pay);
   } finally {
-    // Also when recording failed: a checkout that ended meanwhile without an order must not keep
-    // what this request sold. One still PAYMENT_PENDING or LOCKED may yet be paid (the sweep's
-    // lookup, a retry), and that payment's finalize sells exactly these commits.
-    const state = answer?.state ?? (await repo.findCheckout(env.DB, row.id).catch(() => null))?.state;
-    if (state && !SALE_ACCOUNTED_FOR.has(state) && state !== "PAYMENT_PENDING" && state !== "LOCKED") {
-      await Promise.all([closeLines(env, row.id, lines.map((l) => l.variantId)), closeTenders(env, row.id, tenders)]);
-    }
+    await closeIfNeverAnOrder(env, row.id, lines, tenders, requestId);
+  }
+}
+
+/**
+ * After pay-and-place fell back: a checkout that can never be confirmed any more (EXPIRED other
+ * than by time: superseded) must not keep what this request committed and captured. Any other
+ * state keeps them — an order has them, a refund closes them, or a payment may still come whose
+ * finalize sells exactly these commits (LOCKED, PAYMENT_PENDING, EXPIRED by time). A close that
+ * fails is logged; the superseding checkout's own close retries nothing, so it needs an operator.
+ */
+async function closeIfNeverAnOrder(env: Env, checkoutId: string, lines: ReturnType<typeof stockLinesOf>, tenders: Tender[], requestId: string | null) {
+  try {
+    if (!(await repo.endedUnconfirmable(env.DB, checkoutId))) return;
+    await Promise.all([closeLines(env, checkoutId, lines.map((l) => l.variantId)), closeTenders(env, checkoutId, tenders)]);
+  } catch (err) {
+    createLogger({ requestId }).error("paid_checkout_close_failed", { checkoutId, name: err instanceof Error ? err.name : "unknown" });
   }
 }
 

@@ -37,6 +37,12 @@ export function findCheckout(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
 }
 
+/** Whether a checkout ended in a way no payment can confirm any more (EXPIRED other than by time: superseded). */
+export async function endedUnconfirmable(d1: D1Database, id: string): Promise<boolean> {
+  const row = await d1.prepare("SELECT state, failure_reason FROM checkouts WHERE id = ?").bind(id).first<{ state: string; failure_reason: string | null }>();
+  return row?.state === "EXPIRED" && row.failure_reason !== "expired";
+}
+
 export function findCustomerCheckout(d1: D1Database, id: string, customerId: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ? AND customer_id = ?`).bind(id, customerId).first<CheckoutRow>();
 }
