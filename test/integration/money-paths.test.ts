@@ -309,17 +309,23 @@ describe("item 4: a checkout retried after a failed lock reserves and sells what
   });
 });
 
+/** A shopper whose checkout of one unit (at 2000) holds the one use of a new single-use code. */
+async function checkoutWithSingleUseCode(stock: number) {
+  const v = await createVariant(stock, 2000);
+  const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
+  const shopper = await registerCustomer();
+  await addToCart(shopper.token, v.id, 1);
+  await enterCode(shopper.token, code.code!);
+  const checkout = (await startCheckout(shopper.token)).json;
+  return { v, code, shopper, checkout };
+}
+
 describe("item 5: a sweep racing a payment never gives back a use an order holds", () => {
   it("item 5: expiry sweep and a late payment of a single-use code: one redemption, and the next shopper is refused", async () => {
     const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
     stripe.install();
     const shopEnv = stripeEnv();
-    const v = await createVariant(10, 2000);
-    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
-    const a = await registerCustomer();
-    await addToCart(a.token, v.id, 1);
-    await enterCode(a.token, code.code!);
-    const checkout = (await startCheckout(a.token)).json;
+    const { v, code, shopper: a, checkout } = await checkoutWithSingleUseCode(10);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
     const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
     // Unstuck (uses back) then due to expire.
@@ -362,12 +368,7 @@ describe("item 5: a sweep racing a payment never gives back a use an order holds
     const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
     stripe.install();
     const shopEnv = stripeEnv();
-    const v = await createVariant(10, 2000);
-    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
-    const a = await registerCustomer();
-    await addToCart(a.token, v.id, 1);
-    await enterCode(a.token, code.code!);
-    const checkout = (await startCheckout(a.token)).json;
+    const { v, code, shopper: a, checkout } = await checkoutWithSingleUseCode(10);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
     const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
     await runCron(10 * 60_000);
@@ -440,6 +441,23 @@ describe("payment in one batch: the stock is committed, then one batch records t
   const isPayAndPlace = (sql: string[]) => sql.some((s) => s.startsWith("SELECT json(CASE WHEN"));
   const countOf = (sql: string, ...args: unknown[]) => one<{ n: number }>(sql, ...args).then((r) => r.n);
 
+  /** A shopper whose checkout of 2 units (at 1000) holds a 500 gift card. */
+  async function checkoutWithGiftCard(stock: number) {
+    const shopper = await registerCustomer();
+    const v = await createVariant(stock, 1000);
+    await addToCart(shopper.token, v.id, 2);
+    const card = await issueGiftCard((await createAdmin()).token, 500);
+    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
+    const checkout = (await startCheckout(shopper.token)).json;
+    return { shopper, v, card, checkout };
+  }
+
+  /** What an unlock does (a sweep that found the attempt quiet, a payment_failed webhook): back to LOCKED, its discount uses given back. */
+  async function unlockAttempt(checkoutId: string) {
+    const row = (await checkoutRepo.findCheckout(env.DB, checkoutId))!;
+    await env.DB.batch([checkoutRepo.unlockAttemptStatement(env.DB, checkoutId, row.version, Date.now()), ...releaseClaimStatements(env.DB, checkoutId, Date.now(), checkoutIn(checkoutId, ["LOCKED"]))]);
+  }
+
   /** While the provider charges this request's attempt, `meanwhile` runs, as another actor would. */
   function whileCharging(meanwhile: (checkoutId: string) => Promise<void>) {
     const spy = vi.spyOn(testProviderModule.testProvider, "start");
@@ -502,15 +520,7 @@ describe("payment in one batch: the stock is committed, then one batch records t
   });
 
   it("a gift card whose capture fails after the stock was committed: no order, the stock and the card's amount go back, and the charge is refunded", async () => {
-    const { shopper, v } = await (async () => {
-      const customer = await registerCustomer();
-      const variant = await createVariant(4, 1000);
-      await addToCart(customer.token, variant.id, 2);
-      return { shopper: customer, v: variant };
-    })();
-    const card = await issueGiftCard((await createAdmin()).token, 500);
-    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
-    const checkout = (await startCheckout(shopper.token)).json;
+    const { shopper, v, card, checkout } = await checkoutWithGiftCard(4);
     // Every capture of a balance fails, as when the card's hold lapsed and its balance was spent elsewhere.
     const cards = env.GIFT_CARDS;
     const refusing = {
@@ -532,16 +542,9 @@ describe("payment in one batch: the stock is committed, then one batch records t
   });
 
   it("an attempt unlocked while it was charged (its discount use given back): the batch does not apply; the order claims the use again, so the code's count holds", async () => {
-    const v = await createVariant(5, 2000);
-    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
-    const shopper = await registerCustomer();
-    await addToCart(shopper.token, v.id, 1);
-    await enterCode(shopper.token, code.code!);
-    const checkout = (await startCheckout(shopper.token)).json;
+    const { v, code, shopper, checkout } = await checkoutWithSingleUseCode(5);
     whileCharging(async (checkoutId) => {
-      // What an unlock does (a sweep that found the attempt quiet, a payment_failed webhook): back to LOCKED, the use given back.
-      const row = (await checkoutRepo.findCheckout(env.DB, checkoutId))!;
-      await env.DB.batch([checkoutRepo.unlockAttemptStatement(env.DB, checkoutId, row.version, Date.now()), ...releaseClaimStatements(env.DB, checkoutId, Date.now(), checkoutIn(checkoutId, ["LOCKED"]))]);
+      await unlockAttempt(checkoutId);
       expect(await countOf("SELECT COUNT(*) AS n FROM discount_claims WHERE checkout_id = ?", checkoutId)).toBe(0);
     });
     const res = await pay(shopper.token, checkout.id);
@@ -574,20 +577,14 @@ describe("payment in one batch: the stock is committed, then one batch records t
   });
 
   it("an attempt unlocked and superseded by a new checkout of the cart after its commits: what it sold and captured goes back, its payment is refunded, and the new checkout holds the stock", async () => {
-    const shopper = await registerCustomer();
-    const v = await createVariant(3, 1000);
-    await addToCart(shopper.token, v.id, 2);
-    const card = await issueGiftCard((await createAdmin()).token, 500);
-    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
-    const checkout = (await startCheckout(shopper.token)).json;
+    const { shopper, v, card, checkout } = await checkoutWithGiftCard(3);
     let next: { id: string } | null = null;
     // Right before the pay-and-place batch (the stock already committed, the card captured), the
     // attempt is unlocked and the shopper starts a new checkout of the cart, which supersedes it.
     const racing = faultyEnv(env, {
       d1: async ({ kind, sql }) => {
         if (next || kind !== "batch" || !isPayAndPlace(sql)) return;
-        const row = (await checkoutRepo.findCheckout(env.DB, checkout.id))!;
-        await env.DB.batch([checkoutRepo.unlockAttemptStatement(env.DB, checkout.id, row.version, Date.now()), ...releaseClaimStatements(env.DB, checkout.id, Date.now(), checkoutIn(checkout.id, ["LOCKED"]))]);
+        await unlockAttempt(checkout.id);
         const started = await startCheckout(shopper.token, `again-${Date.now()}`);
         expect(started.status).toBe(201);
         next = started.json;

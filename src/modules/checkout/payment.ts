@@ -124,7 +124,7 @@ async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Conf
   try {
     return await recordAndFinalize(env, row, confirmation, requestId, now, pay);
   } finally {
-    await closeIfNeverAnOrder(env, row.id, lines, tenders, requestId);
+    await closeIfUnconfirmable(env, row.id, lines.map((l) => l.variantId), tenders, requestId);
   }
 }
 
@@ -135,10 +135,10 @@ async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Conf
  * finalize sells exactly these commits (LOCKED, PAYMENT_PENDING, EXPIRED by time). A close that
  * fails is logged; the superseding checkout's own close retries nothing, so it needs an operator.
  */
-async function closeIfNeverAnOrder(env: Env, checkoutId: string, lines: ReturnType<typeof stockLinesOf>, tenders: Tender[], requestId: string | null) {
+async function closeIfUnconfirmable(env: Env, checkoutId: string, variantIds: string[], tenders: Tender[], requestId: string | null) {
   try {
     if (!(await repo.endedUnconfirmable(env.DB, checkoutId))) return;
-    await Promise.all([closeLines(env, checkoutId, lines.map((l) => l.variantId)), closeTenders(env, checkoutId, tenders)]);
+    await Promise.all([closeLines(env, checkoutId, variantIds), closeTenders(env, checkoutId, tenders)]);
   } catch (err) {
     createLogger({ requestId }).error("paid_checkout_close_failed", { checkoutId, name: err instanceof Error ? err.name : "unknown" });
   }
