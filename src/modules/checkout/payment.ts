@@ -244,7 +244,10 @@ export const BALANCES_ONLY_PROVIDER = "balances";
  */
 async function payWithBalancesOnly(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number, pay: PayContext): Promise<PaymentAnswer> {
   const confirmation = { provider: BALANCES_ONLY_PROVIDER, ref: `balances_${row.id}`, amount: 0, currency: row.currency };
-  return recordCapture(env, row, confirmation, requestId, now, pay);
+  // Not pay-and-place: no provider holds a record of this "capture", so a request that died after
+  // committing could not be recovered by a lookup (it would answer "not paid" and unlock the
+  // checkout with its stock sold). Recording first keeps it resumable from PAYMENT_CONFIRMED.
+  return recordAndFinalize(env, row, confirmation, requestId, now, pay);
 }
 
 /**
