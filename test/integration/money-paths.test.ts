@@ -8,11 +8,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { expireAbandonedCheckouts } from "../../src/modules/checkout/sweeps";
 import { createCheckout, expireCheckout } from "../../src/modules/checkout/service";
 import * as checkoutRepo from "../../src/modules/checkout/repo";
+import { recordCapturedPayment } from "../../src/modules/checkout/payment";
+import * as paymentsRepo from "../../src/modules/payments/repo";
+import { checkoutIn, releaseClaimStatements } from "../../src/modules/checkout/discount-claims";
 import { outboundBreakers } from "../../src/modules/outbound/breakers";
 import * as testProviderModule from "../../src/modules/payments/test-provider";
 import { testPaymentFaults, testPaymentLedger } from "../../src/modules/payments/test-provider";
 import { runScheduled } from "../../src/scheduled";
 import { FakeStripe } from "../fakes/stripe";
+import { applyCard, balanceLedger, issueGiftCard } from "../factories/after-purchase";
 import { addToCart, clearInventoryAlarms, createVariant, inventoryStub, pay, placeOrder, startCheckout } from "../factories/commerce";
 import { createDiscount, enterCode } from "../factories/pricing";
 import { faultyEnv, InjectedFault, latch, RequestDied as RequestDiedHere } from "../faults";
@@ -305,17 +309,23 @@ describe("item 4: a checkout retried after a failed lock reserves and sells what
   });
 });
 
+/** A shopper whose checkout of one unit (at 2000) holds the one use of a new single-use code. */
+async function checkoutWithSingleUseCode(stock: number) {
+  const v = await createVariant(stock, 2000);
+  const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
+  const shopper = await registerCustomer();
+  await addToCart(shopper.token, v.id, 1);
+  await enterCode(shopper.token, code.code!);
+  const checkout = (await startCheckout(shopper.token)).json;
+  return { v, code, shopper, checkout };
+}
+
 describe("item 5: a sweep racing a payment never gives back a use an order holds", () => {
   it("item 5: expiry sweep and a late payment of a single-use code: one redemption, and the next shopper is refused", async () => {
     const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
     stripe.install();
     const shopEnv = stripeEnv();
-    const v = await createVariant(10, 2000);
-    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
-    const a = await registerCustomer();
-    await addToCart(a.token, v.id, 1);
-    await enterCode(a.token, code.code!);
-    const checkout = (await startCheckout(a.token)).json;
+    const { v, code, shopper: a, checkout } = await checkoutWithSingleUseCode(10);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
     const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
     // Unstuck (uses back) then due to expire.
@@ -358,12 +368,7 @@ describe("item 5: a sweep racing a payment never gives back a use an order holds
     const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
     stripe.install();
     const shopEnv = stripeEnv();
-    const v = await createVariant(10, 2000);
-    const code = await createDiscount({ kind: "cart_fixed", value: 500, usageLimit: 1 });
-    const a = await registerCustomer();
-    await addToCart(a.token, v.id, 1);
-    await enterCode(a.token, code.code!);
-    const checkout = (await startCheckout(a.token)).json;
+    const { v, code, shopper: a, checkout } = await checkoutWithSingleUseCode(10);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
     const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
     await runCron(10 * 60_000);
@@ -428,6 +433,174 @@ describe("found by the money model: a charge whose answer was lost", () => {
     await runCron(10 * 60_000);
     expect(await checkoutState(checkout.id)).toBe("LOCKED");
     expect((await pay(shopper.token, checkout.id)).json.state).toBe("COMPLETED");
+  });
+});
+
+describe("payment in one batch: the stock is committed, then one batch records the payment, confirms and places the order", () => {
+  /** The batch that records the capture and places the order (it carries the guard). */
+  const isPayAndPlace = (sql: string[]) => sql.some((s) => s.startsWith("SELECT json(CASE WHEN"));
+  const countOf = (sql: string, ...args: unknown[]) => one<{ n: number }>(sql, ...args).then((r) => r.n);
+
+  /** A shopper whose checkout of 2 units (at 1000) holds a 500 gift card. */
+  async function checkoutWithGiftCard(stock: number) {
+    const shopper = await registerCustomer();
+    const v = await createVariant(stock, 1000);
+    await addToCart(shopper.token, v.id, 2);
+    const card = await issueGiftCard((await createAdmin()).token, 500);
+    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
+    const checkout = (await startCheckout(shopper.token)).json;
+    return { shopper, v, card, checkout };
+  }
+
+  /** What an unlock does (a sweep that found the attempt quiet, a payment_failed webhook): back to LOCKED, its discount uses given back. */
+  async function unlockAttempt(checkoutId: string) {
+    const row = (await checkoutRepo.findCheckout(env.DB, checkoutId))!;
+    await env.DB.batch([checkoutRepo.unlockAttemptStatement(env.DB, checkoutId, row.version, Date.now()), ...releaseClaimStatements(env.DB, checkoutId, Date.now(), checkoutIn(checkoutId, ["LOCKED"]))]);
+  }
+
+  /** While the provider charges this request's attempt, `meanwhile` runs, as another actor would. */
+  function whileCharging(meanwhile: (checkoutId: string) => Promise<void>) {
+    const spy = vi.spyOn(testProviderModule.testProvider, "start");
+    spy.mockImplementation(async (input) => {
+      spy.mockRestore();
+      const result = await testProviderModule.testProvider.start(input);
+      await meanwhile(input.checkoutId);
+      return result;
+    });
+  }
+
+  it("the guard makes the batch all or nothing: a payment row written before it is rolled back when the checkout is not confirmed by that payment", async () => {
+    const { checkout } = await lockedCheckout(3, 1);
+    const now = Date.now();
+    const paymentId = `pay_guard_${now}`;
+    await expect(
+      env.DB.batch([
+        paymentsRepo.capturedPaymentStatement(env.DB, { id: paymentId, checkoutId: checkout.id, provider: "test", ref: `ref_guard_${now}`, amount: 1, currency: "USD", now }),
+        checkoutRepo.abortUnlessConfirmedByStatement(env.DB, checkout.id, paymentId),
+      ]),
+    ).rejects.toThrow(/JSON/i);
+    expect(await countOf("SELECT COUNT(*) AS n FROM payments WHERE id = ?", paymentId)).toBe(0);
+    expect(await checkoutState(checkout.id)).toBe("LOCKED");
+  });
+
+  it("a pay-and-place batch that fails after the commits: the two-batch way makes exactly one order and sells the units once", async () => {
+    const { shopper, v, checkout } = await lockedCheckout(3, 2, 700);
+    let failures = 0;
+    const flaky = faultyEnv(env, {
+      d1: ({ kind, sql }) => {
+        if (kind === "batch" && isPayAndPlace(sql) && failures++ === 0) throw new InjectedFault();
+      },
+    });
+    const res = await callWith(flaky, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(failures).toBe(1);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(1);
+    expect(await countOf("SELECT COUNT(*) AS n FROM payments WHERE checkout_id = ? AND status = 'succeeded'", checkout.id)).toBe(1);
+    expect(await countOf("SELECT COUNT(*) AS n FROM refunds WHERE checkout_id = ?", checkout.id)).toBe(0);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+  });
+
+  it("another payment confirmed the checkout while this one was charged: nothing of this batch stays, this payment is refunded, and the one order sells the units once", async () => {
+    const { shopper, v, checkout } = await lockedCheckout(3, 1, 800);
+    const otherRef = `test_other_${Date.now()}`;
+    whileCharging(async (checkoutId) => {
+      const recorded = await recordCapturedPayment(env, checkoutId, { provider: "test", ref: otherRef, amount: 800, currency: "USD" });
+      expect(recorded.confirmed).toBe(true);
+    });
+    const res = await pay(shopper.token, checkout.id);
+    expect(res.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    const order = await one<{ id: string }>("SELECT id FROM orders WHERE checkout_id = ?", checkout.id);
+    // The order keeps the payment that confirmed the checkout; the request's own capture is refunded.
+    expect(await one("SELECT provider_ref FROM payments WHERE order_id = ?", order.id)).toEqual({ provider_ref: otherRef });
+    const refunded = await one<{ reason: string; amount: number }>("SELECT r.reason, r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.checkout_id = ? AND p.provider_ref <> ?", checkout.id, otherRef);
+    expect(refunded).toMatchObject({ reason: "unowned_payment", amount: 800 });
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+
+  it("a gift card whose capture fails after the stock was committed: no order, the stock and the card's amount go back, and the charge is refunded", async () => {
+    const { shopper, v, card, checkout } = await checkoutWithGiftCard(4);
+    // Every capture of a balance fails, as when the card's hold lapsed and its balance was spent elsewhere.
+    const cards = env.GIFT_CARDS;
+    const refusing = {
+      ...env,
+      GIFT_CARDS: {
+        idFromName: (name: string) => cards.idFromName(name),
+        get: (id: DurableObjectId) => {
+          const stub = cards.get(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+          return new Proxy({}, { get: (_t, method: string) => (method === "then" ? undefined : method === "capture" ? async () => ({ ok: false }) : (...args: unknown[]) => stub[method]!(...args)) });
+        },
+      },
+    } as unknown as Env;
+    const res = await callWith(refusing, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(["REFUND_PENDING", "REFUNDED"]).toContain(res.json.state);
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(0);
+    expect(await one("SELECT r.reason, r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.checkout_id = ?", checkout.id)).toEqual({ reason: "balance_lost_after_payment", amount: checkout.totals.amountDue.amount });
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 4, reserved: 0 });
+    expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 500, held: 0 });
+  });
+
+  it("an attempt unlocked while it was charged (its discount use given back): the batch does not apply; the order claims the use again, so the code's count holds", async () => {
+    const { v, code, shopper, checkout } = await checkoutWithSingleUseCode(5);
+    whileCharging(async (checkoutId) => {
+      await unlockAttempt(checkoutId);
+      expect(await countOf("SELECT COUNT(*) AS n FROM discount_claims WHERE checkout_id = ?", checkoutId)).toBe(0);
+    });
+    const res = await pay(shopper.token, checkout.id);
+    expect(res.json).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
+    // The redemption on the order is backed by a claim again, and the code counts its one use.
+    expect(await countOf("SELECT COUNT(*) AS n FROM discount_claims WHERE checkout_id = ?", checkout.id)).toBe(1);
+    expect(await one("SELECT usage_count FROM discounts WHERE id = ?", code.id)).toEqual({ usage_count: 1 });
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 4, reserved: 0 });
+  });
+
+  it("a stock object that fails after the charge: the payment is recorded first, the answer is not an error, and the sweep finishes the order", async () => {
+    const { shopper, v, checkout } = await lockedCheckout(3, 1, 900);
+    let charged = false;
+    const failing = faultyEnv(env, {
+      stock: ({ method }) => {
+        if (charged && method === "commit") throw new InjectedFault("inventory object unavailable");
+      },
+    });
+    whileCharging(async () => {
+      charged = true;
+    });
+    const res = await callWith(failing, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(res.status).toBe(200);
+    expect(res.json.state).toBe("PAYMENT_CONFIRMED");
+    expect(await one("SELECT status FROM payments WHERE checkout_id = ?", checkout.id)).toEqual({ status: "succeeded" });
+    await runCron(10 * 60_000);
+    expect(await checkoutState(checkout.id)).toBe("COMPLETED");
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+
+  it("an attempt unlocked and superseded by a new checkout of the cart after its commits: what it sold and captured goes back, its payment is refunded, and the new checkout holds the stock", async () => {
+    const { shopper, v, card, checkout } = await checkoutWithGiftCard(3);
+    let next: { id: string } | null = null;
+    // Right before the pay-and-place batch (the stock already committed, the card captured), the
+    // attempt is unlocked and the shopper starts a new checkout of the cart, which supersedes it.
+    const racing = faultyEnv(env, {
+      d1: async ({ kind, sql }) => {
+        if (next || kind !== "batch" || !isPayAndPlace(sql)) return;
+        await unlockAttempt(checkout.id);
+        const started = await startCheckout(shopper.token, `again-${Date.now()}`);
+        expect(started.status).toBe(201);
+        next = started.json;
+      },
+    });
+    const res = await callWith(racing, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(next).not.toBeNull();
+    expect(res.json.state).toBe("EXPIRED");
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(0);
+    expect(await one("SELECT r.reason, r.amount FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE p.checkout_id = ?", checkout.id)).toEqual({ reason: "unowned_payment", amount: checkout.totals.amountDue.amount });
+    // Nothing stays sold or spent for the superseded checkout: the new one holds 2 units and the card's 500.
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 3, reserved: 2 });
+    expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 500, held: 500 });
+    expect((await pay(shopper.token, next!.id)).json.state).toBe("COMPLETED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+    expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 0, held: 0 });
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { issueGiftCard, quickAdmin, quickCustomer } from "../factories/after-purchase";
+import { applyCard, balanceLedger, issueGiftCard, quickAdmin, quickCustomer } from "../factories/after-purchase";
 import { addToCart, clearInventoryAlarms, createProduct, startCheckout } from "../factories/commerce";
 import { createDiscount } from "../factories/pricing";
 import { call, callWith, type CallOptions } from "../helpers";
@@ -144,17 +144,31 @@ describe("round-trip budget per route", () => {
     expect((await call("GET", `/api/v1/store/checkouts/${first.json.id}`, { token: shopper.token })).json.state).toBe("EXPIRED");
   });
 
-  it("POST /store/checkouts/:id/payment: at most 3 before the answer, and the commits of all lines in one parallel phase", async () => {
+  it("POST /store/checkouts/:id/payment: 2 before the answer (the claim, then one batch that records, confirms and places), and the commits of all lines in one parallel phase", async () => {
     const shopper = await shopperWithCart();
     const checkout = await startCheckout(shopper.token);
     expect(checkout.status).toBe(201);
     const { res, trips } = await measure("POST /store/checkouts/:id/payment", "POST", `/api/v1/store/checkouts/${checkout.json.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
     expect(res.json.state).toBe("COMPLETED");
     withinBudget("POST /store/checkouts/:id/payment", trips, 3);
+    expect(trips.d1Sequential, "POST /store/checkouts/:id/payment: the claim, then pay-and-place in one batch").toBe(2);
     expect(trips.stockCalls, "POST /store/checkouts/:id/payment: one commit per line").toBe(2);
     expect(trips.stockSequential, "POST /store/checkouts/:id/payment: commits in parallel").toBe(1);
     // After the answer: order.placed and the COMPLETED mark (finalize resumes them if this never runs).
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token: shopper.token })).json.state).toBe("COMPLETED");
+  });
+  it("POST /store/checkouts/:id/payment with a gift card paying part: the same 2 D1 trips, and the card captured", async () => {
+    const shopper = await shopperWithCart();
+    const card = await issueGiftCard((await quickAdmin()).token, 700);
+    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
+    const checkout = await startCheckout(shopper.token);
+    expect(checkout.status).toBe(201);
+    const route = "POST /store/checkouts/:id/payment (gift card)";
+    const { res, trips } = await measure(route, "POST", `/api/v1/store/checkouts/${checkout.json.id}/payment`, { token: shopper.token, body: { token: "tok_success" } });
+    expect(res.json).toMatchObject({ state: "COMPLETED", giftCards: [{ amount: { amount: 700 } }] });
+    expect(trips.d1Sequential, `${route}: the claim, then pay-and-place in one batch`).toBe(2);
+    expect(trips.stockSequential, `${route}: commits in parallel`).toBe(1);
+    expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 0, held: 0 });
   });
   it("GraphQL payCheckout: the same budget as REST's payment route", async () => {
     const shopper = await shopperWithCart();
@@ -163,6 +177,7 @@ describe("round-trip budget per route", () => {
     const { res, trips } = await measure("POST /graphql payCheckout", "POST", "/graphql", { token: shopper.token, body: { query, variables: { id: checkout.json.id } } });
     expect(res.json.data.payCheckout).toMatchObject({ state: "COMPLETED", orderId: expect.stringMatching(/^ord_/) });
     withinBudget("POST /graphql payCheckout", trips, 3);
+    expect(trips.d1Sequential, "POST /graphql payCheckout: the claim, then pay-and-place in one batch").toBe(2);
     expect(trips.stockSequential, "POST /graphql payCheckout: commits in parallel").toBe(1);
     expect((await call("GET", `/api/v1/store/checkouts/${checkout.json.id}`, { token: shopper.token })).json.state).toBe("COMPLETED");
   });

@@ -10,8 +10,9 @@ import { createLogger } from "../../lib/log";
 import { BreakerOpenError } from "../../lib/circuit-breaker";
 import { newId } from "../../lib/ids";
 import { writeBusinessEvent } from "../analytics/events";
-import { amountDue, releaseTenders, tendersOf, type Tender } from "../gift-cards/tenders";
-import { releaseLines, stockLinesOf } from "../inventory/service";
+import { amountDue, captureTenders, closeTenders, releaseTenders, tendersOf, type Tender } from "../gift-cards/tenders";
+import { closeLines, commitLines, releaseLines, stockLinesOf } from "../inventory/service";
+import { orderIdFor, placementStatements } from "../orders/placement";
 import { outboundBreakers } from "../outbound/breakers";
 import { configuredProvider, providerForRequest, providerUnavailable, QUIET_ATTEMPT_MS, type PaymentProvider, type StartResult } from "../payments/provider";
 import { attemptRefund } from "../payments/refunds";
@@ -64,8 +65,12 @@ export async function finalizeOrDefer(env: Env, checkoutId: string, requestId: s
   return toCheckout((await repo.findCheckout(env.DB, checkoutId))!);
 }
 
-/** What the payment request read up front and may run after its answer (see FinalizeContext). */
-type PayContext = { email: string | null; defer?: (work: Promise<unknown>) => void };
+/**
+ * What the payment request read up front and may run after its answer (see FinalizeContext).
+ * `claimsHeld`: this request moved the checkout to PAYMENT_PENDING and holds every discount use of
+ * its snapshot, so a capture may go the one-batch way (placeCaptured).
+ */
+type PayContext = { email: string | null; claimsHeld?: boolean; defer?: (work: Promise<unknown>) => void };
 
 /** Records the capture and finalizes, starting from what the record batch read. */
 async function recordAndFinalize(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext): Promise<Checkout> {
@@ -73,6 +78,70 @@ async function recordAndFinalize(env: Env, row: repo.CheckoutRow, confirmation: 
   await refundNow(env, recorded.refundId, now);
   const start = recorded.row && pay.email !== null ? { row: recorded.row, heldDiscountIds: recorded.heldDiscountIds, email: pay.email } : undefined;
   return finalizeOrDefer(env, row.id, requestId, { start, defer: pay.defer });
+}
+
+/**
+ * A capture taken by the request that holds the attempt, in one D1 trip after the provider: the
+ * stock is committed and the gift cards and store credit captured first, then one batch records
+ * the payment, confirms the checkout and places the order. Two guards make that batch all or
+ * nothing: before the confirm, the checkout must still be in this attempt (so the discount uses
+ * it claimed are still held; an attempt unlocked meanwhile gave them back), and after it, it must
+ * be confirmed by this payment.
+ *
+ * Anything else — a line that could not be sold, a balance that could not be captured, an object
+ * that failed, a batch that did not apply — goes the two-batch way (record, then finalize), which
+ * records the money first, finds the commits and captures already made, claims the uses again
+ * or refunds, and refunds the payment when no order can be made. A request that dies between the
+ * commits and the batch leaves the attempt PAYMENT_PENDING with its stock sold; the provider
+ * lookup (a retry after 30 s, or the sweep) records the capture and finalize finds them made. A
+ * checkout superseded meanwhile can never be confirmed: what this request sold for it is closed.
+ */
+async function placeCaptured(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext & { email: string }): Promise<Checkout> {
+  const lines = stockLinesOf(repo.snapshotOf(row).lines);
+  const tenders = tendersOf(row);
+  try {
+    // Stock and balances at once: if either fails, finalize's failure path closes both.
+    const [unsold, captured] = await Promise.all([commitLines(env, row.id, lines), captureTenders(env, row.id, tenders)]);
+    if (unsold.length === 0 && captured) {
+      const paymentId = newId("pay", now);
+      const confirmed: repo.CheckoutRow = { ...row, state: "PAYMENT_CONFIRMED", payment_id: paymentId };
+      const results = await env.DB.batch([
+        payments.capturedPaymentStatement(env.DB, { id: paymentId, checkoutId: row.id, ...confirmation, now }),
+        repo.abortUnlessAttemptStatement(env.DB, row.id, row.version),
+        repo.confirmStatement(env.DB, row.id, confirmation.provider, confirmation.ref, now),
+        repo.abortUnlessConfirmedByStatement(env.DB, row.id, paymentId),
+        ...placementStatements(env.DB, confirmed, pay.email, requestId, now),
+      ]);
+      if (results.at(-1)?.meta.changes === 1) {
+        const placed = { ...confirmed, state: "ORDER_CREATED" as const, order_id: orderIdFor(row.id) };
+        const done = await finalizeCheckout(env, row.id, { requestId, defer: pay.defer, start: { row: placed, heldDiscountIds: [], email: pay.email } });
+        return toCheckout(done ?? placed);
+      }
+    }
+  } catch (err) {
+    createLogger({ requestId }).warn("payment_one_batch_fell_back", { checkoutId: row.id, name: err instanceof Error ? err.name : "unknown" });
+  }
+  try {
+    return await recordAndFinalize(env, row, confirmation, requestId, now, pay);
+  } finally {
+    await closeIfUnconfirmable(env, row.id, lines.map((l) => l.variantId), tenders, requestId);
+  }
+}
+
+/**
+ * After pay-and-place fell back: a checkout that can never be confirmed any more (EXPIRED other
+ * than by time: superseded) must not keep what this request committed and captured. Any other
+ * state keeps them — an order has them, a refund closes them, or a payment may still come whose
+ * finalize sells exactly these commits (LOCKED, PAYMENT_PENDING, EXPIRED by time). A close that
+ * fails is logged; the superseding checkout's own close retries nothing, so it needs an operator.
+ */
+async function closeIfUnconfirmable(env: Env, checkoutId: string, variantIds: string[], tenders: Tender[], requestId: string | null) {
+  try {
+    if (!(await repo.endedUnconfirmable(env.DB, checkoutId))) return;
+    await Promise.all([closeLines(env, checkoutId, variantIds), closeTenders(env, checkoutId, tenders)]);
+  } catch (err) {
+    createLogger({ requestId }).error("paid_checkout_close_failed", { checkoutId, name: err instanceof Error ? err.name : "unknown" });
+  }
 }
 
 /** PAYMENT_PENDING → LOCKED for this attempt, giving back the discount uses in the same batch (only if the move happened). */
@@ -157,7 +226,13 @@ async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentPr
     await payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "pending", now }).run();
     return { ...toCheckout({ ...row, state: "PAYMENT_PENDING" }), payment: { clientSecret: result.clientSecret } };
   }
-  return recordAndFinalize(env, row, { provider: provider.name, ref: result.ref, amount, currency }, requestId, now, pay);
+  return recordCapture(env, row, { provider: provider.name, ref: result.ref, amount, currency }, requestId, now, pay);
+}
+
+/** A capture the provider confirmed: pay-and-place when this request holds the attempt and its claims, else the two-batch way. */
+function recordCapture(env: Env, row: repo.CheckoutRow, confirmation: Confirmation, requestId: string | null, now: number, pay: PayContext): Promise<Checkout> {
+  if (pay.claimsHeld && pay.email !== null) return placeCaptured(env, row, confirmation, requestId, now, { ...pay, email: pay.email });
+  return recordAndFinalize(env, row, confirmation, requestId, now, pay);
 }
 
 /** Recorded as the provider of a checkout its gift cards and store credit pay in full. */
@@ -169,6 +244,9 @@ export const BALANCES_ONLY_PROVIDER = "balances";
  */
 async function payWithBalancesOnly(env: Env, row: repo.CheckoutRow, requestId: string | null, now: number, pay: PayContext): Promise<PaymentAnswer> {
   const confirmation = { provider: BALANCES_ONLY_PROVIDER, ref: `balances_${row.id}`, amount: 0, currency: row.currency };
+  // Not pay-and-place: no provider holds a record of this "capture", so a request that died after
+  // committing could not be recovered by a lookup (it would answer "not paid" and unlock the
+  // checkout with its stock sold). Recording first keeps it resumable from PAYMENT_CONFIRMED.
   return recordAndFinalize(env, row, confirmation, requestId, now, pay);
 }
 
@@ -211,7 +289,7 @@ export async function payCheckout(
       const refused = await refuseClaims(env.DB, id, unheld, now, ["PAYMENT_PENDING"]);
       return failForDiscount(env, id, stockLinesOf(lines).map((l) => l.variantId), tendersOf(row), refused, now);
     }
-    return startPayment(env, row, provider, input.token, requestId, now, pay);
+    return startPayment(env, row, provider, input.token, requestId, now, { ...pay, claimsHeld: true });
   }
   if (row.state === "COMPLETED") return toCheckout(row);
   if (row.state === "PAYMENT_CONFIRMED" || row.state === "ORDER_CREATED") return finalizeOrDefer(env, id, requestId);

@@ -37,6 +37,12 @@ export function findCheckout(d1: D1Database, id: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ?`).bind(id).first<CheckoutRow>();
 }
 
+/** Whether a checkout ended in a way no payment can confirm any more (EXPIRED other than by time: superseded). */
+export async function endedUnconfirmable(d1: D1Database, id: string): Promise<boolean> {
+  const row = await d1.prepare("SELECT state, failure_reason FROM checkouts WHERE id = ?").bind(id).first<{ state: string; failure_reason: string | null }>();
+  return row?.state === "EXPIRED" && row.failure_reason !== "expired";
+}
+
 export function findCustomerCheckout(d1: D1Database, id: string, customerId: string) {
   return d1.prepare(`SELECT ${COLUMNS} FROM checkouts WHERE id = ? AND customer_id = ?`).bind(id, customerId).first<CheckoutRow>();
 }
@@ -195,6 +201,25 @@ export function confirmStatement(d1: D1Database, checkoutId: string, provider: s
          AND EXISTS (SELECT 1 FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded' AND checkout_id = ?)`,
     )
     .bind(now, provider, ref, checkoutId, provider, ref, provider, ref, checkoutId);
+}
+
+/**
+ * A statement that aborts the batch it is in unless `condition` (SQL with its arguments) holds: D1
+ * rolls back every statement of a batch when one fails, and since SQLite's RAISE works only inside
+ * triggers, the failure is json() of text that is not JSON (the text says which guard failed).
+ */
+function abortUnless(d1: D1Database, condition: string, args: unknown[], failure: string) {
+  return d1.prepare(`SELECT json(CASE WHEN ${condition} THEN 'true' ELSE ? END) AS holds`).bind(...args, failure);
+}
+
+/** Aborts the batch unless the checkout is still in this payment attempt (PAYMENT_PENDING at this version), so the discount uses it claimed are still held. */
+export function abortUnlessAttemptStatement(d1: D1Database, checkoutId: string, version: number) {
+  return abortUnless(d1, "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'PAYMENT_PENDING' AND version = ?)", [checkoutId, version], "not in this payment attempt");
+}
+
+/** Aborts the batch unless the checkout is PAYMENT_CONFIRMED with this payment. */
+export function abortUnlessConfirmedByStatement(d1: D1Database, checkoutId: string, paymentId: string) {
+  return abortUnless(d1, "EXISTS (SELECT 1 FROM checkouts WHERE id = ? AND state = 'PAYMENT_CONFIRMED' AND payment_id = ?)", [checkoutId, paymentId], "not confirmed by this payment");
 }
 
 /** Marks a checkout as looked at (the sweeps take the least recently touched first). */

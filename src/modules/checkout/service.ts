@@ -10,13 +10,13 @@ import { toIso } from "../../lib/time";
 import { priceLoadedCart, toCartItem, toDiscountViews, toPayableTotals } from "../cart/pricing";
 import type { LoadedCart } from "../cart/repo";
 import type { PricedCartLine } from "../cart/pricing";
-import { appliedBalances, holdTenders, plannedTenders, releaseTenders, tendersOf, tenderViews } from "../gift-cards/tenders";
+import { appliedBalances, closeTenders, holdTenders, plannedTenders, releaseTenders, tendersOf, tenderViews } from "../gift-cards/tenders";
 import { loadCart } from "../cart/service";
 import { checkoutMarketOf, checkoutRefusal, marketView, storedCheckoutMarket } from "../markets/cart";
 import { defaultMarket, type Market } from "../markets/context";
 import { normalizeCode } from "../pricing/eligibility";
 import type { RejectionReason } from "../pricing/types";
-import { releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
+import { closeLines, releaseLines, reserveLines, stockLinesOf, type Shortage } from "../inventory/service";
 import { checkoutIn, releaseClaimStatements } from "./discount-claims";
 import * as repo from "./repo";
 import type { Checkout, CreateCheckoutBody } from "./schemas";
@@ -114,12 +114,16 @@ function lockedView(plan: LockPlan, tenders: ReturnType<typeof tendersOf>): Chec
   });
 }
 
-/** Older checkouts of the cart that a new one expired give their stock and balances back. */
-async function releaseSuperseded(env: Env, superseded: repo.Superseded[]) {
+/**
+ * Older checkouts of the cart that a new one expired give their stock and balances back. A
+ * superseded checkout can never be confirmed, so its holds are closed, not released: closing also
+ * gives back what a payment request that died after committing (pay-and-place) had sold.
+ */
+async function closeSuperseded(env: Env, superseded: repo.Superseded[]) {
   await Promise.all(
     superseded.map(async (older) => {
       writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "superseded", subjectId: older.id });
-      await Promise.all([releaseLines(env, older.id, stockLinesOf(JSON.parse(older.lines) as PricedCartLine[]).map((l) => l.variantId)), releaseTenders(env, older.id, tendersOf(older))]);
+      await Promise.all([closeLines(env, older.id, stockLinesOf(JSON.parse(older.lines) as PricedCartLine[]).map((l) => l.variantId)), closeTenders(env, older.id, tendersOf(older))]);
     }),
   );
 }
@@ -161,7 +165,7 @@ async function lockDirect(env: Env, scope: string, plan: LockPlan, stored: Store
   if (results[0]!.results.length !== 1) throw invalidState("Checkout changed while locking");
   // Normally none: a checkout of this cart opened by another request while this one was locking.
   // Should letting them go fail, their holds lapse at their own expiry.
-  await releaseSuperseded(env, results[1]!.results as repo.Superseded[]).catch(() => undefined);
+  await closeSuperseded(env, results[1]!.results as repo.Superseded[]).catch(() => undefined);
   return checkout;
 }
 
@@ -182,7 +186,7 @@ async function lockUpserted(env: Env, scope: string, planned: LockPlan, stored: 
   // their stock and balances back, and a retry that took over a row a dead request left lets go of
   // variants no longer in the cart (the rest are re-reserved below at the new quantities).
   await Promise.all([
-    releaseSuperseded(env, superseded),
+    closeSuperseded(env, superseded),
     previousLines ? releaseLines(env, id, stockLinesOf(previousLines).map((l) => l.variantId).filter((v) => !kept.has(v))) : null,
     previousLines ? releaseTenders(env, id, tendersOf({ tenders: previousTenders }).filter((t) => !plan.applied.some((a) => a.accountId === t.accountId))) : null,
   ]);
