@@ -602,6 +602,31 @@ describe("payment in one batch: the stock is committed, then one batch records t
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
     expect((await balanceLedger(card.id)).account).toMatchObject({ balance: 0, held: 0 });
   });
+
+  it("model finding: a gift card pays everything and the request dies right after selling the stock: the payment was recorded first, so the sweep makes the order (no unit sold without one)", async () => {
+    const shopper = await registerCustomer();
+    const v = await createVariant(2, 1000);
+    await addToCart(shopper.token, v.id, 1);
+    const card = await issueGiftCard((await createAdmin()).token, 50_000);
+    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
+    const checkout = (await startCheckout(shopper.token)).json;
+    expect(checkout.totals.amountDue.amount).toBe(0);
+    // No provider is called for a zero payment, so no provider could later tell a lookup it was paid.
+    const dying = faultyEnv(env, {
+      stock: ({ method }) => {
+        if (method === "commit") dying.faults.dieAfter = dying.calls;
+      },
+    });
+    const res = await callWith(dying, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    expect(res.status).toBe(500);
+    expect(await checkoutState(checkout.id)).toBe("PAYMENT_CONFIRMED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+    await runCron(10 * 60_000);
+    expect(await checkoutState(checkout.id)).toBe("COMPLETED");
+    expect(await countOf("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toBe(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 1, reserved: 0 });
+    expect((await balanceLedger(card.id)).account).toMatchObject({ held: 0 });
+  });
 });
 
 describe("item 9h: a cancel gives back the discount use its order held", () => {
