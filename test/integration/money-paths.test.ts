@@ -441,12 +441,12 @@ describe("payment in one batch: the stock is committed, then one batch records t
   const isPayAndPlace = (sql: string[]) => sql.some((s) => s.startsWith("SELECT json(CASE WHEN"));
   const countOf = (sql: string, ...args: unknown[]) => one<{ n: number }>(sql, ...args).then((r) => r.n);
 
-  /** A shopper whose checkout of 2 units (at 1000) holds a 500 gift card. */
-  async function checkoutWithGiftCard(stock: number) {
+  /** A shopper whose checkout of `quantity` units (at 1000; 2 by default) holds a gift card of `cardAmount` (500 by default). */
+  async function checkoutWithGiftCard(stock: number, { quantity = 2, cardAmount = 500 } = {}) {
     const shopper = await registerCustomer();
     const v = await createVariant(stock, 1000);
-    await addToCart(shopper.token, v.id, 2);
-    const card = await issueGiftCard((await createAdmin()).token, 500);
+    await addToCart(shopper.token, v.id, quantity);
+    const card = await issueGiftCard((await createAdmin()).token, cardAmount);
     expect((await applyCard(shopper.token, card.code)).status).toBe(200);
     const checkout = (await startCheckout(shopper.token)).json;
     return { shopper, v, card, checkout };
@@ -604,12 +604,7 @@ describe("payment in one batch: the stock is committed, then one batch records t
   });
 
   it("model finding: a gift card pays everything and the request dies right after selling the stock: the payment was recorded first, so the sweep makes the order (no unit sold without one)", async () => {
-    const shopper = await registerCustomer();
-    const v = await createVariant(2, 1000);
-    await addToCart(shopper.token, v.id, 1);
-    const card = await issueGiftCard((await createAdmin()).token, 50_000);
-    expect((await applyCard(shopper.token, card.code)).status).toBe(200);
-    const checkout = (await startCheckout(shopper.token)).json;
+    const { shopper, v, card, checkout } = await checkoutWithGiftCard(2, { quantity: 1, cardAmount: 50_000 });
     expect(checkout.totals.amountDue.amount).toBe(0);
     // No provider is called for a zero payment, so no provider could later tell a lookup it was paid.
     const dying = faultyEnv(env, {
