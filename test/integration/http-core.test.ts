@@ -1,5 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { DOCUMENT_ONLY_HEADERS } from "../../src/http/middleware/security-headers";
 import { BASE, call, expectErrorEnvelope } from "../helpers";
 
 describe("HTTP core", () => {
@@ -9,6 +10,25 @@ describe("HTTP core", () => {
     expect(res.json).toEqual({ status: "ok" });
     expect(res.headers.get("X-Request-Id")).toBeTruthy();
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+  });
+
+  it("sends a JSON answer the API security headers and an HTML page the document ones too", async () => {
+    const api = await SELF.fetch(`${BASE}/api/v1/store/products`);
+    const docs = await SELF.fetch(`${BASE}/docs`);
+    for (const res of [api, docs]) {
+      expect(res.headers.get("Strict-Transport-Security")).toBe("max-age=31536000; includeSubDomains");
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+      expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+      expect(res.headers.get("Cross-Origin-Resource-Policy")).toBe("cross-origin");
+    }
+    for (const [name, value] of DOCUMENT_ONLY_HEADERS) {
+      expect(api.headers.get(name), name).toBeNull();
+      expect(docs.headers.get(name), name).toBe(value);
+    }
+    expect(docs.headers.get("Content-Type")).toMatch(/^text\/html/);
+    expect(docs.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
+    await Promise.all([api.arrayBuffer(), docs.arrayBuffer()]);
   });
 
   it("echoes a well-formed incoming X-Request-Id and replaces a malformed one", async () => {
