@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundle, healthzRate, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker } from "./lib/checkout-run.mjs";
-import { withCpuClock } from "./lib/worker.mjs";
+import { storageOnTmpfs, withCpuClock } from "./lib/worker.mjs";
 
 const { values } = parseArgs({ options: { base: { type: "string", default: "HEAD~1" }, rounds: { type: "string", default: "8" }, shoppers: { type: "string", default: "200" } } });
 const ROUNDS = Number(values.rounds);
@@ -68,6 +68,7 @@ async function round(version, r) {
 }
 
 async function main() {
+  const removeStorage = storageOnTmpfs();
   const baseTree = checkoutOf(values.base);
   const base = await startVersion(`base (${values.base})`, baseTree);
   const head = await startVersion("this work tree", ROOT);
@@ -91,6 +92,7 @@ async function main() {
     await Promise.all([base.mf.dispose(), head.mf.dispose()]);
     for (const dir of [base.outdir, head.outdir]) rmSync(dir, { recursive: true, force: true });
     execFileSync("git", ["worktree", "remove", "--force", baseTree], { cwd: ROOT, stdio: "ignore" });
+    removeStorage();
   }
 }
 

@@ -18,7 +18,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { bundle, call, healthzRate, inChunks, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker } from "./lib/checkout-run.mjs";
-import { withCpuClock } from "./lib/worker.mjs";
+import { storageOnTmpfs, withCpuClock } from "./lib/worker.mjs";
 
 const N = Number(process.env.BENCH_SHOPPERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? Math.floor(N / 2));
@@ -50,7 +50,7 @@ function report(results, meta) {
     "<!-- bench:checkout:start -->",
     "## Checkout (`npm run bench:checkout`)",
     "",
-    `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues, RATE_LIMIT_MULTIPLIER=100000.`,
+    `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues (storage on tmpfs unless BENCH_DISK=1: ${meta.storage}), RATE_LIMIT_MULTIPLIER=100000.`,
     `Every shopper's cart holds 1 unit; all shoppers check out at the same moment, then every shopper who got a 201 pays at the same moment.`,
     `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each), whose InventoryDO the checkout calls first (Miniflare creates it then); spread, objects warm: the same on variants whose objects an admin stock read started before the burst.`,
     `/healthz in the same instance: ${meta.healthz.toFixed(0)} req/s and ${meta.healthzCpuMs.toFixed(2)} ms of workerd CPU per request; each rate is also given as a ratio to it (target ≥ 0.1×).`,
@@ -78,6 +78,7 @@ function writeResults(section) {
 
 async function main() {
   const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(" / ");
+  const removeStorage = storageOnTmpfs();
   const outdir = bundle();
   // The CPU clock of the workerd process this instance starts (Linux /proc; null elsewhere).
   const { result: mf, clock } = await withCpuClock(async () => {
@@ -114,7 +115,7 @@ async function main() {
     const warmResult = await scenario(mf, clock, "spread, objects warm", warmShoppers, (i) => warmVariants[i], warmUp);
     warmResult.oversell = await oversold(mf, db, admin, warmVariants, SPREAD_STOCK);
     const version = JSON.parse(readFileSync(join(ROOT, "node_modules", "miniflare", "package.json"), "utf8")).version;
-    const meta = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK, healthz, healthzCpuMs };
+    const meta = { storage: process.env.TMPDIR?.startsWith("/dev/shm/") ? "tmpfs" : "disk", date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK, healthz, healthzCpuMs };
     const results = [hotResult, shardResult, spreadResult, warmResult];
     const section = report(results, meta);
     console.log(section);
@@ -125,6 +126,7 @@ async function main() {
   } finally {
     await mf.dispose();
     rmSync(outdir, { recursive: true, force: true });
+    removeStorage();
     clearTimeout(deadline);
   }
 }

@@ -14,9 +14,10 @@
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { MINIFLARE_QUIET, storageOnTmpfs } from "./lib/worker.mjs";
 
 const execFileAsync = promisify(execFile);
 const PATH = process.env.BENCH_PATH ?? "/api/v1/store/products";
@@ -27,11 +28,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 // under /tmp fails to load with an opaque "internal error".
 mkdirSync(".tmp", { recursive: true });
 const work = mkdtempSync(join(".tmp", "bench-ratelimit-"));
-// Durable Object storage on tmpfs when there is one: Miniflare keeps it under os.tmpdir(), and
-// this machine's shared disk fsyncs in milliseconds where production DO storage does not; the
-// bench measures the limiter, not the disk. BENCH_DISK=1 keeps the default.
-const STORAGE = existsSync("/dev/shm") && process.env.BENCH_DISK !== "1" ? mkdtempSync("/dev/shm/edgeshop-bench-") : null;
-if (STORAGE) process.env.TMPDIR = STORAGE;
+// The bench measures the limiter, not this machine's disk (BENCH_DISK=1 keeps the disk).
+const removeStorage = storageOnTmpfs();
 
 function bundle() {
   const outdir = join(work, "bundle");
@@ -50,8 +48,7 @@ async function start(scriptPath, vars) {
       compatibilityFlags: ["nodejs_compat"],
       port: 0,
       host: "127.0.0.1",
-      // Durable Object storage on tmpfs when there is one: this machine's shared disk fsyncs in
-      // milliseconds, production DO storage does not; the bench measures the limiter, not the disk.
+      ...MINIFLARE_QUIET,
       bindings: { JWT_SECRET: "bench-secret-0123456789abcdef0123456789abcdef", PAYMENT_WEBHOOK_SECRET: "whsec_bench", ENVIRONMENT: "bench", CACHE_MODE: "tiered", ...vars },
       d1Databases: { DB: "bench-db" },
       kvNamespaces: ["CACHE"],
@@ -200,5 +197,5 @@ try {
   process.exitCode = acc.ok ? 0 : 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
-  if (STORAGE) rmSync(STORAGE, { recursive: true, force: true });
+  removeStorage();
 }

@@ -15,7 +15,7 @@
  */
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { Pool } from "undici";
-import { bundle, migrate, seed, slice, start, withCpuClock } from "./lib/worker.mjs";
+import { bundle, migrate, MINIFLARE_QUIET, seed, slice, start, withCpuClock } from "./lib/worker.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).join(" ").split("--").filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const SECONDS = Number(args.seconds ?? 5);
@@ -29,6 +29,7 @@ const { result: bare, clock: bareClock } = await withCpuClock(async () => {
       modules: true,
       script: process.env.BARE_BYTES ? `const body = JSON.stringify({ data: "x".repeat(${Number(process.env.BARE_BYTES)}) }); export default { fetch() { return new Response(body, { headers: { "content-type": "application/json" } }); } };` : `export default { fetch() { return Response.json({ status: "ok" }); } };`,
       compatibilityDate: "2026-10-01",
+      ...MINIFLARE_QUIET,
     }),
   );
   await mf.ready;
@@ -63,6 +64,7 @@ const { result: floor, clock: floorClock } = await withCpuClock(async () => {
       compatibilityDate: "2026-10-01",
       compatibilityFlags: ["nodejs_compat"],
       handleStructuredLogs: () => {},
+      ...MINIFLARE_QUIET,
     }),
   );
   await instance.ready;

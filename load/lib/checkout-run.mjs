@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
 import { Miniflare } from "miniflare";
+import { MINIFLARE_QUIET } from "./worker.mjs";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 const SETTLE_MS = 2_000;
@@ -35,6 +36,7 @@ export function startWorker(outdir) {
     handleStructuredLogs: (log) => {
       if (log.level === "error") process.stderr.write(`${log.message}\n`);
     },
+    ...MINIFLARE_QUIET,
   });
 }
 
