@@ -12,13 +12,10 @@
  * Options: --base (default HEAD~1), --rounds (default 8), --shoppers (default 200; the variant has
  * half as many units, so half the checkouts are refused, as in bench:checkout).
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { bundle, healthzRate, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker } from "./lib/checkout-run.mjs";
-import { storageOnTmpfs, withCpuClock } from "./lib/worker.mjs";
+import { storageOnTmpfs, withCpuClock, worktreeOf } from "./lib/worker.mjs";
 
 const { values } = parseArgs({ options: { base: { type: "string", default: "HEAD~1" }, rounds: { type: "string", default: "8" }, shoppers: { type: "string", default: "200" } } });
 const ROUNDS = Number(values.rounds);
@@ -29,14 +26,6 @@ const median = (values) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-
-/** A detached work tree of `ref` beside the repository, sharing its node_modules. */
-function checkoutOf(ref) {
-  const dir = join(mkdtempSync(join(tmpdir(), "edgeshop-ab-")), "tree");
-  execFileSync("git", ["worktree", "add", "--detach", dir, ref], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  return dir;
-}
 
 /** One version: its bundle running in its own Miniflare, migrated by its own migrations, with every round's shoppers and variant seeded up front. */
 async function startVersion(label, root) {
@@ -69,8 +58,8 @@ async function round(version, r) {
 
 async function main() {
   const removeStorage = storageOnTmpfs();
-  const baseTree = checkoutOf(values.base);
-  const base = await startVersion(`base (${values.base})`, baseTree);
+  const baseTree = worktreeOf(values.base);
+  const base = await startVersion(`base (${values.base})`, baseTree.dir);
   const head = await startVersion("this work tree", ROOT);
   try {
     for (let r = 0; r < ROUNDS; r++) {
@@ -91,7 +80,7 @@ async function main() {
   } finally {
     await Promise.all([base.mf.dispose(), head.mf.dispose()]);
     for (const dir of [base.outdir, head.outdir]) rmSync(dir, { recursive: true, force: true });
-    execFileSync("git", ["worktree", "remove", "--force", baseTree], { cwd: ROOT, stdio: "ignore" });
+    baseTree.remove();
     removeStorage();
   }
 }

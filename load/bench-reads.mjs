@@ -10,12 +10,15 @@
  * And a third Worker, "floor": a constant answer with exactly the headers and body Edgeshop sends
  * for the cached detail plus one log line like Edgeshop's; no application code at all. It is how
  * close to the bare Worker any Worker answering with Edgeshop's headers and log line can get.
+ * With --base <git ref>, that version of Edgeshop runs too (its own workerd and CPU clock) and its
+ * /healthz, list and detail are measured in the same interleaving: a change to the read path,
+ * measured against its base in one run (rows "base: …").
  *
- *   npm run bench:reads [-- --seconds 5 --rounds 3 --connections 50]
+ *   npm run bench:reads [-- --seconds 5 --rounds 3 --connections 50 --base <git ref>]
  */
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { Pool } from "undici";
-import { bundle, migrate, MINIFLARE_QUIET, seed, slice, start, withCpuClock } from "./lib/worker.mjs";
+import { bundle, migrate, MINIFLARE_QUIET, seed, slice, start, withCpuClock, worktreeOf } from "./lib/worker.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).join(" ").split("--").filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const SECONDS = Number(args.seconds ?? 5);
@@ -38,14 +41,18 @@ const { result: bare, clock: bareClock } = await withCpuClock(async () => {
 const bareUrl = await bare.ready;
 // The limiter on, with production's policies; the load comes from one address, so each slice
 // uses its own client IP (a real shop's read traffic comes from many).
-const script = bundle();
-const {
-  result: { mf, url },
-  clock: shopClock,
-} = await withCpuClock(() => start(script, "tiered", { RATE_LIMIT_MULTIPLIER: "1", RATE_LIMIT_STORE_READ: "1000000000/60", RATE_LIMIT_DEFAULT: "1000000000/60" }));
-const db = await mf.getD1Database("DB");
-await migrate(db);
-await seed(db, 500, 3);
+async function startShop(root) {
+  const { result, clock } = await withCpuClock(() =>
+    start(bundle(root), "tiered", { RATE_LIMIT_MULTIPLIER: "1", RATE_LIMIT_STORE_READ: "1000000000/60", RATE_LIMIT_DEFAULT: "1000000000/60" }),
+  );
+  const db = await result.mf.getD1Database("DB");
+  await migrate(db, root);
+  await seed(db, 500, 3);
+  return { ...result, clock };
+}
+const { mf, url, clock: shopClock } = await startShop(undefined);
+const baseTree = args.base ? worktreeOf(args.base) : null;
+const base = baseTree ? await startShop(baseTree.dir) : null;
 
 // The floor Worker answers what Edgeshop answers for the cached detail, as a constant.
 const DETAIL = "/api/v1/store/products/bench-product-7";
@@ -76,6 +83,7 @@ const pools = {
   bare: new Pool(bareUrl.origin, { connections: CONNECTIONS }),
   floor: new Pool(floorUrl.origin, { connections: CONNECTIONS }),
   shop: new Pool(url.origin, { connections: CONNECTIONS }),
+  ...(base ? { base: new Pool(base.url.origin, { connections: CONNECTIONS }) } : {}),
 };
 const get = (pool, path) => () => ({ path, method: "GET", headers: { "cf-connecting-ip": "203.0.113.7" } });
 const routes = {
@@ -84,6 +92,13 @@ const routes = {
   healthz: [pools.shop, get(pools.shop, "/healthz")],
   "list (cached)": [pools.shop, get(pools.shop, "/api/v1/store/products?limit=20")],
   "detail (cached)": [pools.shop, get(pools.shop, DETAIL)],
+  ...(base
+    ? {
+        [`base: healthz (${args.base})`]: [pools.base, get(pools.base, "/healthz")],
+        [`base: list (cached)`]: [pools.base, get(pools.base, "/api/v1/store/products?limit=20")],
+        [`base: detail (cached)`]: [pools.base, get(pools.base, DETAIL)],
+      }
+    : {}),
 };
 const samples = Object.fromEntries(Object.keys(routes).map((n) => [n, []]));
 // Warm every route (caches, JIT) before measuring.
@@ -91,7 +106,7 @@ for (const [pool, next] of Object.values(routes)) await slice(pool, next, 1, { l
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, [pool, next]] of Object.entries(routes)) {
     const sink = { latencies: [], errors: 0, seconds: 0, cache: {} };
-    const clock = name === "bare" ? bareClock : name.startsWith("floor") ? floorClock : shopClock;
+    const clock = name === "bare" ? bareClock : name.startsWith("floor") ? floorClock : name.startsWith("base:") ? base.clock : shopClock;
     const cpuBefore = clock?.();
     await slice(pool, next, SECONDS, sink, CONNECTIONS);
     const cpuMs = clock ? (clock() - cpuBefore) / sink.latencies.length : NaN;
@@ -110,4 +125,5 @@ for (const [name, list] of Object.entries(samples)) {
   console.log(`| ${name} | ${rps.toFixed(0)} | ${(rps / bareRps).toFixed(2)} | ${cpu.toFixed(3)} | ${(bareCpu / cpu).toFixed(2)} | ${list.reduce((s, x) => s + x.errors, 0)} | ${cache} |`);
 }
 await Promise.all(Object.values(pools).map((pool) => pool.close()));
-await Promise.all([bare.dispose(), floor.dispose(), mf.dispose()]);
+await Promise.all([bare.dispose(), floor.dispose(), mf.dispose(), base?.mf.dispose()]);
+baseTree?.remove();

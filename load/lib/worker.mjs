@@ -4,7 +4,7 @@
  * inside SQLite, and drive it with a closed loop of keep-alive connections.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,13 +12,30 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export function bundle() {
+/** Bundles the Worker of `root` (this work tree unless given) and answers the bundle's path. */
+export function bundle(root = ROOT) {
   // Outside the repo, so neither git nor eslint ever sees the bundle.
-  const outdir = path.join(os.tmpdir(), "edgeshop-bench-build");
+  const outdir = root === ROOT ? path.join(os.tmpdir(), "edgeshop-bench-build") : mkdtempSync(path.join(os.tmpdir(), "edgeshop-bench-build-"));
   // Run wrangler's JS with this Node (22 under npm run), whatever `node` is first on PATH.
   const wrangler = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   return path.join(outdir, "index.js");
+}
+
+/**
+ * A detached work tree of `ref` in the temp directory, sharing this repository's node_modules, for
+ * measuring an earlier version beside this one. Answers its path and a function that removes it.
+ */
+export function worktreeOf(ref) {
+  const parent = mkdtempSync(path.join(os.tmpdir(), "edgeshop-ab-"));
+  const dir = path.join(parent, "tree");
+  execFileSync("git", ["worktree", "add", "--detach", dir, ref], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  const remove = () => {
+    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: ROOT, stdio: "ignore" });
+    rmSync(parent, { recursive: true, force: true });
+  };
+  return { dir, remove };
 }
 
 /**
@@ -81,8 +98,8 @@ export async function start(scriptPath, mode, extraBindings = {}, extraOptions =
   return { mf, url: await mf.ready };
 }
 
-export async function migrate(db) {
-  const dir = path.join(ROOT, "migrations");
+export async function migrate(db, root = ROOT) {
+  const dir = path.join(root, "migrations");
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
     for (const statement of readFileSync(path.join(dir, file), "utf8").split("--> statement-breakpoint")) {
       if (statement.replace(/--.*$/gm, "").trim()) await db.prepare(statement).run();
