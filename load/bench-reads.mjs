@@ -16,6 +16,8 @@
  *
  *   npm run bench:reads [-- --seconds 5 --rounds 3 --connections 50 --base <git ref>]
  */
+import { rmSync } from "node:fs";
+import path from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { Pool } from "undici";
 import { bundle, migrate, MINIFLARE_QUIET, seed, slice, start, withCpuClock, worktreeOf } from "./lib/worker.mjs";
@@ -42,13 +44,14 @@ const bareUrl = await bare.ready;
 // The limiter on, with production's policies; the load comes from one address, so each slice
 // uses its own client IP (a real shop's read traffic comes from many).
 async function startShop(root) {
+  const script = bundle(root);
   const { result, clock } = await withCpuClock(() =>
-    start(bundle(root), "tiered", { RATE_LIMIT_MULTIPLIER: "1", RATE_LIMIT_STORE_READ: "1000000000/60", RATE_LIMIT_DEFAULT: "1000000000/60" }),
+    start(script, "tiered", { RATE_LIMIT_MULTIPLIER: "1", RATE_LIMIT_STORE_READ: "1000000000/60", RATE_LIMIT_DEFAULT: "1000000000/60" }),
   );
   const db = await result.mf.getD1Database("DB");
   await migrate(db, root);
   await seed(db, 500, 3);
-  return { ...result, clock };
+  return { ...result, clock, script };
 }
 const { mf, url, clock: shopClock } = await startShop(undefined);
 const baseTree = args.base ? worktreeOf(args.base) : null;
@@ -127,3 +130,4 @@ for (const [name, list] of Object.entries(samples)) {
 await Promise.all(Object.values(pools).map((pool) => pool.close()));
 await Promise.all([bare.dispose(), floor.dispose(), mf.dispose(), base?.mf.dispose()]);
 baseTree?.remove();
+if (base) rmSync(path.dirname(base.script), { recursive: true, force: true });
