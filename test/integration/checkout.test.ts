@@ -1,8 +1,10 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/lib/crypto";
+import { createCheckout } from "../../src/modules/checkout/service";
 import { resumePaidCheckouts } from "../../src/modules/checkout/sweeps";
 import { addToCart, clearInventoryAlarms, createProduct, createVariant, inventoryStub, pay, startCheckout } from "../factories/commerce";
+import { faultyEnv, latch } from "../faults";
 import { call, expectErrorEnvelope, registerCustomer } from "../helpers";
 
 afterEach(() => clearInventoryAlarms());
@@ -203,20 +205,54 @@ describe("POST /api/v1/store/checkouts (a second checkout of the same cart)", ()
     expect((await pay(token, second.json.id)).json.state).toBe("COMPLETED");
   });
 
-  it("five checkouts of one cart at once, under five keys: stock is held only for the checkouts left open, and one of them pays", async () => {
+  it("a checkout that locks after a newer one of the same cart supersedes it: one stays open, one order, one unit's worth of stock held", async () => {
+    const { token, userId } = await registerCustomer();
+    const v = await createVariant(10);
+    await addToCart(token, v.id, 2);
+    // The older request (its id is from an earlier clock) has read the cart and held its stock, and
+    // pauses before its write batch; meanwhile a newer checkout of the same cart locks and answers.
+    const reachedWrite = latch();
+    const resume = latch();
+    const slow = faultyEnv(env, {
+      d1: async ({ sql }) => {
+        if (sql[0]!.startsWith("INSERT INTO checkouts")) {
+          reachedWrite.open();
+          await resume.opened;
+        }
+      },
+    });
+    const older = createCheckout(slow, userId, "older-key", {}, Date.now() - 1_000);
+    await reachedWrite.opened;
+    const newer = await startCheckout(token, "newer-key");
+    expect(newer.status).toBe(201);
+    resume.open();
+    const olderCheckout = await older;
+    expect(olderCheckout.id < newer.json.id).toBe(true);
+
+    const open = await count("SELECT COUNT(*) AS n FROM checkouts WHERE customer_id = ? AND state IN ('CREATED', 'LOCKED')", userId);
+    expect(open).toBe(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 10, reserved: 2 });
+    // The one that locked last is the cart's checkout; the other can no longer be paid.
+    expect((await call("GET", `/api/v1/store/checkouts/${newer.json.id}`, { token })).json.state).toBe("EXPIRED");
+    expect((await pay(token, newer.json.id)).status).toBe(409);
+    expect((await pay(token, olderCheckout.id)).json.state).toBe("COMPLETED");
+    expect(await count("SELECT SUM(quantity) AS n FROM order_items WHERE variant_id = ?", v.id)).toBe(2);
+  });
+
+  it("five checkouts of one cart at once, under five keys: one is left open, holding the stock, and only it pays", async () => {
     const { token, userId } = await registerCustomer();
     const v = await createVariant(20);
     await addToCart(token, v.id, 2);
     const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => startCheckout(token, `same-cart-${i}-${Date.now()}`)));
     expect(answers.filter((r) => r.status >= 500)).toEqual([]);
     expect(answers.every((r) => r.status === 201)).toBe(true);
-    // Each lock that finished last among those it saw expired the older ones; two racing locks may both stay open.
-    const open = await count("SELECT COUNT(*) AS n FROM checkouts WHERE customer_id = ? AND state IN ('CREATED', 'LOCKED')", userId);
-    expect(open).toBeGreaterThanOrEqual(1);
-    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 20, reserved: 2 * open });
-    const newest = answers.map((r) => r.json.id as string).sort().at(-1)!;
-    expect((await call("GET", `/api/v1/store/checkouts/${newest}`, { token })).json.state).toBe("LOCKED");
-    expect((await pay(token, newest)).json.state).toBe("COMPLETED");
+    // Each lock's write expires every other open checkout of the cart: the one written last is left.
+    const open = await env.DB.prepare("SELECT id FROM checkouts WHERE customer_id = ? AND state IN ('CREATED', 'LOCKED')").bind(userId).all<{ id: string }>();
+    expect(open.results).toHaveLength(1);
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 20, reserved: 2 });
+    const left = open.results[0]!.id;
+    for (const other of answers.map((r) => r.json.id as string).filter((id) => id !== left)) expect((await pay(token, other)).status).toBe(409);
+    expect((await pay(token, left)).json.state).toBe("COMPLETED");
     expect(await count("SELECT SUM(quantity) AS n FROM order_items WHERE variant_id = ?", v.id)).toBe(2);
   });
 });

@@ -54,22 +54,23 @@ export type NewCheckout = { id: string; cartId: string; customerId: string; key:
 export type Superseded = { id: string; lines: string; tenders: string };
 
 /**
- * Expires the customer's open checkouts of the cart older than `newer` (SQL naming the new
- * checkout's id, NULL — expiring none — unless it is the one just written; ids sort by creation
- * time, so `id <` is "older") — the newest checkout of a cart wins — answering their lines and
- * tenders, whose holds the caller lets go; then gives back the discount uses held by an EXPIRED
- * checkout of the cart (normally none: see discount-claims.ts).
+ * Expires the customer's other open checkouts of the cart (`written`: SQL naming the checkout this
+ * batch just wrote, NULL — expiring none — unless it was written) — the checkout written last
+ * wins, whatever its id: two racing locks of one cart, an older request's committing after a newer
+ * one's, must not both stay open and payable — answering their lines and tenders, whose holds the
+ * caller lets go; then gives back the discount uses held by an EXPIRED checkout of the cart
+ * (normally none: see discount-claims.ts).
  */
-function supersedeStatements(d1: D1Database, row: { customerId: string; cartId: string; now: number }, newer: { sql: string; args: unknown[] }) {
+function supersedeStatements(d1: D1Database, row: { customerId: string; cartId: string; now: number }, written: { sql: string; args: unknown[] }) {
   const expiredOfCart = "SELECT id FROM checkouts WHERE customer_id = ? AND cart_id = ? AND state = 'EXPIRED'";
   return [
     d1
       .prepare(
         `UPDATE checkouts SET state = 'EXPIRED', updated_at = ?, version = version + 1, failure_reason = 'superseded'
-         WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id < ${newer.sql}
+         WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id != ${written.sql}
          RETURNING id, lines, tenders`,
       )
-      .bind(row.now, row.customerId, row.cartId, ...newer.args),
+      .bind(row.now, row.customerId, row.cartId, ...written.args),
     d1
       .prepare(
         `UPDATE discounts SET updated_at = ?,
@@ -84,7 +85,7 @@ function supersedeStatements(d1: D1Database, row: { customerId: string; cartId: 
 /**
  * One batch: creates the checkout in CREATED (a retry under the same key after a crash takes over
  * the row it left in CREATED or FAILED), reads the key's row as it is now, and expires the
- * customer's older open checkouts of the same cart — the newest checkout of a cart wins — giving
+ * customer's other open checkouts of the same cart — the checkout written last wins — giving
  * back their discount uses in the same batch, guarded by EXPIRED. `upserted` is null when the key
  * already has a checkout that went further; on a takeover it has the lines and tenders the row held
  * before (their holds may need letting go).
