@@ -107,6 +107,44 @@ describe("item 1: the server picks the payment provider; nobody gets an order wi
   });
 });
 
+describe("an unpaid attempt of a cart that has a newer checkout", () => {
+  it("a declined attempt whose shopper opened another checkout of the cart meanwhile is superseded, not unlocked: one checkout open, its stock held once, only it pays", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const { shopper, v, checkout } = await lockedCheckout(10, 2);
+    const paying = await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    expect(paying.json.state).toBe("PAYMENT_PENDING");
+    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    // The shopper gives up on the card's confirmation and checks out the cart again.
+    const again = await callWith(shopEnv, "POST", "/api/v1/store/checkouts", { token: shopper.token, headers: { "Idempotency-Key": "start-over" } });
+    expect(again.json.state).toBe("LOCKED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 4 });
+
+    const hook = await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.decline(intentId)));
+    expect(hook.json).toEqual({ received: true, handled: true });
+    expect(await checkoutState(checkout.id)).toBe("EXPIRED");
+    expect(await checkoutState(again.json.id)).toBe("LOCKED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 10, reserved: 2 });
+    expect((await pay(shopper.token, checkout.id)).status).toBe(409);
+    expect((await pay(shopper.token, again.json.id)).json.state).toBe("COMPLETED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ onHand: 8, reserved: 0 });
+  });
+
+  it("a declined attempt with no other checkout of the cart goes back to LOCKED, its stock still held, and pays on the next try", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const { shopper, v, checkout } = await lockedCheckout(10, 2);
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.decline(intentId)));
+    expect(await checkoutState(checkout.id)).toBe("LOCKED");
+    expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2 });
+    expect((await pay(shopper.token, checkout.id)).json.state).toBe("COMPLETED");
+  });
+});
+
 describe("item 2: a paid checkout that lost its stock ends in a confirmed refund", () => {
   it("item 2: a late succeeded webhook for an expired checkout whose last unit was sold, while refunds fail, ends REFUNDED once the provider recovers", async () => {
     const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);

@@ -144,9 +144,23 @@ async function closeIfUnconfirmable(env: Env, checkoutId: string, variantIds: st
   }
 }
 
-/** PAYMENT_PENDING → LOCKED for this attempt, giving back the discount uses in the same batch (only if the move happened). */
-function backToLockedStatements(env: Env, id: string, version: number, now: number) {
-  return [repo.unlockAttemptStatement(env.DB, id, version, now), ...releaseClaimStatements(env.DB, id, now, checkoutIn(id, ["LOCKED"]))];
+/**
+ * An attempt that was not paid goes back to LOCKED (or, with another checkout of the cart opened
+ * meanwhile, to EXPIRED: see `unlockAttemptStatement`), giving back its discount uses in the same
+ * batch (only if the move happened), after `before` in that batch. A superseded one's stock and
+ * balances are closed. `version` null: whichever attempt is pending (a provider's failure event).
+ */
+export async function unlockAttempt(env: Env, row: repo.CheckoutRow, version: number | null, now: number, before: D1PreparedStatement[] = []): Promise<void> {
+  const results = await env.DB.batch([
+    ...before,
+    repo.unlockAttemptStatement(env.DB, row.id, version, now),
+    ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["LOCKED", "EXPIRED"])),
+  ]);
+  const moved = results[before.length]!.results[0] as { state: string } | undefined;
+  if (moved?.state !== "EXPIRED") return;
+  writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "superseded", subjectId: row.id });
+  const variantIds = stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId);
+  await Promise.all([closeLines(env, row.id, variantIds), closeTenders(env, row.id, tendersOf(row))]);
 }
 
 const startInputOf = (row: repo.CheckoutRow, token: string | undefined) => ({
@@ -181,7 +195,7 @@ export async function recoverPendingPayment(env: Env, row: repo.CheckoutRow, req
     await finalizeOrDefer(env, row.id, requestId);
     return "confirmed";
   }
-  await env.DB.batch(backToLockedStatements(env, row.id, row.version, now));
+  await unlockAttempt(env, row, row.version, now);
   return "unlocked";
 }
 
@@ -210,14 +224,13 @@ async function startPayment(env: Env, row: repo.CheckoutRow, provider: PaymentPr
       if ((await recoverPendingPayment(env, row, requestId, now)) === "confirmed") return toCheckout((await repo.findCheckout(env.DB, id))!);
       throw providerUnavailable(err);
     }
-    await env.DB.batch(backToLockedStatements(env, id, row.version, now));
+    await unlockAttempt(env, row, row.version, now);
     createLogger({ requestId }).warn("payment_provider_failed", { checkoutId: id, provider: provider.name, name: err instanceof Error ? err.name : "unknown" });
     throw providerUnavailable(err);
   }
   if (result.status === "declined") {
-    await env.DB.batch([
+    await unlockAttempt(env, row, row.version, now, [
       payments.insertPaymentStatement(env.DB, { id: newId("pay", now), checkoutId: id, provider: provider.name, ref: result.ref, amount, currency, status: "failed", now }),
-      ...backToLockedStatements(env, id, row.version, now),
     ]);
     writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "payment_declined", subjectId: id });
     throw new AppError("PAYMENT_FAILED", "The payment was declined", 402, { reason: result.reason });

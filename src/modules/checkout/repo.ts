@@ -264,11 +264,27 @@ export const findCheckoutStatement = (d1: D1Database, id: string) => d1.prepare(
 
 export const customerEmailStatement = (d1: D1Database, customerId: string) => d1.prepare("SELECT email FROM users WHERE id = ?").bind(customerId);
 
-/** PAYMENT_PENDING → LOCKED for one attempt only (a newer attempt of the same checkout is left alone). */
-export function unlockAttemptStatement(d1: D1Database, id: string, version: number, now: number) {
+/** Whether the customer has another open checkout of the row's cart (SQL over the outer `checkouts` row being updated). */
+const ANOTHER_OPEN_OF_CART =
+  "EXISTS (SELECT 1 FROM checkouts o WHERE o.customer_id = checkouts.customer_id AND o.cart_id = checkouts.cart_id AND o.id != checkouts.id AND o.state IN ('CREATED', 'LOCKED'))";
+
+/**
+ * PAYMENT_PENDING → LOCKED for an attempt that was not paid, so the shopper can pay again — for
+ * attempt `version` only (a newer attempt of the same checkout is left alone), or whichever is
+ * pending when `version` is null. If the shopper opened another checkout of the cart meanwhile
+ * (a pending checkout is not superseded), it goes to EXPIRED (`superseded`) instead: a cart never
+ * has two checkouts open to pay. `RETURNING state` says which; the caller closes an EXPIRED one's holds.
+ */
+export function unlockAttemptStatement(d1: D1Database, id: string, version: number | null, now: number) {
   return d1
-    .prepare("UPDATE checkouts SET state = 'LOCKED', updated_at = ?, version = version + 1 WHERE id = ? AND state = 'PAYMENT_PENDING' AND version = ?")
-    .bind(now, id, version);
+    .prepare(
+      `UPDATE checkouts SET state = CASE WHEN ${ANOTHER_OPEN_OF_CART} THEN 'EXPIRED' ELSE 'LOCKED' END,
+         failure_reason = CASE WHEN ${ANOTHER_OPEN_OF_CART} THEN 'superseded' ELSE failure_reason END,
+         updated_at = ?, version = version + 1
+       WHERE id = ? AND state = 'PAYMENT_PENDING' AND (? IS NULL OR version = ?)
+       RETURNING state`,
+    )
+    .bind(now, id, version, version);
 }
 
 /** The name of a payment attempt: the checkout and its version while PAYMENT_PENDING. */

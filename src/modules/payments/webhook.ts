@@ -11,8 +11,7 @@ import { getConfig } from "../../env";
 import { AppError } from "../../lib/errors";
 import { createLogger } from "../../lib/log";
 import { newId } from "../../lib/ids";
-import { checkoutIn, releaseClaimStatements } from "../checkout/discount-claims";
-import { finalizeOrDefer, recordCapturedPayment, refundNow } from "../checkout/payment";
+import { finalizeOrDefer, recordCapturedPayment, refundNow, unlockAttempt } from "../checkout/payment";
 import * as checkouts from "../checkout/repo";
 import { amountDue } from "../gift-cards/tenders";
 import { differencePaymentFailed, recordDifferencePayment } from "../returns/difference";
@@ -64,11 +63,7 @@ export async function handlePaymentWebhook(env: Env, signature: string | undefin
   if (event.data.type === "payment_intent.succeeded") return paymentSucceeded(env, row, intent.data, requestId, now);
   if (event.data.type === "payment_intent.payment_failed") {
     // The attempt failed; the customer may try again. Uses go back with the move, only if it happened.
-    await env.DB.batch([
-      payments.failedPaymentStatement(env.DB, PROVIDER, intent.data.id, now),
-      checkouts.transitionStatement(env.DB, row.id, ["PAYMENT_PENDING"], "LOCKED", now),
-      ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["LOCKED"])),
-    ]);
+    await unlockAttempt(env, row, null, now, [payments.failedPaymentStatement(env.DB, PROVIDER, intent.data.id, now)]);
     return handled;
   }
   return ignored;
