@@ -35,6 +35,13 @@ export class FakeStripe {
     });
   }
 
+  /** The PaymentIntent the shop created for a checkout. */
+  intentIdOf(checkoutId: string): string {
+    const intent = [...this.intents.values()].find((i) => i.checkoutId === checkoutId);
+    if (!intent) throw new Error(`no intent for ${checkoutId}`);
+    return intent.id;
+  }
+
   /** What the provider holds: money captured and not given back, per PaymentIntent. */
   capturedNet(intentId: string): number {
     const intent = this.intents.get(intentId);

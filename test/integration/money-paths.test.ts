@@ -115,7 +115,7 @@ describe("an unpaid attempt of a cart that has a newer checkout", () => {
     const { shopper, v, checkout } = await lockedCheckout(10, 2);
     const paying = await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
     expect(paying.json.state).toBe("PAYMENT_PENDING");
-    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    const intentId = stripe.intentIdOf(checkout.id);
     // The shopper gives up on the card's confirmation and checks out the cart again.
     const again = await callWith(shopEnv, "POST", "/api/v1/store/checkouts", { token: shopper.token, headers: { "Idempotency-Key": "start-over" } });
     expect(again.json.state).toBe("LOCKED");
@@ -137,7 +137,7 @@ describe("an unpaid attempt of a cart that has a newer checkout", () => {
     const shopEnv = stripeEnv();
     const { shopper, v, checkout } = await lockedCheckout(10, 2);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
-    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    const intentId = stripe.intentIdOf(checkout.id);
     await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.decline(intentId)));
     expect(await checkoutState(checkout.id)).toBe("LOCKED");
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2 });
@@ -152,7 +152,7 @@ describe("item 2: a paid checkout that lost its stock ends in a confirmed refund
     const shopEnv = stripeEnv();
     const a = await lockedCheckout(1, 1);
     const paying = await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${a.checkout.id}/payment`, { token: a.shopper.token, body: {} });
-    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === a.checkout.id)!.id;
+    const intentId = stripe.intentIdOf(a.checkout.id);
     expect(paying.json.state).toBe("PAYMENT_PENDING");
     // A's hold lapses: the sweeps return it to LOCKED, expire it, and its object lets the unit go.
     await runCron(10 * 60_000);
@@ -190,7 +190,7 @@ describe("item 2: a paid checkout that lost its stock ends in a confirmed refund
     const shopEnv = stripeEnv();
     const a = await lockedCheckout(1, 1);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${a.checkout.id}/payment`, { token: a.shopper.token, body: {} });
-    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === a.checkout.id)!.id;
+    const intentId = stripe.intentIdOf(a.checkout.id);
     // The stock is gone before the payment lands (an admin sold it elsewhere).
     await env.DB.prepare("UPDATE checkouts SET state = 'EXPIRED', failure_reason = 'expired' WHERE id = ?").bind(a.checkout.id).run();
     await inventoryStub(a.v.id).release(a.v.id, a.checkout.id);
@@ -365,7 +365,7 @@ describe("item 5: a sweep racing a payment never gives back a use an order holds
     const shopEnv = stripeEnv();
     const { v, code, shopper: a, checkout } = await checkoutWithSingleUseCode(10);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
-    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    const intentId = stripe.intentIdOf(checkout.id);
     // Unstuck (uses back) then due to expire.
     await runCron(10 * 60_000);
     expect(await checkoutState(checkout.id)).toBe("LOCKED");
@@ -408,7 +408,7 @@ describe("item 5: a sweep racing a payment never gives back a use an order holds
     const shopEnv = stripeEnv();
     const { v, code, shopper: a, checkout } = await checkoutWithSingleUseCode(10);
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: a.token, body: {} });
-    const intentId = [...stripe.intents.values()].find((i) => i.checkoutId === checkout.id)!.id;
+    const intentId = stripe.intentIdOf(checkout.id);
     await runCron(10 * 60_000);
     await expireAbandonedCheckouts(env, Date.now() + HOUR);
     expect(await checkoutState(checkout.id)).toBe("EXPIRED");

@@ -21,7 +21,7 @@ import { checkoutIn, claimSnapshotStatements, firstUnheld, heldClaimsStatement, 
 import { finalizeCheckout, type FinalizeContext } from "./finalize";
 import * as repo from "./repo";
 import type { Checkout, PaymentAnswer, PaymentBody } from "./schemas";
-import { codeNoLongerApplies, expireCheckout, toCheckout } from "./service";
+import { closeSuperseded, codeNoLongerApplies, expireCheckout, toCheckout } from "./service";
 
 export type Confirmation = { provider: string; ref: string; amount: number; currency: string };
 
@@ -157,10 +157,7 @@ export async function unlockAttempt(env: Env, row: repo.CheckoutRow, version: nu
     ...releaseClaimStatements(env.DB, row.id, now, checkoutIn(row.id, ["LOCKED", "EXPIRED"])),
   ]);
   const moved = results[before.length]!.results[0] as { state: string } | undefined;
-  if (moved?.state !== "EXPIRED") return;
-  writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "superseded", subjectId: row.id });
-  const variantIds = stockLinesOf(repo.snapshotOf(row).lines).map((l) => l.variantId);
-  await Promise.all([closeLines(env, row.id, variantIds), closeTenders(env, row.id, tendersOf(row))]);
+  if (moved?.state === "EXPIRED") await closeSuperseded(env, [row]);
 }
 
 const startInputOf = (row: repo.CheckoutRow, token: string | undefined) => ({

@@ -53,6 +53,9 @@ export type NewCheckout = { id: string; cartId: string; customerId: string; key:
 /** An older open checkout of the cart that the new one superseded (EXPIRED in the same batch): its holds go back. */
 export type Superseded = { id: string; lines: string; tenders: string };
 
+/** The states of a checkout still open to pay: a cart has at most one checkout in them. */
+const OPEN = "('CREATED', 'LOCKED')";
+
 /**
  * Expires the customer's other open checkouts of the cart (`written`: SQL naming the checkout this
  * batch just wrote, NULL — expiring none — unless it was written) — the checkout written last
@@ -67,7 +70,7 @@ function supersedeStatements(d1: D1Database, row: { customerId: string; cartId: 
     d1
       .prepare(
         `UPDATE checkouts SET state = 'EXPIRED', updated_at = ?, version = version + 1, failure_reason = 'superseded'
-         WHERE customer_id = ? AND cart_id = ? AND state IN ('CREATED', 'LOCKED') AND id != ${written.sql}
+         WHERE customer_id = ? AND cart_id = ? AND state IN ${OPEN} AND id != ${written.sql}
          RETURNING id, lines, tenders`,
       )
       .bind(row.now, row.customerId, row.cartId, ...written.args),
@@ -128,7 +131,7 @@ export async function upsertCheckout(
  */
 export const checkoutsInTheWayStatement = (d1: D1Database, customerId: string, key: string) =>
   d1
-    .prepare("SELECT cart_id, idempotency_key = ? AS this_key FROM checkouts WHERE customer_id = ? AND (state IN ('CREATED', 'LOCKED') OR idempotency_key = ?)")
+    .prepare(`SELECT cart_id, idempotency_key = ? AS this_key FROM checkouts WHERE customer_id = ? AND (state IN ${OPEN} OR idempotency_key = ?)`)
     .bind(key, customerId, key);
 
 /**
@@ -266,7 +269,7 @@ export const customerEmailStatement = (d1: D1Database, customerId: string) => d1
 
 /** Whether the customer has another open checkout of the row's cart (SQL over the outer `checkouts` row being updated). */
 const ANOTHER_OPEN_OF_CART =
-  "EXISTS (SELECT 1 FROM checkouts o WHERE o.customer_id = checkouts.customer_id AND o.cart_id = checkouts.cart_id AND o.id != checkouts.id AND o.state IN ('CREATED', 'LOCKED'))";
+  `EXISTS (SELECT 1 FROM checkouts o WHERE o.customer_id = checkouts.customer_id AND o.cart_id = checkouts.cart_id AND o.id != checkouts.id AND o.state IN ${OPEN})`;
 
 /**
  * PAYMENT_PENDING → LOCKED for an attempt that was not paid, so the shopper can pay again — for
@@ -301,7 +304,7 @@ export async function listStale(d1: D1Database, states: CheckoutState[], before:
 
 export async function listExpired(d1: D1Database, now: number, limit: number): Promise<CheckoutRow[]> {
   const { results } = await d1
-    .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE state IN ('CREATED', 'LOCKED') AND expires_at <= ? ORDER BY expires_at LIMIT ?`)
+    .prepare(`SELECT ${COLUMNS} FROM checkouts WHERE state IN ${OPEN} AND expires_at <= ? ORDER BY expires_at LIMIT ?`)
     .bind(now, limit)
     .all<CheckoutRow>();
   return results;

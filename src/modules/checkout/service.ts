@@ -115,11 +115,12 @@ function lockedView(plan: LockPlan, tenders: ReturnType<typeof tendersOf>): Chec
 }
 
 /**
- * Older checkouts of the cart that a new one expired give their stock and balances back. A
- * superseded checkout can never be confirmed, so its holds are closed, not released: closing also
+ * Checkouts superseded by another of their cart (older ones a new lock expired, or an unpaid
+ * attempt that came back after the shopper checked out again) give their stock and balances
+ * back. A superseded checkout can never be confirmed, so its holds are closed, not released: closing also
  * gives back what a payment request that died after committing (pay-and-place) had sold.
  */
-async function closeSuperseded(env: Env, superseded: repo.Superseded[]) {
+export async function closeSuperseded(env: Env, superseded: repo.Superseded[]) {
   await Promise.all(
     superseded.map(async (older) => {
       writeBusinessEvent(env.ANALYTICS, "checkout_failed", { detail: "superseded", subjectId: older.id });
