@@ -94,12 +94,11 @@ export function explorerMode(config: Config): ExplorerMode {
   return config.GRAPHQL_EXPLORER ?? (config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test" ? "on" : "off");
 }
 
-let cached: { source: object; config: Config } | undefined;
+const parsed = new WeakMap<object, Config>();
 
 /** Parses the Worker's vars and secrets; memoized per env object (one per isolate in production). */
 export function getConfig(env: Env): Config {
-  if (cached?.source === env) return cached.config;
-  const config = ConfigSchema.parse(env);
-  cached = { source: env, config };
+  let config = parsed.get(env);
+  if (!config) parsed.set(env, (config = ConfigSchema.parse(env)));
   return config;
 }

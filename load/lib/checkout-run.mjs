@@ -22,13 +22,13 @@ const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const BASE = "http://bench.local";
 
 /** Builds the deployable bundle of the checkout at `root` (a repository work tree) into a temporary directory. */
-export function bundle(root = ROOT) {
+export function bundle(root = ROOT, { minify = true } = {}) {
   const outdir = mkdtempSync(join(tmpdir(), "edgeshop-bench-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, ...(minify ? [] : ["--minify", "false"])], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   return outdir;
 }
 
-export function startWorker(outdir) {
+export function startWorker(outdir, extraOptions = {}) {
   const queues = { ORDER_EVENTS: "order-events", EMAIL_CRITICAL: "email-critical", EMAIL_BULK: "email-bulk", INVENTORY_SYNC: "inventory-sync" };
   return new Miniflare({
     workers: [workerOptions(outdir, queues)],
@@ -37,6 +37,7 @@ export function startWorker(outdir) {
       if (log.level === "error") process.stderr.write(`${log.message}\n`);
     },
     ...MINIFLARE_QUIET,
+    ...extraOptions,
   });
 }
 

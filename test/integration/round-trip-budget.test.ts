@@ -183,6 +183,29 @@ describe("round-trip budget per route", () => {
   });
 });
 
+describe("X-D1-Trips, the benchmarks' counter (D1_TRIPS_HEADER)", () => {
+  it("counts each request's own trips, concurrent requests apart, and leaves the isolate's caches warm between requests", async () => {
+    // One env for every request, as in a running isolate.
+    const benchEnv = { ...env, D1_TRIPS_HEADER: "true", RATE_LIMIT_ENABLED: "false" } as Env;
+    const path = `/api/v1/store/products/${product.productId}`;
+    const cold = await callWith(benchEnv, "GET", path);
+    expect(cold.status).toBe(200);
+    const warm = await callWith(benchEnv, "GET", path);
+    // Answered from this isolate's memory: a counter that gave each request a fresh env would
+    // start every request with empty caches (a KV hit at best) and time what production never runs.
+    expect(warm.headers.get("X-Cache")).toBe("HIT-MEMORY");
+    expect(warm.headers.get("X-D1-Trips")).toBe("0");
+    const shopper = await quickCustomer();
+    const [added, read] = await Promise.all([
+      callWith(benchEnv, "POST", "/api/v1/store/cart/items", { token: shopper.token, body: { variantId: product.variants[0]!.id, quantity: 1 } }),
+      callWith(benchEnv, "GET", path),
+    ]);
+    expect(added.status).toBe(201);
+    expect(added.headers.get("X-D1-Trips")).toBe("1");
+    expect(read.headers.get("X-D1-Trips")).toBe("0");
+  });
+});
+
 afterAll(() => {
   const rows = Object.entries(table).map(([route, { answer: a, after: w }]) => `${route} | ${a.d1Calls} | ${a.d1Batches} | ${a.d1Sequential} | ${a.stockCalls}/${a.stockSequential} | ${w.d1Sequential}`);
   console.log(["route | D1 calls | batches | sequential | DO calls/phases | after answer", ...rows].join("\n"));
