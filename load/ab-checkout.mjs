@@ -14,7 +14,7 @@
  */
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { bundle, healthzRate, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker } from "./lib/checkout-run.mjs";
+import { bundle, healthzRate, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
 import { storageOnTmpfs, withCpuClock, worktreeOf } from "./lib/worker.mjs";
 
 const { values } = parseArgs({ options: { base: { type: "string", default: "HEAD~1" }, rounds: { type: "string", default: "8" }, shoppers: { type: "string", default: "200" } } });
@@ -44,6 +44,7 @@ async function startVersion(label, root) {
     const [variant] = await seedVariants(db, `R${r}`, 1, Math.floor(SHOPPERS / 2));
     rounds.push({ variant, shoppers: await seedUsers(db, SHOPPERS, "CUSTOMER", `R${r}`) });
   }
+  await warmUp(mf, db);
   return { label, mf, clock, outdir, rounds, checkout: [], payment: [], healthz: [], errors5xx: 0 };
 }
 

@@ -17,7 +17,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { bundle, call, healthzRate, inChunks, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker } from "./lib/checkout-run.mjs";
+import { bundle, call, healthzRate, inChunks, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
 import { storageOnTmpfs, withCpuClock } from "./lib/worker.mjs";
 
 const N = Number(process.env.BENCH_SHOPPERS ?? 200);
@@ -51,7 +51,7 @@ function report(results, meta) {
     "## Checkout (`npm run bench:checkout`)",
     "",
     `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues (storage on tmpfs unless BENCH_DISK=1: ${meta.storage}), RATE_LIMIT_MULTIPLIER=100000.`,
-    `Every shopper's cart holds 1 unit; all shoppers check out at the same moment, then every shopper who got a 201 pays at the same moment.`,
+    `Every shopper's cart holds 1 unit; all shoppers check out at the same moment, then every shopper who got a 201 pays at the same moment. An untimed warm-up round (20 shoppers, 10 units) runs first.`,
     `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each), whose InventoryDO the checkout calls first (Miniflare creates it then); spread, objects warm: the same on variants whose objects an admin stock read started before the burst.`,
     `/healthz in the same instance: ${meta.healthz.toFixed(0)} req/s and ${meta.healthzCpuMs.toFixed(2)} ms of workerd CPU per request; each rate is also given as a ratio to it (target ≥ 0.1×).`,
     "",
@@ -98,6 +98,7 @@ async function main() {
     const [hot] = await seedVariants(db, "H", 1, HOT_STOCK);
     const [sharded] = await seedVariants(db, "K", 1, HOT_STOCK);
     const spread = await seedVariants(db, "S", N, SPREAD_STOCK);
+    await warmUp(mf, db);
     const { rate: healthz, cpuMs: healthzCpuMs } = await healthzRate(mf, clock);
     const hotResult = await scenario(mf, clock, "hot SKU", hotShoppers, () => hot);
     hotResult.oversell = await oversold(mf, db, admin, [hot], HOT_STOCK);
@@ -108,11 +109,11 @@ async function main() {
     const spreadResult = await scenario(mf, clock, "spread", spreadShoppers, (i) => spread[i]);
     spreadResult.oversell = await oversold(mf, db, admin, spread, SPREAD_STOCK);
     const warmVariants = await seedVariants(db, "W", N, SPREAD_STOCK);
-    const warmUp = () => inChunks(warmVariants, 50, async (v) => {
+    const startObjects = () => inChunks(warmVariants, 50, async (v) => {
       const level = await call(mf, "GET", `/api/v1/admin/inventory/${v}`, admin.token);
       if (level.status !== 200) throw new Error(`warm-up read failed: ${level.status}`);
     });
-    const warmResult = await scenario(mf, clock, "spread, objects warm", warmShoppers, (i) => warmVariants[i], warmUp);
+    const warmResult = await scenario(mf, clock, "spread, objects warm", warmShoppers, (i) => warmVariants[i], startObjects);
     warmResult.oversell = await oversold(mf, db, admin, warmVariants, SPREAD_STOCK);
     const version = JSON.parse(readFileSync(join(ROOT, "node_modules", "miniflare", "package.json"), "utf8")).version;
     const meta = { storage: process.env.TMPDIR?.startsWith("/dev/shm/") ? "tmpfs" : "disk", date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", cpus: cpus().length, load: loadAtStart, miniflare: version, n: N, hotStock: HOT_STOCK, healthz, healthzCpuMs };

@@ -13,7 +13,7 @@
  * process's CPU. Env: PROFILE_SHOPPERS (default 200), PROFILE_TOP (default 25).
  */
 import { rmSync } from "node:fs";
-import { bundle, call, migrate, scenario, seedMarket, seedUsers, seedVariants, startWorker } from "./lib/checkout-run.mjs";
+import { bundle, migrate, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
 import { storageOnTmpfs } from "./lib/worker.mjs";
 
 const N = Number(process.env.PROFILE_SHOPPERS ?? 200);
@@ -88,11 +88,7 @@ async function main() {
     await seedMarket(db);
     const shoppers = await seedUsers(db, N, "CUSTOMER", "P");
     const [hot] = await seedVariants(db, "P", 1, Math.floor(N / 2));
-    // Warm the isolate's code before profiling (a few requests of each route).
-    const warm = await seedUsers(db, 5, "CUSTOMER", "Q");
-    const [warmVariant] = await seedVariants(db, "Q", 1, 10);
-    await scenario(mf, null, "warm-up", warm, () => warmVariant);
-    await call(mf, "GET", "/healthz");
+    await warmUp(mf, db);
     const sessions = await connectAll();
     const phases = [];
     let current = null;
