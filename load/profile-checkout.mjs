@@ -13,6 +13,7 @@
  * process's CPU. Env: PROFILE_SHOPPERS (default 200), PROFILE_TOP (default 25).
  */
 import { rmSync } from "node:fs";
+import { WebSocket } from "undici";
 import { bundle, migrate, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
 import { storageOnTmpfs } from "./lib/worker.mjs";
 
