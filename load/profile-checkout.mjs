@@ -24,7 +24,7 @@ const PORT = 9329;
 /** One inspector session per isolate target workerd lists. */
 async function connectAll() {
   const listed = await (await fetch(`http://127.0.0.1:${PORT}/json`)).json();
-  const targets = process.env.PROFILE_ALL === "1" ? listed : listed.filter((t) => t.title.includes("core:user:"));
+  const targets = process.env.PROFILE_ALL === "1" ? listed : listed.filter((t) => t.title.includes("core:user:edgeshop"));
   return Promise.all(
     targets.map(async (target) => {
       const ws = new WebSocket(target.webSocketDebuggerUrl);
