@@ -44,7 +44,7 @@ function report(results, meta) {
   const rows = results.map((r) => {
     const checkoutsPerSecond = (r.locked / r.checkoutWallMs) * 1000;
     const paymentsPerSecond = (r.completed / r.paymentWallMs) * 1000;
-    return `| ${r.name} | ${r.shoppers} | ${r.locked} / ${r.refused409} | ${r.completed} | ${f(checkoutsPerSecond)} (${(checkoutsPerSecond / meta.healthz).toFixed(2)}×) | ${f(paymentsPerSecond)} (${(paymentsPerSecond / meta.healthz).toFixed(2)}×) | ${f(r.checkoutP50)} / ${f(r.checkoutP99)} | ${f(r.paymentP50)} / ${f(r.paymentP99)} | ${r.checkoutTrips} / ${r.paymentTrips} | ${r.checkoutCpuMs.toFixed(2)} / ${r.paymentCpuMs.toFixed(2)} | ${r.errors5xx} | ${r.oversell} |`;
+    return `| ${r.name} | ${r.shoppers} | ${r.locked} / ${r.refused409} | ${r.completed} | ${f(checkoutsPerSecond)} (${(checkoutsPerSecond / meta.healthz).toFixed(3)}×) | ${f(paymentsPerSecond)} (${(paymentsPerSecond / meta.healthz).toFixed(3)}×) | ${f(r.checkoutP50)} / ${f(r.checkoutP99)} | ${f(r.paymentP50)} / ${f(r.paymentP99)} | ${r.checkoutTrips} / ${r.paymentTrips} | ${r.checkoutCpuMs.toFixed(2)} / ${r.paymentCpuMs.toFixed(2)} | ${r.errors5xx} | ${r.oversell} |`;
   });
   return [
     "<!-- bench:checkout:start -->",
