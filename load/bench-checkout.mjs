@@ -12,7 +12,8 @@
  *
  * The Worker runs in Miniflare (the `miniflare` package API) on the bundle that
  * `wrangler deploy --dry-run` produces — the deployable artifact, faster to start than wrangler dev.
- * Env: BENCH_SHOPPERS (default 200), BENCH_HOT_STOCK (default shoppers / 2), BENCH_NO_WRITE=1.
+ * Env: BENCH_SHOPPERS (default 200), BENCH_HOT_STOCK (default shoppers / 2), BENCH_NO_WRITE=1,
+ * BENCH_LIMITER=off (the limiter disabled, to measure its share; never how a shop runs).
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -50,7 +51,7 @@ function report(results, meta) {
     "<!-- bench:checkout:start -->",
     "## Checkout (`npm run bench:checkout`)",
     "",
-    `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues (storage on tmpfs unless BENCH_DISK=1: ${meta.storage}), RATE_LIMIT_MULTIPLIER=100000.`,
+    `Run ${meta.date} on this machine (${meta.cpus} cores shared), Worker bundle from \`wrangler deploy --dry-run\` in Miniflare ${meta.miniflare}, local D1/DO/Queues (storage on tmpfs unless BENCH_DISK=1: ${meta.storage}), RATE_LIMIT_MULTIPLIER=100000${process.env.BENCH_LIMITER === "off" ? ", **limiter off** (BENCH_LIMITER=off)" : ""}.`,
     `Every shopper's cart holds 1 unit; all shoppers check out at the same moment, then every shopper who got a 201 pays at the same moment. An untimed warm-up round (20 shoppers, 10 units) runs first.`,
     `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each), whose InventoryDO the checkout calls first (Miniflare creates it then); spread, objects warm: the same on variants whose objects an admin stock read started before the burst.`,
     `/healthz in the same instance: ${meta.healthz.toFixed(0)} req/s and ${meta.healthzCpuMs.toFixed(2)} ms of workerd CPU per request; each rate is also given as a ratio to it (target ≥ 0.1×).`,

@@ -44,6 +44,8 @@ export function startWorker(outdir, extraOptions = {}) {
 function workerOptions(outdir, queues) {
   const text = (value) => ({ type: "text", value });
   const vars = { JWT_SECRET, PAYMENT_WEBHOOK_SECRET: "whsec_bench", RATE_LIMIT_MULTIPLIER: "100000", ENVIRONMENT: "development", CHECKOUT_TTL_SECONDS: "900", D1_TRIPS_HEADER: "true" };
+  // BENCH_LIMITER=off measures what the limiter's object call costs a checkout (never how a shop runs).
+  if (process.env.BENCH_LIMITER === "off") vars.RATE_LIMIT_ENABLED = "false";
   return {
     config: {
       name: "edgeshop",
