@@ -6,27 +6,22 @@
  * time and the workerd process's CPU per request.
  */
 import { Buffer } from "node:buffer";
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
 import { Miniflare } from "miniflare";
-import { MINIFLARE_QUIET } from "./worker.mjs";
+import { bundle as bundleScript, MINIFLARE_QUIET, ROOT } from "./worker.mjs";
 
-export const ROOT = new URL("../..", import.meta.url).pathname;
+export { migrate, ROOT } from "./worker.mjs";
+
 const SETTLE_MS = 2_000;
 const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const BASE = "http://bench.local";
 
-/** Builds the deployable bundle of the checkout at `root` (a repository work tree) into a temporary directory. */
-export function bundle(root = ROOT, { minify = true } = {}) {
-  const outdir = mkdtempSync(join(tmpdir(), "edgeshop-bench-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, ...(minify ? [] : ["--minify", "false"])], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  return outdir;
-}
+/** Builds the deployable bundle of the work tree at `root`; answers the directory that holds it (the caller removes it). */
+export const bundle = (root = ROOT, options = {}) => dirname(bundleScript(root, options));
 
 export function startWorker(outdir, extraOptions = {}) {
   const queues = { ORDER_EVENTS: "order-events", EMAIL_CRITICAL: "email-critical", EMAIL_BULK: "email-bulk", INVENTORY_SYNC: "inventory-sync" };
@@ -70,15 +65,6 @@ function workerOptions(outdir, queues) {
       triggers: [{ type: "queue", name: "inventory-sync", maxBatchSize: 100, maxBatchTimeout: 1 }],
     },
   };
-}
-
-/** Applies the migrations of the work tree at `root` (the one the bundle was built from). */
-export async function migrate(db, root = ROOT) {
-  const files = readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).sort();
-  for (const file of files) {
-    const statements = readFileSync(join(root, "migrations", file), "utf8").split("--> statement-breakpoint");
-    for (const sql of statements) if (sql.replace(/--.*$/gm, "").trim()) await db.prepare(sql).run();
-  }
 }
 
 export async function inChunks(items, size, fn) {

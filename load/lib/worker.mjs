@@ -12,13 +12,13 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** Bundles the Worker of `root` (this work tree unless given) and answers the bundle's path. */
-export function bundle(root = ROOT) {
+/** Bundles the Worker of `root` (this work tree unless given) and answers the bundle's path; `minify: false` for a profile. */
+export function bundle(root = ROOT, { minify = true } = {}) {
   // Outside the repo, so neither git nor eslint ever sees the bundle.
   const outdir = root === ROOT ? path.join(os.tmpdir(), "edgeshop-bench-build") : mkdtempSync(path.join(os.tmpdir(), "edgeshop-bench-build-"));
   // Run wrangler's JS with this Node (22 under npm run), whatever `node` is first on PATH.
   const wrangler = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
-  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, ...(minify ? [] : ["--minify", "false"])], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   return path.join(outdir, "index.js");
 }
 
