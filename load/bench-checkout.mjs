@@ -6,9 +6,11 @@
  * already running (spread, objects warm: as in a shop whose stock objects are in use). Reports checkouts/s
  * and payments/s, p50/p99 of checkout and payment, /healthz req/s measured in the same run and the
  * ratio of each rate to it (target ≥ 0.1×), the D1 round trips each request made (X-D1-Trips,
- * counted by the Worker when BENCH_TRIPS is set), 5xx and the oversell count (must be 0), the
- * workerd process's CPU ms per checkout request, per payment and per /healthz (from /proc: steadier
- * than req/s when other work shares the machine), and writes its section of load/RESULTS.md.
+ * counted by the Worker when D1_TRIPS_HEADER is set) and the statements they ran
+ * (X-D1-Statements), 5xx and the oversell count (must be 0), the workerd process's CPU ms per
+ * checkout request, per payment and per /healthz (from /proc: steadier than req/s when other work
+ * shares the machine), and writes its section of load/RESULTS.md. `npm run perf:checkout` shows
+ * who spends that CPU.
  *
  * The Worker runs in Miniflare (the `miniflare` package API) on the bundle that
  * `wrangler deploy --dry-run` produces — the deployable artifact, faster to start than wrangler dev.
@@ -45,7 +47,7 @@ function report(results, meta) {
   const rows = results.map((r) => {
     const checkoutsPerSecond = (r.locked / r.checkoutWallMs) * 1000;
     const paymentsPerSecond = (r.completed / r.paymentWallMs) * 1000;
-    return `| ${r.name} | ${r.shoppers} | ${r.locked} / ${r.refused409} | ${r.completed} | ${f(checkoutsPerSecond)} (${(checkoutsPerSecond / meta.healthz).toFixed(3)}×) | ${f(paymentsPerSecond)} (${(paymentsPerSecond / meta.healthz).toFixed(3)}×) | ${f(r.checkoutP50)} / ${f(r.checkoutP99)} | ${f(r.paymentP50)} / ${f(r.paymentP99)} | ${r.checkoutTrips} / ${r.paymentTrips} | ${r.checkoutCpuMs.toFixed(2)} / ${r.paymentCpuMs.toFixed(2)} | ${r.errors5xx} | ${r.oversell} |`;
+    return `| ${r.name} | ${r.shoppers} | ${r.locked} / ${r.refused409} | ${r.completed} | ${f(checkoutsPerSecond)} (${(checkoutsPerSecond / meta.healthz).toFixed(3)}×) | ${f(paymentsPerSecond)} (${(paymentsPerSecond / meta.healthz).toFixed(3)}×) | ${f(r.checkoutP50)} / ${f(r.checkoutP99)} | ${f(r.paymentP50)} / ${f(r.paymentP99)} | ${r.checkoutTrips} / ${r.paymentTrips} | ${r.checkoutStatements} (${r.refusalStatements}) / ${r.paymentStatements} | ${r.checkoutCpuMs.toFixed(2)} / ${r.paymentCpuMs.toFixed(2)} | ${r.errors5xx} | ${r.oversell} |`;
   });
   return [
     "<!-- bench:checkout:start -->",
@@ -56,8 +58,8 @@ function report(results, meta) {
     `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each), whose InventoryDO the checkout calls first (Miniflare creates it then); spread, objects warm: the same on variants whose objects an admin stock read started before the burst.`,
     `/healthz in the same instance: ${meta.healthz.toFixed(0)} req/s and ${meta.healthzCpuMs.toFixed(2)} ms of workerd CPU per request; each rate is also given as a ratio to it (target ≥ 0.1×).`,
     "",
-    "| scenario | shoppers | 201 / 409 | orders | checkouts/s (× healthz) | payments/s (× healthz) | checkout p50 / p99 ms | payment p50 / p99 ms | D1 trips checkout / payment | workerd CPU ms per checkout request / payment | 5xx | oversell |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| scenario | shoppers | 201 / 409 | orders | checkouts/s (× healthz) | payments/s (× healthz) | checkout p50 / p99 ms | payment p50 / p99 ms | D1 trips checkout / payment | D1 statements checkout (409) / payment | workerd CPU ms per checkout request / payment | 5xx | oversell |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
     "All requests of a phase start together and share one workerd process, one local D1 and (hot SKU) one object, so each latency is mostly the time to drain the whole burst: p50 ≈ p99 is expected here, and checkouts/s is the figure to compare.",

@@ -151,7 +151,7 @@ export async function call(mf, method, path, tokenValue, body, headers = {}) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => null);
-  return { status: res.status, json, ms: performance.now() - started, trips: Number(res.headers.get("X-D1-Trips") ?? NaN) };
+  return { status: res.status, json, ms: performance.now() - started, trips: Number(res.headers.get("X-D1-Trips") ?? NaN), statements: Number(res.headers.get("X-D1-Statements") ?? NaN) };
 }
 
 export const pct = (values, p) => {
@@ -209,6 +209,10 @@ export async function scenario(mf, clock, name, shoppers, variantFor, prepare = 
     paymentCpuMs: clock && payments.length > 0 ? (cpu2 - cpu1) / payments.length : NaN,
     checkoutTrips: Math.max(...winners.map(({ c }) => c.trips)),
     paymentTrips: Math.max(...payments.map((p) => p.trips)),
+    // Statements the trips ran (X-D1-Statements): locally each one also costs Miniflare's D1 its own work.
+    checkoutStatements: Math.max(...winners.map(({ c }) => c.statements)),
+    refusalStatements: Math.max(...checkouts.filter((c) => c.status === 409).map((c) => c.statements), 0),
+    paymentStatements: Math.max(...payments.map((p) => p.statements)),
   };
 }
 

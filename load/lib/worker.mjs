@@ -197,7 +197,7 @@ function childPids() {
   return pids;
 }
 
-/** Starts something that spawns one workerd process; answers its result and a CPU clock (ms) for that process, or null. */
+/** Starts something that spawns one workerd process; answers its result, a CPU clock (ms) for that process (or null) and its pid. */
 export async function withCpuClock(startIt) {
   const before = new Set(childPids());
   const result = await startIt();
@@ -208,5 +208,5 @@ export async function withCpuClock(startIt) {
         return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ = 100
       }
     : null;
-  return { result, clock };
+  return { result, clock, pid };
 }

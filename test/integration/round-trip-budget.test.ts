@@ -183,7 +183,7 @@ describe("round-trip budget per route", () => {
   });
 });
 
-describe("X-D1-Trips, the benchmarks' counter (D1_TRIPS_HEADER)", () => {
+describe("X-D1-Trips and X-D1-Statements, the benchmarks' counters (D1_TRIPS_HEADER)", () => {
   it("counts each request's own trips, concurrent requests apart, and leaves the isolate's caches warm between requests", async () => {
     // One env for every request, as in a running isolate.
     const benchEnv = { ...env, D1_TRIPS_HEADER: "true", RATE_LIMIT_ENABLED: "false" } as Env;
@@ -203,6 +203,10 @@ describe("X-D1-Trips, the benchmarks' counter (D1_TRIPS_HEADER)", () => {
     expect(added.status).toBe(201);
     expect(added.headers.get("X-D1-Trips")).toBe("1");
     expect(read.headers.get("X-D1-Trips")).toBe("0");
+    // The statements those trips ran, each one of a batch counted: the cart add's one trip is a
+    // batch of many (the cart, its lines and every pricing input), the cached read ran none.
+    expect(Number(added.headers.get("X-D1-Statements"))).toBeGreaterThan(5);
+    expect(read.headers.get("X-D1-Statements")).toBe("0");
   });
 });
 
