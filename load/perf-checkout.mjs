@@ -144,6 +144,9 @@ async function main() {
       }
       return merged;
     });
+    if (![...checkoutPhase.owners.keys()].some((owner) => owner !== RUNTIME_ONLY && owner !== GARBAGE)) {
+      throw new Error(`no sample named a JavaScript function: workerd wrote no usable /tmp/perf-${pid}.map, so no sample can be told apart`);
+    }
     console.log(`\nworkerd CPU by owner, hot SKU: ${ROUNDS} rounds of ${N} shoppers for ${Math.floor(N / 2)} units (${counts.locked} × 201, ${counts.refused} × 409), perf at 999 Hz\n`);
     for (const [name, phase, requests, cpuMs] of [
       ["checkout burst", checkoutPhase, counts.checkout, cpu.checkout],

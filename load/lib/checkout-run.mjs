@@ -211,7 +211,7 @@ export async function scenario(mf, clock, name, shoppers, variantFor, prepare = 
     paymentTrips: Math.max(...payments.map((p) => p.trips)),
     // Statements the trips ran (X-D1-Statements): locally each one also costs Miniflare's D1 its own work.
     checkoutStatements: Math.max(...winners.map(({ c }) => c.statements)),
-    refusalStatements: Math.max(...checkouts.filter((c) => c.status === 409).map((c) => c.statements), 0),
+    refusalStatements: checkouts.some((c) => c.status === 409) ? Math.max(...checkouts.filter((c) => c.status === 409).map((c) => c.statements)) : "–",
     paymentStatements: Math.max(...payments.map((p) => p.statements)),
   };
 }
