@@ -51,18 +51,21 @@ const RUNTIME_ONLY = "workerd runtime, no JavaScript on the stack (HTTP and RPC 
 const GARBAGE = "garbage collection, no JavaScript on the stack (any isolate)";
 const GC_FRAME = /v8::internal::(?:Heap::|Scavenger|MarkCompact|MinorMarkSweep|ConcurrentMarking|GCTracer)|cppgc::internal::(?:Marker|Sweeper)/;
 
-/** `perf script` output → per phase: samples per owner and Edgeshop's innermost functions. */
+/**
+ * `perf script` output → per phase (0: checkout bursts, 1: payment bursts; `windows` are
+ * [from, to, phase] in seconds): samples per owner and Edgeshop's innermost functions.
+ */
 function attribute(script, windows) {
-  const phases = windows.map(() => ({ samples: 0, owners: new Map(), functions: new Map() }));
+  const phases = [0, 1].map(() => ({ samples: 0, owners: new Map(), functions: new Map() }));
   const add = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
   for (const block of script.split("\n\n")) {
     const lines = block.split("\n").map((l) => l.trim()).filter(Boolean);
     if (lines.length === 0) continue;
     const time = Number(/(\d+\.\d+):/.exec(lines[0])?.[1]);
-    const phase = windows.findIndex(([from, to]) => time >= from && time < to);
-    if (phase < 0) continue;
+    const window = windows.find(([from, to]) => time >= from && time < to);
+    if (!window) continue;
     const frames = lines.slice(1);
-    const at = phases[phase];
+    const at = phases[window[2]];
     at.samples += 1;
     let owner = null;
     for (const frame of frames) {
@@ -107,7 +110,7 @@ async function main() {
     const controlFd = openSync(control, "r+");
     const sampling = (on) => writeSync(controlFd, on ? "enable\n" : "disable\n");
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const edges = [];
+    const windows = [];
     const cpu = { checkout: 0, payment: 0 };
     const counts = { checkout: 0, payment: 0, locked: 0, refused: 0 };
     for (let round = 0; round < ROUNDS; round++) {
@@ -122,7 +125,7 @@ async function main() {
         return 0;
       };
       const result = await scenario(mf, marking, `perf-${round}`, shoppers, () => hot);
-      edges.push([marks[0].at, marks[1].at], [marks[1].at, marks[2].at]);
+      windows.push([marks[0].at, marks[1].at, 0], [marks[1].at, marks[2].at, 1]);
       cpu.checkout += marks[1].cpu - marks[0].cpu;
       cpu.payment += marks[2].cpu - marks[1].cpu;
       Object.assign(counts, { checkout: counts.checkout + result.shoppers, payment: counts.payment + result.locked, locked: counts.locked + result.locked, refused: counts.refused + result.refused409 });
@@ -132,18 +135,7 @@ async function main() {
     await new Promise((resolve) => perf.on("exit", resolve));
     closeSync(controlFd);
     const script = execFileSync("perf", ["script", "-i", data, "-F", "time,ip,sym,dso"], { maxBuffer: 1 << 30, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const checkoutWindows = edges.filter((_, i) => i % 2 === 0);
-    const paymentWindows = edges.filter((_, i) => i % 2 === 1);
-    const [checkoutPhase, paymentPhase] = [checkoutWindows, paymentWindows].map((windows) => {
-      const parts = attribute(script, windows);
-      const merged = { samples: 0, owners: new Map(), functions: new Map() };
-      for (const p of parts) {
-        merged.samples += p.samples;
-        for (const [k, v] of p.owners) merged.owners.set(k, (merged.owners.get(k) ?? 0) + v);
-        for (const [k, v] of p.functions) merged.functions.set(k, (merged.functions.get(k) ?? 0) + v);
-      }
-      return merged;
-    });
+    const [checkoutPhase, paymentPhase] = attribute(script, windows);
     if (![...checkoutPhase.owners.keys()].some((owner) => owner !== RUNTIME_ONLY && owner !== GARBAGE)) {
       throw new Error(`no sample named a JavaScript function: workerd wrote no usable /tmp/perf-${pid}.map, so no sample can be told apart`);
     }
