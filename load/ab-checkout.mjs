@@ -12,10 +12,9 @@
  * Options: --base (default HEAD~1), --rounds (default 8), --shoppers (default 200; the variant has
  * half as many units, so half the checkouts are refused, as in bench:checkout).
  */
-import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { bundle, healthzRate, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
-import { storageOnTmpfs, withCpuClock, worktreeOf } from "./lib/worker.mjs";
+import { healthzRate, ROOT, scenario, seedUsers, seedVariants, startCheckoutWorker, warmUp } from "./lib/checkout-run.mjs";
+import { storageOnTmpfs, worktreeOf } from "./lib/worker.mjs";
 
 const { values } = parseArgs({ options: { base: { type: "string", default: "HEAD~1" }, rounds: { type: "string", default: "8" }, shoppers: { type: "string", default: "200" } } });
 const ROUNDS = Number(values.rounds);
@@ -29,23 +28,18 @@ const median = (values) => {
 
 /** One version: its bundle running in its own Miniflare, migrated by its own migrations, with every round's shoppers and variant seeded up front. */
 async function startVersion(label, root) {
-  const outdir = bundle(root);
-  const { result: mf, clock } = await withCpuClock(async () => {
-    const instance = startWorker(outdir);
-    await instance.ready;
-    return instance;
-  });
-  if (!clock) throw new Error("the A/B needs /proc to read workerd's CPU time (Linux)");
-  const db = await mf.getD1Database("DB");
-  await migrate(db, root);
-  await seedMarket(db);
+  const { mf, db, clock, close } = await startCheckoutWorker(root);
+  if (!clock) {
+    await close();
+    throw new Error("the A/B needs /proc to read workerd's CPU time (Linux)");
+  }
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const [variant] = await seedVariants(db, `R${r}`, 1, Math.floor(SHOPPERS / 2));
     rounds.push({ variant, shoppers: await seedUsers(db, SHOPPERS, "CUSTOMER", `R${r}`) });
   }
   await warmUp(mf, db);
-  return { label, mf, clock, outdir, rounds, checkout: [], payment: [], healthz: [], errors5xx: 0 };
+  return { label, mf, clock, close, rounds, checkout: [], payment: [], healthz: [], errors5xx: 0 };
 }
 
 async function round(version, r) {
@@ -79,8 +73,7 @@ async function main() {
     if (failed > 0) console.error(`${failed} answers were 5xx`);
     process.exitCode = failed > 0 ? 1 : 0;
   } finally {
-    await Promise.all([base.mf.dispose(), head.mf.dispose()]);
-    for (const dir of [base.outdir, head.outdir]) rmSync(dir, { recursive: true, force: true });
+    await Promise.all([base.close(), head.close()]);
     baseTree.remove();
     removeStorage();
   }

@@ -17,11 +17,11 @@
  * Env: BENCH_SHOPPERS (default 200), BENCH_HOT_STOCK (default shoppers / 2), BENCH_NO_WRITE=1,
  * BENCH_LIMITER=off (the limiter disabled, to measure its share; never how a shop runs).
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { bundle, call, healthzRate, inChunks, migrate, ROOT, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
-import { storageOnTmpfs, withCpuClock } from "./lib/worker.mjs";
+import { call, healthzRate, inChunks, ROOT, scenario, seedUsers, seedVariants, startCheckoutWorker, warmUp } from "./lib/checkout-run.mjs";
+import { storageOnTmpfs } from "./lib/worker.mjs";
 
 const N = Number(process.env.BENCH_SHOPPERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? Math.floor(N / 2));
@@ -82,17 +82,8 @@ function writeResults(section) {
 async function main() {
   const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(" / ");
   const removeStorage = storageOnTmpfs();
-  const outdir = bundle();
-  // The CPU clock of the workerd process this instance starts (Linux /proc; null elsewhere).
-  const { result: mf, clock } = await withCpuClock(async () => {
-    const instance = startWorker(outdir);
-    await instance.ready;
-    return instance;
-  });
+  const { mf, db, clock, close } = await startCheckoutWorker();
   try {
-    const db = await mf.getD1Database("DB");
-    await migrate(db);
-    await seedMarket(db);
     const [admin] = await seedUsers(db, 1, "ADMIN", "A");
     const hotShoppers = await seedUsers(db, N, "CUSTOMER", "H");
     const spreadShoppers = await seedUsers(db, N, "CUSTOMER", "S");
@@ -128,8 +119,7 @@ async function main() {
     const failed = results.reduce((sum, r) => sum + r.oversell + r.errors5xx, 0);
     process.exitCode = failed > 0 ? 1 : 0;
   } finally {
-    await mf.dispose();
-    rmSync(outdir, { recursive: true, force: true });
+    await close();
     removeStorage();
     clearTimeout(deadline);
   }

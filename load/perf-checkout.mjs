@@ -21,8 +21,8 @@ import { execFileSync, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { bundle, migrate, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
-import { storageOnTmpfs, withCpuClock } from "./lib/worker.mjs";
+import { scenario, seedUsers, seedVariants, startCheckoutWorker, warmUp } from "./lib/checkout-run.mjs";
+import { storageOnTmpfs } from "./lib/worker.mjs";
 
 const ROUNDS = Number(process.env.PERF_ROUNDS ?? 4);
 const N = Number(process.env.PERF_SHOPPERS ?? 200);
@@ -86,21 +86,13 @@ async function main() {
     process.exit(1);
   }
   const removeStorage = storageOnTmpfs();
-  const outdir = bundle(undefined, { minify: false });
   // Miniflare passes these to workerd: V8 then lists its JIT code in /tmp/perf-<pid>.map.
   process.env.MINIFLARE_WORKERD_V8_FLAGS = "--perf-basic-prof";
-  const { result: mf, clock, pid } = await withCpuClock(async () => {
-    const instance = startWorker(outdir);
-    await instance.ready;
-    return instance;
-  });
+  const { mf, db, clock, pid, close } = await startCheckoutWorker(undefined, { minify: false });
   const work = mkdtempSync(path.join(os.tmpdir(), "edgeshop-perf-"));
   const data = path.join(work, "perf.data");
   try {
     if (!pid) throw new Error("could not find the workerd process");
-    const db = await mf.getD1Database("DB");
-    await migrate(db);
-    await seedMarket(db);
     await warmUp(mf, db);
     // Sampling is on only during the bursts (perf's control fifo; opened read-write, so never
     // blocking). CLOCK_MONOTONIC is process.hrtime's clock, so the bursts' edges split the samples.
@@ -155,9 +147,8 @@ async function main() {
       console.log("");
     }
   } finally {
-    await mf.dispose();
+    await close();
     rmSync(work, { recursive: true, force: true });
-    rmSync(outdir, { recursive: true, force: true });
     if (pid) rmSync(`/tmp/perf-${pid}.map`, { force: true });
     removeStorage();
   }

@@ -12,9 +12,8 @@
  * with the Worker, so their samples overlap and their totals add up to far more than the
  * process's CPU. Env: PROFILE_SHOPPERS (default 200), PROFILE_TOP (default 25).
  */
-import { rmSync } from "node:fs";
 import { WebSocket } from "undici";
-import { bundle, migrate, scenario, seedMarket, seedUsers, seedVariants, startWorker, warmUp } from "./lib/checkout-run.mjs";
+import { scenario, seedUsers, seedVariants, startCheckoutWorker, warmUp } from "./lib/checkout-run.mjs";
 import { storageOnTmpfs } from "./lib/worker.mjs";
 
 const N = Number(process.env.PROFILE_SHOPPERS ?? 200);
@@ -80,13 +79,8 @@ function summarize(profile, requests) {
 
 async function main() {
   const removeStorage = storageOnTmpfs();
-  const outdir = bundle(undefined, { minify: false });
-  const mf = startWorker(outdir, { inspectorPort: PORT });
-  await mf.ready;
+  const { mf, db, close } = await startCheckoutWorker(undefined, { minify: false, options: { inspectorPort: PORT } });
   try {
-    const db = await mf.getD1Database("DB");
-    await migrate(db);
-    await seedMarket(db);
     const shoppers = await seedUsers(db, N, "CUSTOMER", "P");
     const [hot] = await seedVariants(db, "P", 1, Math.floor(N / 2));
     await warmUp(mf, db);
@@ -118,8 +112,7 @@ async function main() {
     });
     for (const s of sessions) s.close();
   } finally {
-    await mf.dispose();
-    rmSync(outdir, { recursive: true, force: true });
+    await close();
     removeStorage();
   }
 }

@@ -7,23 +7,48 @@
  */
 import { Buffer } from "node:buffer";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { SignJWT } from "jose";
 import { Miniflare } from "miniflare";
-import { bundle as bundleScript, MINIFLARE_QUIET, ROOT } from "./worker.mjs";
+import { bundle as bundleScript, migrate, MINIFLARE_QUIET, ROOT, withCpuClock } from "./worker.mjs";
 
-export { migrate, ROOT } from "./worker.mjs";
+export { ROOT } from "./worker.mjs";
 
 const SETTLE_MS = 2_000;
 const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const BASE = "http://bench.local";
 
-/** Builds the deployable bundle of the work tree at `root`; answers the directory that holds it (the caller removes it). */
-export const bundle = (root = ROOT, options = {}) => dirname(bundleScript(root, options));
+/**
+ * What every checkout benchmark starts from: the work tree at `root` bundled (`minify: false` for a
+ * profile) and running in its own Miniflare (`options` added to its own), migrated by its own
+ * migrations, with the shipping market seeded. Answers the instance, its D1, its workerd's CPU
+ * clock and pid (null without /proc), and `close()`, which stops it and removes its bundle.
+ */
+export async function startCheckoutWorker(root = ROOT, { minify = true, options = {} } = {}) {
+  const outdir = dirname(bundleScript(root, { minify }));
+  const { result: mf, clock, pid } = await withCpuClock(async () => {
+    const instance = startWorker(outdir, options);
+    await instance.ready;
+    return instance;
+  });
+  const close = async () => {
+    await mf.dispose();
+    rmSync(outdir, { recursive: true, force: true });
+  };
+  try {
+    const db = await mf.getD1Database("DB");
+    await migrate(db, root);
+    await seedMarket(db);
+    return { mf, db, clock, pid, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
-export function startWorker(outdir, extraOptions = {}) {
+function startWorker(outdir, extraOptions = {}) {
   const queues = { ORDER_EVENTS: "order-events", EMAIL_CRITICAL: "email-critical", EMAIL_BULK: "email-bulk", INVENTORY_SYNC: "inventory-sync" };
   return new Miniflare({
     workers: [workerOptions(outdir, queues)],
