@@ -3,7 +3,7 @@
  * the others; areas add their tasks (outbox re-enqueue, checkout expiry, stock reconciliation).
  */
 import { createLogger } from "./lib/log";
-import { expireAbandonedCheckouts, resumePaidCheckouts, settleFailedCheckouts } from "./modules/checkout/sweeps";
+import { cancelEndedCheckoutPayments, expireAbandonedCheckouts, resumePaidCheckouts, settleFailedCheckouts } from "./modules/checkout/sweeps";
 import { reconcileInventory } from "./modules/inventory/reconcile";
 import { purgeExpiredRows } from "./modules/maintenance/service";
 import { settleInterruptedOrders } from "./modules/orders/service";
@@ -24,6 +24,7 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
   { name: "retry_due_refunds", run: retryDueRefunds },
   { name: "settle_failed_checkouts", run: settleFailedCheckouts },
+  { name: "cancel_ended_checkout_payments", run: cancelEndedCheckoutPayments },
   { name: "settle_received_returns", run: settleReceivedReturns },
   { name: "settle_paying_differences", run: settlePayingDifferences },
   { name: "sweep_webhooks", run: sweepWebhooks },

@@ -499,12 +499,15 @@ export const payments = sqliteTable(
     providerRef: text("provider_ref").notNull(),
     amount: integer("amount").notNull(),
     currency: text("currency").notNull(),
-    status: text("status", { enum: ["pending", "succeeded", "failed", "refunded"] }).notNull(),
+    /** `canceled`: a payment the customer had not confirmed, canceled at the provider once nothing could count it. */
+    status: text("status", { enum: ["pending", "succeeded", "failed", "refunded", "canceled"] }).notNull(),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("payments_provider_ref_uq").on(t.provider, t.providerRef),
     index("payments_checkout_idx").on(t.checkoutId),
+    // The cancel sweep: payments still waiting for the customer's confirmation.
+    index("payments_pending_idx").on(t.updatedAt).where(sql`status = 'pending'`),
   ],
 );
 

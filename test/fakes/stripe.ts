@@ -1,6 +1,7 @@
 /**
  * A fake of the slice of Stripe's API the adapter uses, behind a spy on `fetch`: PaymentIntents
- * (created once per Idempotency-Key, confirmed or failed by the "customer"), refunds (once per
+ * (created once per Idempotency-Key, confirmed or failed by the "customer", canceled unless
+ * paid), refunds (once per
  * Idempotency-Key, never more than was captured), and planned faults. Its ledger is the
  * provider's truth — what was charged and what was given back — that tests compare with the
  * shop's records. Events come out signed like Stripe's webhooks.
@@ -10,7 +11,7 @@ import { signPayload } from "../../src/modules/payments/signature";
 
 export type StripeFault = "network_before" | "network_after" | "http_500" | "http_400" | "refund_pending";
 
-type Intent = { id: string; amount: number; currency: string; checkoutId: string; status: "requires_payment_method" | "succeeded"; clientSecret: string };
+type Intent = { id: string; amount: number; currency: string; checkoutId: string; status: "requires_payment_method" | "succeeded" | "canceled"; clientSecret: string };
 type RefundObject = { id: string; paymentIntent: string; amount: number; status: "pending" | "succeeded"; refundId: string };
 
 export class FakeStripe {
@@ -57,6 +58,7 @@ export class FakeStripe {
   confirm(intentId: string) {
     const intent = this.intents.get(intentId);
     if (!intent) throw new Error(`no intent ${intentId}`);
+    if (intent.status === "canceled") throw new Error(`intent ${intentId} is canceled and cannot be paid`);
     intent.status = "succeeded";
     return this.event("payment_intent.succeeded", intent);
   }
@@ -118,11 +120,12 @@ export class FakeStripe {
     } else if (method === "GET" && kind === "refunds") {
       const refund = this.refunds.get(url.pathname.split("/").pop()!);
       answer = refund ? { status: 200, body: this.refundBody(refund) } : { status: 404, body: { error: { code: "resource_missing" } } };
-    } else if (kind === "intents") answer = this.createIntent(form);
+    } else if (kind === "intents" && url.pathname.endsWith("/cancel")) answer = this.cancelIntent(url.pathname.split("/").at(-2)!);
+    else if (kind === "intents") answer = this.createIntent(form);
     else answer = this.createRefund(form, fault === "refund_pending");
     if (key && !remembered && answer.status < 500) this.idempotent.set(`${kind}:${key}`, answer);
     if (fault === "network_after") throw new TypeError("fetch failed: connection reset after the request (fake)");
-    if (method === "POST" && kind === "intents" && answer.status === 200 && !form.get("metadata[checkoutId]")) throw new Error("fake Stripe: an intent without a checkout");
+    if (method === "POST" && kind === "intents" && !url.pathname.endsWith("/cancel") && answer.status === 200 && !form.get("metadata[checkoutId]")) throw new Error("fake Stripe: an intent without a checkout");
     return Response.json(answer.body, { status: answer.status });
   }
 
@@ -139,6 +142,15 @@ export class FakeStripe {
     };
     this.intents.set(id, intent);
     return { status: 200, body: { id, object: "payment_intent", status: intent.status, client_secret: intent.clientSecret, amount: intent.amount } };
+  }
+
+  /** As Stripe: an intent not paid yet is canceled; a paid or canceled one refuses (400). */
+  private cancelIntent(id: string) {
+    const intent = this.intents.get(id);
+    if (!intent) return { status: 404, body: { error: { code: "resource_missing" } } };
+    if (intent.status !== "requires_payment_method") return { status: 400, body: { error: { type: "invalid_request_error", code: "payment_intent_unexpected_state" } } };
+    intent.status = "canceled";
+    return { status: 200, body: { id, object: "payment_intent", status: intent.status, amount: intent.amount } };
   }
 
   private createRefund(form: URLSearchParams, pending: boolean) {

@@ -5,7 +5,7 @@
  */
 import { createScheduledController, createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { expireAbandonedCheckouts } from "../../src/modules/checkout/sweeps";
+import { cancelEndedCheckoutPayments, expireAbandonedCheckouts, resumePaidCheckouts } from "../../src/modules/checkout/sweeps";
 import { createCheckout, expireCheckout } from "../../src/modules/checkout/service";
 import * as checkoutRepo from "../../src/modules/checkout/repo";
 import { recordCapturedPayment } from "../../src/modules/checkout/payment";
@@ -142,6 +142,73 @@ describe("an unpaid attempt of a cart that has a newer checkout", () => {
     expect(await checkoutState(checkout.id)).toBe("LOCKED");
     expect(await inventoryStub(v.id).snapshot(v.id)).toMatchObject({ reserved: 2 });
     expect((await pay(shopper.token, checkout.id)).json.state).toBe("COMPLETED");
+  });
+});
+
+describe("a payment nothing can count any more is canceled at the provider", () => {
+  const paymentStatus = (ref: string) => one<{ status: string }>("SELECT status FROM payments WHERE provider_ref = ?", ref).then((r) => r.status);
+
+  /** A Stripe payment left unconfirmed, then a new checkout of the same cart: the sweep's unlock supersedes the first. */
+  async function supersededWithOpenIntent(stripe: FakeStripe, shopEnv: Env) {
+    const { shopper, v, checkout } = await lockedCheckout(10, 2);
+    expect((await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} })).json.state).toBe("PAYMENT_PENDING");
+    const again = await callWith(shopEnv, "POST", "/api/v1/store/checkouts", { token: shopper.token, headers: { "Idempotency-Key": "start-over" } });
+    expect(again.json.state).toBe("LOCKED");
+    await resumePaidCheckouts(shopEnv, Date.now() + 6 * 60_000);
+    expect(await one("SELECT state, failure_reason FROM checkouts WHERE id = ?", checkout.id)).toEqual({ state: "EXPIRED", failure_reason: "superseded" });
+    return { shopper, v, checkout, next: again.json, intent: stripe.intents.get(stripe.intentIdOf(checkout.id))! };
+  }
+
+  it("a superseded checkout's unconfirmed intent is canceled, once, and the checkout that replaced it still pays", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const { shopper, next, intent } = await supersededWithOpenIntent(stripe, shopEnv);
+    expect(intent.status).toBe("requires_payment_method");
+    // The provider cannot answer at first: the intent stays as it was, and the next sweep cancels it.
+    stripe.faults.intents.push("network_before");
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toMatchObject({ canceled: 0, unknown: 1 });
+    expect(await paymentStatus(intent.id)).toBe("pending");
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toMatchObject({ canceled: 1, unknown: 0 });
+    expect(intent.status).toBe("canceled");
+    expect(() => stripe.confirm(intent.id)).toThrow(/canceled/);
+    expect(await paymentStatus(intent.id)).toBe("canceled");
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toEqual({ canceled: 0, refunded: 0, unknown: 0 });
+    // The checkout that replaced it pays as usual.
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${next.id}/payment`, { token: shopper.token, body: {} });
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(stripe.intentIdOf(next.id))));
+    expect(await checkoutState(next.id)).toBe("COMPLETED");
+  });
+
+  it("one the customer paid before the sweep (its webhook lost) is recorded and refunded, once, even when the webhook comes after", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const { checkout, intent } = await supersededWithOpenIntent(stripe, shopEnv);
+    const late = stripe.confirm(intent.id);
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toMatchObject({ canceled: 0, refunded: 1 });
+    expect(stripe.refundedOf(intent.id)).toBe(3000);
+    expect(stripe.capturedNet(intent.id)).toBe(0);
+    expect(await paymentStatus(intent.id)).toBe("refunded");
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(late));
+    expect(stripe.refundedOf(intent.id)).toBe(3000);
+    expect(await checkoutState(checkout.id)).toBe("EXPIRED");
+    expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toEqual({ n: 0 });
+  });
+
+  it("a checkout expired by time keeps its intent: a late payment may still become the order", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const { shopper, checkout } = await lockedCheckout(10, 1);
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    await resumePaidCheckouts(shopEnv, Date.now() + 6 * 60_000);
+    await expireAbandonedCheckouts(shopEnv, Date.now() + HOUR);
+    expect(await one("SELECT state, failure_reason FROM checkouts WHERE id = ?", checkout.id)).toEqual({ state: "EXPIRED", failure_reason: "expired" });
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toEqual({ canceled: 0, refunded: 0, unknown: 0 });
+    const intentId = stripe.intentIdOf(checkout.id);
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(intentId)));
+    expect(await checkoutState(checkout.id)).toBe("COMPLETED");
   });
 });
 

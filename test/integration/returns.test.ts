@@ -478,4 +478,44 @@ describe("exchanges that cost more: the customer pays the difference", () => {
     expect((await call("GET", `/api/v1/store/returns/${lost.returnId}`, { token: lost.shopper.token })).json.difference.status).toBe("paid");
     expect(stripe.capturedNet(intent.id)).toBe(4000);
   });
+
+  it("a rejected return's payment the customer has not confirmed is canceled by the sweep; one paid first goes back", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = { ...env, PAYMENT_PROVIDER: "stripe", PAYMENT_API_KEY: "sk_test_edgeshop" } as Env;
+    const intentOf = (returnId: string) => [...stripe.intents.values()].find((i) => i.checkoutId === `exc_${returnId.slice(4)}`)!;
+    const paymentStatus = async (ref: string) => (await env.DB.prepare("SELECT status FROM payments WHERE provider_ref = ?").bind(ref).first<{ status: string }>())?.status;
+
+    // Still unconfirmed when the return is rejected: after the sweep the customer can no longer pay it.
+    const open = await dearerExchange();
+    expect((await payDifference(open.shopper, open.returnId, {}, shopEnv)).json.payment.clientSecret).toMatch(/_secret_/);
+    expect((await callWith(shopEnv, "POST", `/api/v1/admin/returns/${open.returnId}/reject`, { token: admin.token, body: {} })).status).toBe(200);
+    // The provider cannot answer at the first sweep: nothing changes, the next sweep asks again.
+    stripe.faults.intents.push("http_500");
+    expect(await settlePayingDifferences(shopEnv, Date.now() + 61_000)).toMatchObject({ settled: 0 });
+    expect(intentOf(open.returnId).status).toBe("requires_payment_method");
+    expect(await settlePayingDifferences(shopEnv, Date.now() + 180_000)).toMatchObject({ settled: 1 });
+    expect(intentOf(open.returnId).status).toBe("canceled");
+    expect(() => stripe.confirm(intentOf(open.returnId).id)).toThrow(/canceled/);
+    expect(await paymentStatus(intentOf(open.returnId).id)).toBe("canceled");
+    const view = await call("GET", `/api/v1/store/returns/${open.returnId}`, { token: open.shopper.token });
+    expect(view.json).toMatchObject({ status: "rejected", difference: { status: "due" }, refunds: [] });
+    expect(await settlePayingDifferences(shopEnv, Date.now() + 300_000)).toMatchObject({ settled: 0, waiting: 0 });
+
+    // Paid at the provider before the sweep, its webhook lost: the cancel is refused, the capture recorded and refunded.
+    const paidFirst = await dearerExchange();
+    await payDifference(paidFirst.shopper, paidFirst.returnId, {}, shopEnv);
+    expect((await callWith(shopEnv, "POST", `/api/v1/admin/returns/${paidFirst.returnId}/reject`, { token: admin.token, body: {} })).status).toBe(200);
+    const paidIntent = intentOf(paidFirst.returnId);
+    stripe.confirm(paidIntent.id);
+    expect(await settlePayingDifferences(shopEnv, Date.now() + 61_000)).toMatchObject({ settled: 1 });
+    expect(paidIntent.status).toBe("succeeded");
+    expect(stripe.refundedOf(paidIntent.id)).toBe(4000);
+    expect(stripe.capturedNet(paidIntent.id)).toBe(0);
+    // The webhook comes after all: nothing is refunded twice.
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(paidIntent.id)));
+    expect(stripe.refundedOf(paidIntent.id)).toBe(4000);
+    const paidView = await call("GET", `/api/v1/store/returns/${paidFirst.returnId}`, { token: paidFirst.shopper.token });
+    expect(paidView.json).toMatchObject({ status: "rejected", difference: { status: "due" }, refunds: [{ destination: "payment", amount: { amount: 4000 }, status: "succeeded" }] });
+  });
 });

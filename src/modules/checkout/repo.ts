@@ -189,6 +189,27 @@ export async function transition(d1: D1Database, id: string, from: CheckoutState
   return (await transitionStatement(d1, id, from, to, now, extra).run()).meta.changes === 1;
 }
 
+/** The states a payment can still confirm a checkout from (confirmStatement). */
+const CONFIRMABLE = "(state IN ('LOCKED', 'PAYMENT_PENDING') OR (state = 'EXPIRED' AND failure_reason = 'expired'))";
+
+/**
+ * Payments still waiting for the customer's confirmation whose checkout no payment can confirm any
+ * more (superseded by a later checkout of its cart, failed, or paid by another payment), least
+ * recently looked at first: the cancel sweep's work.
+ */
+export async function listOpenPaymentsOfEndedCheckouts(d1: D1Database, limit: number) {
+  const { results } = await d1
+    .prepare(
+      `SELECT p.id, p.checkout_id, p.provider, p.provider_ref, p.amount, p.currency, p.status
+       FROM payments p INDEXED BY payments_pending_idx JOIN checkouts c ON c.id = p.checkout_id
+       WHERE p.status = 'pending' AND c.state <> 'CREATED' AND NOT ${CONFIRMABLE}
+       ORDER BY p.updated_at LIMIT ?`,
+    )
+    .bind(limit)
+    .all<{ id: string; checkout_id: string; provider: string; provider_ref: string; amount: number; currency: string; status: string }>();
+  return results;
+}
+
 /**
  * Records a captured payment as the checkout's own and moves it to PAYMENT_CONFIRMED — from
  * LOCKED, PAYMENT_PENDING or EXPIRED by time (a late payment can still become an order if its
@@ -200,7 +221,7 @@ export function confirmStatement(d1: D1Database, checkoutId: string, provider: s
     .prepare(
       `UPDATE checkouts SET state = 'PAYMENT_CONFIRMED', updated_at = ?, version = version + 1,
          payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded')
-       WHERE id = ? AND (state IN ('LOCKED', 'PAYMENT_PENDING') OR (state = 'EXPIRED' AND failure_reason = 'expired'))
+       WHERE id = ? AND ${CONFIRMABLE}
          AND (payment_id IS NULL OR payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ?))
          AND EXISTS (SELECT 1 FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded' AND checkout_id = ?)`,
     )

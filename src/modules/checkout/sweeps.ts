@@ -1,11 +1,13 @@
 /**
  * Cron tasks for checkouts: expire abandoned ones (their stock comes back), resume paid ones
  * stuck before COMPLETED (so a paid checkout always becomes an order or a refund), unstick
- * payments that never got an answer, and drive REFUND_PENDING checkouts to REFUNDED.
+ * payments that never got an answer, drive REFUND_PENDING checkouts to REFUNDED, and cancel the
+ * payments customers could still confirm for checkouts that can no longer take them.
  */
 import { createLogger } from "../../lib/log";
+import { cancelOpenPayment } from "../payments/cancel";
 import { finalizeCheckout, settleRefundPendingCheckout } from "./finalize";
-import { recoverPendingPayment } from "./payment";
+import { recordCapturedPayment, recoverPendingPayment, refundNow } from "./payment";
 import * as repo from "./repo";
 import { expireCheckout } from "./service";
 
@@ -73,4 +75,23 @@ export async function settleFailedCheckouts(env: Env, now = Date.now()) {
     }
   }
   return { refunded, waiting };
+}
+
+/**
+ * Cancels at the provider the payments a customer has not confirmed for checkouts no payment can
+ * confirm any more (superseded by a later checkout of the cart, failed), so nothing is charged
+ * that would only be refunded. One the customer paid first is recorded, and so refunded, as a
+ * late webhook would be. A provider that cannot say is asked again at the next sweep.
+ */
+export async function cancelEndedCheckoutPayments(env: Env, now = Date.now()) {
+  const outcomes = { canceled: 0, refunded: 0, unknown: 0 };
+  for (const payment of await repo.listOpenPaymentsOfEndedCheckouts(env.DB, BATCH)) {
+    const outcome = await cancelOpenPayment(env, payment, now);
+    if (outcome === "succeeded") {
+      const { provider, provider_ref: ref, amount, currency } = payment;
+      await refundNow(env, (await recordCapturedPayment(env, payment.checkout_id, { provider, ref, amount, currency }, now)).refundId, now);
+      outcomes.refunded += 1;
+    } else outcomes[outcome] += 1;
+  }
+  return outcomes;
 }

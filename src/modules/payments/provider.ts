@@ -11,7 +11,7 @@ import { stripeProvider } from "./stripe";
 import { testProvider } from "./test-provider";
 import type { PaymentProvider } from "./types";
 
-export type { PaymentProvider, RefundResult, StartInput, StartResult, ProviderName } from "./types";
+export type { CancelResult, PaymentProvider, RefundResult, StartInput, StartResult, ProviderName } from "./types";
 
 /** Thrown when the configured provider may not run here: payments fail loudly (500, logged, reported), nothing is charged. */
 export class PaymentConfigError extends Error {

@@ -42,7 +42,7 @@ export function capturedPaymentStatement(
       `INSERT INTO payments (id, checkout_id, provider, provider_ref, amount, currency, status, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'succeeded', ?, ?)
        ON CONFLICT (provider, provider_ref) DO UPDATE SET status = 'succeeded', amount = excluded.amount, updated_at = excluded.updated_at
-       WHERE payments.status IN ('pending', 'failed')`,
+       WHERE payments.status IN ('pending', 'failed', 'canceled')`,
     )
     .bind(p.id, p.checkoutId, p.provider, p.ref, p.amount, p.currency, p.now, p.now);
 }
@@ -50,6 +50,16 @@ export function capturedPaymentStatement(
 /** A payment attempt that did not go through (declined, or reported failed by webhook). */
 export function failedPaymentStatement(d1: D1Database, provider: string, ref: string, now: number) {
   return d1.prepare("UPDATE payments SET status = 'failed', updated_at = ? WHERE provider = ? AND provider_ref = ? AND status = 'pending'").bind(now, provider, ref);
+}
+
+/** A pending payment the provider canceled: the customer can no longer pay it. */
+export function canceledPaymentStatement(d1: D1Database, id: string, now: number) {
+  return d1.prepare("UPDATE payments SET status = 'canceled', updated_at = ? WHERE id = ? AND status = 'pending'").bind(now, id);
+}
+
+/** To the back of the cancel sweep's line (its provider could not say). */
+export function touchPendingPaymentStatement(d1: D1Database, id: string, now: number) {
+  return d1.prepare("UPDATE payments SET updated_at = ? WHERE id = ? AND status = 'pending'").bind(now, id);
 }
 
 // ── Refunds ──────────────────────────────────────────────────────────────────

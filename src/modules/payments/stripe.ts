@@ -1,11 +1,12 @@
 /**
  * Stripe-compatible adapter. Paying creates (once per checkout) a PaymentIntent that the customer
  * confirms in the browser with its client secret; the signed `payment_intent.succeeded` webhook
- * completes the order (webhook.ts). Refunds are created once per refund id and, while the
- * provider reports them pending, looked up again by reference until they succeed or fail.
+ * completes the order (webhook.ts). An intent nothing can count any more is canceled. Refunds
+ * are created once per refund id and, while the provider reports them pending, looked up again by
+ * reference until they succeed or fail.
  */
 import type { Config } from "../../env";
-import type { PaymentProvider, RefundResult, StartResult } from "./types";
+import type { CancelResult, PaymentProvider, RefundResult, StartResult } from "./types";
 
 const DEFAULT_API = "https://api.stripe.com/v1";
 const TIMEOUT_MS = 10_000;
@@ -17,6 +18,14 @@ export class StripeUnavailableError extends Error {
   constructor(readonly httpStatus: number) {
     super(`payment provider answered ${httpStatus}`);
     this.name = "StripeUnavailableError";
+  }
+}
+
+/** An intent that could not be canceled and is not paid either (processing): asked again later. */
+export class IntentUnsettledError extends Error {
+  constructor(readonly intentStatus: string) {
+    super(`payment intent is ${intentStatus}`);
+    this.name = "IntentUnsettledError";
   }
 }
 
@@ -67,6 +76,18 @@ export function stripeProvider(config: Config): PaymentProvider {
       if (json.status === "succeeded") return { status: "succeeded", ref };
       if (json.status === "canceled") return { status: "declined", ref, reason: "canceled" };
       return { status: "requires_confirmation", ref, clientSecret: json.client_secret ?? "" };
+    },
+    async cancel(ref): Promise<CancelResult> {
+      const path = `/payment_intents/${encodeURIComponent(ref)}`;
+      const canceled = await call("POST", `${path}/cancel`, { cancellation_reason: "abandoned" }, null);
+      if (canceled.status >= 500 || canceled.status === 429) throw new StripeUnavailableError(canceled.status);
+      if (canceled.status === 404 || canceled.json.status === "canceled") return { status: "canceled" };
+      // Refused: canceled before, or paid (or being paid) first. Its state says which.
+      const { status, json } = await call("GET", path, null, null);
+      if (status >= 500 || status === 429) throw new StripeUnavailableError(status);
+      if (status === 404 || json.status === "canceled") return { status: "canceled" };
+      if (json.status === "succeeded") return { status: "succeeded", ref };
+      throw new IntentUnsettledError(json.status ?? `http_${status}`);
     },
     async refund(input): Promise<RefundResult> {
       const { status, json } = input.providerRefundRef

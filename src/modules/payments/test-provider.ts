@@ -61,6 +61,10 @@ export const testProvider: PaymentProvider = {
     const declined = testPaymentLedger.declines.get(input.attemptKey);
     return declined ? { status: "declined", ref: `test_${input.attemptKey}`, reason: declined } : null;
   },
+  async cancel(ref) {
+    // Its payments settle at once, so one it took is paid; anything else was never payable.
+    return testPaymentLedger.charges.some((c) => c.ref === ref) ? { status: "succeeded", ref } : { status: "canceled" };
+  },
   async refund(input): Promise<RefundResult> {
     const fault = testPaymentFaults.refund.shift();
     if (fault === "network_before") throw new TestProviderNetworkError();

@@ -22,6 +22,13 @@ export type RefundResult =
   | { status: "pending"; ref: string }
   | { status: "failed"; reason: string; retryable: boolean };
 
+/**
+ * What asking to cancel an open payment came to: `canceled` when the customer can no longer pay
+ * it (or the provider never had it); `succeeded` when the money had moved first, which the caller
+ * then records like any capture it was not expecting.
+ */
+export type CancelResult = { status: "canceled" } | { status: "succeeded"; ref: string };
+
 export interface PaymentProvider {
   readonly name: ProviderName;
   /** Starts the payment of a checkout; idempotent per attempt. Throws when the outcome is unknown (network). */
@@ -32,6 +39,11 @@ export interface PaymentProvider {
    * `ref`, when the shop recorded the provider's reference, is asked about directly.
    */
   lookup(input: StartInput, ref?: string): Promise<StartResult | null>;
+  /**
+   * Cancels a payment the customer has not confirmed yet (by the provider's reference), so nothing
+   * that no longer counts it can be paid. Idempotent. Throws when the provider cannot say.
+   */
+  cancel(ref: string): Promise<CancelResult>;
   /** Gives captured money back; idempotent per refundId. Throws when the outcome is unknown (network). */
   refund(input: RefundInput): Promise<RefundResult>;
   /** Checks a token's shape before anything is reserved or charged; null when acceptable. */

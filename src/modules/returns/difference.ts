@@ -13,6 +13,7 @@ import { newId } from "../../lib/ids";
 import { createLogger } from "../../lib/log";
 import { outboundBreakers } from "../outbound/breakers";
 import { configuredProvider, providerForRequest, providerUnavailable, QUIET_ATTEMPT_MS, type PaymentProvider, type StartInput, type StartResult } from "../payments/provider";
+import { cancelOpenPayment } from "../payments/cancel";
 import { attemptRefund } from "../payments/refunds";
 import * as payments from "../payments/repo";
 import { exchangeKeyOf } from "./keys";
@@ -163,24 +164,35 @@ export async function differencePaymentFailed(env: Env, returnId: string, provid
   await env.DB.batch([payments.failedPaymentStatement(env.DB, provider, ref, now), repo.differenceDueAgainStatement(env.DB, returnId, null, now)]);
 }
 
-/** A rejected return's intent the customer has not confirmed in a day is no longer asked about (a late payment still comes back by webhook). */
-const GIVE_UP_AFTER_REJECTION_MS = 86_400_000;
+/**
+ * A rejected return's payment that still waits for the customer is canceled at the provider, so
+ * it can no longer be paid; the difference is then due only on paper. One the customer paid first
+ * is recorded, and so refunded (recoverAttempt).
+ */
+async function cancelRejectedAttempt(env: Env, row: repo.ReturnRow, provider: PaymentProvider, now: number): Promise<Recovery["outcome"]> {
+  const pending = await payments.pendingPaymentOfCheckout(env.DB, exchangeKeyOf(row.id), provider.name);
+  const canceled = pending ? await cancelOpenPayment(env, pending, now) : "unknown";
+  if (canceled === "succeeded") return (await recoverAttempt(env, row, provider, now)).outcome;
+  if (canceled === "unknown") return "unknown";
+  await repo.differenceDueAgainStatement(env.DB, row.id, null, now).run();
+  return "due";
+}
 
 /**
- * Cron: attempts whose outcome nobody recorded for a minute are settled by asking the provider.
- * Every answer but "still waiting" takes the return out of `paying`, so the oldest rows cannot
- * hold the batch for good.
+ * Cron: attempts whose outcome nobody recorded for a minute are settled by asking the provider;
+ * a rejected return's attempt that still waits for the customer is canceled. Every answer but
+ * "still waiting" or "cannot say" takes the return out of `paying`, and the others go to the back
+ * of the line, so the oldest rows cannot hold the batch for good.
  */
 export async function settlePayingDifferences(env: Env, now = Date.now()) {
   const rows = await repo.listPaying(env.DB, now - 60_000, 50);
+  const provider = configuredProvider(env);
   let settled = 0;
   for (const row of rows) {
-    const { outcome } = await recoverAttempt(env, row, configuredProvider(env), now);
+    let { outcome } = await recoverAttempt(env, row, provider, now);
+    if (outcome === "waiting" && row.status === "rejected") outcome = await cancelRejectedAttempt(env, row, provider, now);
     if (outcome === "paid" || outcome === "due") settled += 1;
-    else if (row.status === "rejected" && (row.rejected_at ?? now) < now - GIVE_UP_AFTER_REJECTION_MS) {
-      await repo.differenceDueAgainStatement(env.DB, row.id, null, now).run();
-      settled += 1;
-    } else await repo.touchPaying(env.DB, row.id, now);
+    else await repo.touchPaying(env.DB, row.id, now);
   }
   return { settled, waiting: rows.length - settled };
 }

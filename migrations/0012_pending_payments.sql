@@ -1,0 +1,1 @@
+CREATE INDEX `payments_pending_idx` ON `payments` (`updated_at`) WHERE status = 'pending';
