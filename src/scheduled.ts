@@ -24,10 +24,11 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "resume_paid_checkouts", run: resumePaidCheckouts },
   { name: "retry_due_refunds", run: retryDueRefunds },
   { name: "settle_failed_checkouts", run: settleFailedCheckouts },
-  { name: "cancel_ended_checkout_payments", run: cancelEndedCheckoutPayments },
   { name: "settle_received_returns", run: settleReceivedReturns },
   { name: "settle_paying_differences", run: settlePayingDifferences },
   { name: "sweep_webhooks", run: sweepWebhooks },
+  // Last, so the money model's seeds (which pick tasks by index) keep naming the same tasks.
+  { name: "cancel_ended_checkout_payments", run: cancelEndedCheckoutPayments },
 ];
 
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {

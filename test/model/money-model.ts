@@ -326,7 +326,7 @@ class World {
           () => this.run({ t: "clock", ahead: 2 }, clean("expiry"), label),
           () => this.run({ t: "journey", c: other, v: op.v, qty: 1, key: this.freshKey(), ok: true, confirm: false, code: op.code }, clean("B"), label),
         ];
-        if (this.scenario.mode === "stripe" && intent && intent.status !== "succeeded") {
+        if (this.scenario.mode === "stripe" && intent?.status === "requires_payment_method") {
           parts.push(() => {
             this.inbox.push(this.stripe.confirm(intent.id));
             return this.run({ t: "webhook", pick: 0 }, e, label);
@@ -378,6 +378,8 @@ class World {
         const intents = [...this.stripe.intents.values()].reverse();
         const intent = intents[op.pick % Math.max(1, intents.length)];
         if (!intent || intent.status === "succeeded") return "confirm → nothing";
+        // The shop canceled it (nothing could count it any more): the provider refuses to charge it.
+        if (intent.status === "canceled") return `confirm ${intent.id} → canceled, nothing charged`;
         this.inbox.push(op.ok ? this.stripe.confirm(intent.id) : this.stripe.decline(intent.id));
         return `confirm ${intent.id} ${op.ok ? "paid" : "declined"}`;
       }
