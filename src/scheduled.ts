@@ -27,7 +27,6 @@ export const scheduledTasks: ScheduledTask[] = [
   { name: "settle_received_returns", run: settleReceivedReturns },
   { name: "settle_paying_differences", run: settlePayingDifferences },
   { name: "sweep_webhooks", run: sweepWebhooks },
-  // Last, so the money model's seeds (which pick tasks by index) keep naming the same tasks.
   { name: "cancel_ended_checkout_payments", run: cancelEndedCheckoutPayments },
 ];
 

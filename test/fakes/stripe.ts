@@ -9,7 +9,8 @@
 import { vi } from "vitest";
 import { signPayload } from "../../src/modules/payments/signature";
 
-export type StripeFault = "network_before" | "network_after" | "http_500" | "http_400" | "refund_pending";
+/** `paid_first`: the customer pays the intent just before the shop's cancel reaches the provider. */
+export type StripeFault = "network_before" | "network_after" | "http_500" | "http_400" | "refund_pending" | "paid_first";
 
 type Intent = { id: string; amount: number; currency: string; checkoutId: string; status: "requires_payment_method" | "succeeded" | "canceled"; clientSecret: string };
 type RefundObject = { id: string; paymentIntent: string; amount: number; status: "pending" | "succeeded"; refundId: string };
@@ -120,7 +121,7 @@ export class FakeStripe {
     } else if (method === "GET" && kind === "refunds") {
       const refund = this.refunds.get(url.pathname.split("/").pop()!);
       answer = refund ? { status: 200, body: this.refundBody(refund) } : { status: 404, body: { error: { code: "resource_missing" } } };
-    } else if (kind === "intents" && url.pathname.endsWith("/cancel")) answer = this.cancelIntent(url.pathname.split("/").at(-2)!);
+    } else if (kind === "intents" && url.pathname.endsWith("/cancel")) answer = this.cancelIntent(url.pathname.split("/").at(-2)!, fault === "paid_first");
     else if (kind === "intents") answer = this.createIntent(form);
     else answer = this.createRefund(form, fault === "refund_pending");
     if (key && !remembered && answer.status < 500) this.idempotent.set(`${kind}:${key}`, answer);
@@ -145,9 +146,10 @@ export class FakeStripe {
   }
 
   /** As Stripe: an intent not paid yet is canceled; a paid or canceled one refuses (400). */
-  private cancelIntent(id: string) {
+  private cancelIntent(id: string, paidFirst: boolean) {
     const intent = this.intents.get(id);
     if (!intent) return { status: 404, body: { error: { code: "resource_missing" } } };
+    if (paidFirst) intent.status = "succeeded";
     if (intent.status !== "requires_payment_method") return { status: 400, body: { error: { type: "invalid_request_error", code: "payment_intent_unexpected_state" } } };
     intent.status = "canceled";
     return { status: 200, body: { id, object: "payment_intent", status: intent.status, amount: intent.amount } };

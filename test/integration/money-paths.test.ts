@@ -174,10 +174,34 @@ describe("a payment nothing can count any more is canceled at the provider", () 
     expect(() => stripe.confirm(intent.id)).toThrow(/canceled/);
     expect(await paymentStatus(intent.id)).toBe("canceled");
     expect(await cancelEndedCheckoutPayments(shopEnv)).toEqual({ canceled: 0, refunded: 0, unknown: 0 });
-    // The checkout that replaced it pays as usual.
+    // The checkout that replaced it pays as usual: the sweep leaves its intent alone while it waits for the customer.
     await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${next.id}/payment`, { token: shopper.token, body: {} });
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toEqual({ canceled: 0, refunded: 0, unknown: 0 });
     await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(stripe.intentIdOf(next.id))));
     expect(await checkoutState(next.id)).toBe("COMPLETED");
+  });
+
+  it("an intent declined once and taken again is waited on again, and canceled when its checkout is superseded", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const { shopper, checkout } = await lockedCheckout(10, 2);
+    const payOnce = () => callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    const first = await payOnce();
+    const intentId = stripe.intentIdOf(checkout.id);
+    await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.decline(intentId)));
+    expect(await paymentStatus(intentId)).toBe("failed");
+    // The next attempt gets the same intent back: it is waited on again, and asking again answers its secret.
+    const second = await payOnce();
+    expect(second.json).toMatchObject({ state: "PAYMENT_PENDING", payment: { clientSecret: first.json.payment.clientSecret } });
+    expect(await paymentStatus(intentId)).toBe("pending");
+    expect((await payOnce()).json.payment.clientSecret).toBe(first.json.payment.clientSecret);
+    // The shopper starts over; once the first checkout is superseded, its intent is canceled.
+    await callWith(shopEnv, "POST", "/api/v1/store/checkouts", { token: shopper.token, headers: { "Idempotency-Key": "start-over" } });
+    await resumePaidCheckouts(shopEnv, Date.now() + 6 * 60_000);
+    expect(await checkoutState(checkout.id)).toBe("EXPIRED");
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toMatchObject({ canceled: 1 });
+    expect(stripe.intents.get(intentId)!.status).toBe("canceled");
   });
 
   it("one the customer paid before the sweep (its webhook lost) is recorded and refunded, once, even when the webhook comes after", async () => {
@@ -185,8 +209,9 @@ describe("a payment nothing can count any more is canceled at the provider", () 
     stripe.install();
     const shopEnv = stripeEnv();
     const { checkout, intent } = await supersededWithOpenIntent(stripe, shopEnv);
-    const late = stripe.confirm(intent.id);
+    stripe.faults.intents.push("paid_first");
     expect(await cancelEndedCheckoutPayments(shopEnv)).toMatchObject({ canceled: 0, refunded: 1 });
+    const late = stripe.confirm(intent.id);
     expect(stripe.refundedOf(intent.id)).toBe(3000);
     expect(stripe.capturedNet(intent.id)).toBe(0);
     expect(await paymentStatus(intent.id)).toBe("refunded");

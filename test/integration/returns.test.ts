@@ -502,12 +502,13 @@ describe("exchanges that cost more: the customer pays the difference", () => {
     expect(view.json).toMatchObject({ status: "rejected", difference: { status: "due" }, refunds: [] });
     expect(await settlePayingDifferences(shopEnv, Date.now() + 300_000)).toMatchObject({ settled: 0, waiting: 0 });
 
-    // Paid at the provider before the sweep, its webhook lost: the cancel is refused, the capture recorded and refunded.
+    // Paid at the provider just before the cancel reaches it, its webhook not in yet: the cancel is
+    // refused, the capture recorded and refunded.
     const paidFirst = await dearerExchange();
     await payDifference(paidFirst.shopper, paidFirst.returnId, {}, shopEnv);
     expect((await callWith(shopEnv, "POST", `/api/v1/admin/returns/${paidFirst.returnId}/reject`, { token: admin.token, body: {} })).status).toBe(200);
     const paidIntent = intentOf(paidFirst.returnId);
-    stripe.confirm(paidIntent.id);
+    stripe.faults.intents.push("paid_first");
     expect(await settlePayingDifferences(shopEnv, Date.now() + 61_000)).toMatchObject({ settled: 1 });
     expect(paidIntent.status).toBe("succeeded");
     expect(stripe.refundedOf(paidIntent.id)).toBe(4000);

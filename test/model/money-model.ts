@@ -378,7 +378,7 @@ class World {
         const intents = [...this.stripe.intents.values()].reverse();
         const intent = intents[op.pick % Math.max(1, intents.length)];
         if (!intent || intent.status === "succeeded") return "confirm → nothing";
-        // The shop canceled it (nothing could count it any more): the provider refuses to charge it.
+        // The shop canceled it (checkInvariants: only once nothing could count it): the provider refuses to charge it.
         if (intent.status === "canceled") return `confirm ${intent.id} → canceled, nothing charged`;
         this.inbox.push(op.ok ? this.stripe.confirm(intent.id) : this.stripe.decline(intent.id));
         return `confirm ${intent.id} ${op.ok ? "paid" : "declined"}`;
@@ -588,6 +588,18 @@ async function checkInvariants(world: World) {
 
   // Every checkout ended: no money or stock is left in flight.
   for (const c of checkouts) expect(["COMPLETED", "EXPIRED", "FAILED", "REFUNDED"], `checkout ${c.id} ended`).toContain(c.state);
+
+  // An intent the shop canceled could never have been counted: its checkout was superseded or paid
+  // otherwise, or its return rejected. Anything else would be a sale thrown away.
+  if (world.scenario.mode === "stripe") {
+    for (const intent of [...world.stripe.intents.values()].filter((i) => i.status === "canceled")) {
+      const owner = intent.checkoutId.startsWith("exc_")
+        ? await env.DB.prepare("SELECT status AS state, NULL AS failure_reason FROM returns WHERE 'exc_' || substr(id, 5) = ?").bind(intent.checkoutId).first<{ state: string; failure_reason: null }>()
+        : await env.DB.prepare("SELECT state, failure_reason FROM checkouts WHERE id = ?").bind(intent.checkoutId).first<{ state: string; failure_reason: string | null }>();
+      const ended = owner?.state === "rejected" || (owner?.state === "EXPIRED" && owner.failure_reason === "superseded") || ["COMPLETED", "REFUNDED"].includes(owner?.state ?? "");
+      expect(ended, `intent ${intent.id} was canceled though ${intent.checkoutId} is ${owner?.state} (${owner?.failure_reason})`).toBe(true);
+    }
+  }
 
   // The provider's truth: what it charged and what it gave back.
   const charges = world.scenario.mode === "stripe"

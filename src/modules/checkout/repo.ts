@@ -189,23 +189,24 @@ export async function transition(d1: D1Database, id: string, from: CheckoutState
   return (await transitionStatement(d1, id, from, to, now, extra).run()).meta.changes === 1;
 }
 
-/** The states a payment can still confirm a checkout from (confirmStatement). */
-const CONFIRMABLE = "(state IN ('LOCKED', 'PAYMENT_PENDING') OR (state = 'EXPIRED' AND failure_reason = 'expired'))";
-
 /**
- * Payments still waiting for the customer's confirmation whose checkout no payment can confirm any
- * more (superseded by a later checkout of its cart, failed, or paid by another payment), least
- * recently looked at first: the cancel sweep's work.
+ * Payments still waiting for the customer's confirmation whose checkout can never count them:
+ * superseded by a later checkout of its cart (a superseded row is never reused, unlike a FAILED one,
+ * whose id a retried lock may take again with its intent), or paid by another payment. Only rows
+ * touched since `since`: a checkout is superseded or paid while it is open, within its TTL of its
+ * intent, and checkouts expired by time keep their pending rows for good (a late payment may still
+ * make the order), so the scan must not grow with them. Least recently looked at first.
  */
-export async function listOpenPaymentsOfEndedCheckouts(d1: D1Database, limit: number) {
+export async function listOpenPaymentsOfEndedCheckouts(d1: D1Database, since: number, limit: number) {
   const { results } = await d1
     .prepare(
       `SELECT p.id, p.checkout_id, p.provider, p.provider_ref, p.amount, p.currency, p.status
        FROM payments p INDEXED BY payments_pending_idx JOIN checkouts c ON c.id = p.checkout_id
-       WHERE p.status = 'pending' AND c.state <> 'CREATED' AND NOT ${CONFIRMABLE}
+       WHERE p.status = 'pending' AND p.updated_at >= ?
+         AND ((c.state = 'EXPIRED' AND c.failure_reason = 'superseded') OR c.state IN ('PAYMENT_CONFIRMED', 'ORDER_CREATED', 'COMPLETED', 'REFUND_PENDING', 'REFUNDED'))
        ORDER BY p.updated_at LIMIT ?`,
     )
-    .bind(limit)
+    .bind(since, limit)
     .all<{ id: string; checkout_id: string; provider: string; provider_ref: string; amount: number; currency: string; status: string }>();
   return results;
 }
@@ -221,7 +222,7 @@ export function confirmStatement(d1: D1Database, checkoutId: string, provider: s
     .prepare(
       `UPDATE checkouts SET state = 'PAYMENT_CONFIRMED', updated_at = ?, version = version + 1,
          payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded')
-       WHERE id = ? AND ${CONFIRMABLE}
+       WHERE id = ? AND (state IN ('LOCKED', 'PAYMENT_PENDING') OR (state = 'EXPIRED' AND failure_reason = 'expired'))
          AND (payment_id IS NULL OR payment_id = (SELECT id FROM payments WHERE provider = ? AND provider_ref = ?))
          AND EXISTS (SELECT 1 FROM payments WHERE provider = ? AND provider_ref = ? AND status = 'succeeded' AND checkout_id = ?)`,
     )

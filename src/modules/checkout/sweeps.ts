@@ -2,7 +2,7 @@
  * Cron tasks for checkouts: expire abandoned ones (their stock comes back), resume paid ones
  * stuck before COMPLETED (so a paid checkout always becomes an order or a refund), unstick
  * payments that never got an answer, drive REFUND_PENDING checkouts to REFUNDED, and cancel the
- * payments customers could still confirm for checkouts that can no longer take them.
+ * payments customers could still confirm for checkouts that can never count them.
  */
 import { createLogger } from "../../lib/log";
 import { cancelOpenPayment } from "../payments/cancel";
@@ -12,6 +12,7 @@ import * as repo from "./repo";
 import { expireCheckout } from "./service";
 
 const BATCH = 50;
+const HOUR_MS = 3_600_000;
 /** A finalize younger than this may still be running in its request; leave it alone. */
 const RESUME_AFTER_MS = 30_000;
 /** A payment still pending after this never reached the provider's answer; the shopper may retry. */
@@ -77,15 +78,18 @@ export async function settleFailedCheckouts(env: Env, now = Date.now()) {
   return { refunded, waiting };
 }
 
+/** How far back the cancel sweep looks for pending payments (see listOpenPaymentsOfEndedCheckouts). */
+const CANCEL_LOOKBACK_MS = 7 * 24 * HOUR_MS;
+
 /**
- * Cancels at the provider the payments a customer has not confirmed for checkouts no payment can
- * confirm any more (superseded by a later checkout of the cart, failed), so nothing is charged
+ * Cancels at the provider the payments a customer has not confirmed for checkouts that can never
+ * count them (superseded by a later checkout of the cart, or paid otherwise), so nothing is charged
  * that would only be refunded. One the customer paid first is recorded, and so refunded, as a
  * late webhook would be. A provider that cannot say is asked again at the next sweep.
  */
 export async function cancelEndedCheckoutPayments(env: Env, now = Date.now()) {
   const outcomes = { canceled: 0, refunded: 0, unknown: 0 };
-  for (const payment of await repo.listOpenPaymentsOfEndedCheckouts(env.DB, BATCH)) {
+  for (const payment of await repo.listOpenPaymentsOfEndedCheckouts(env.DB, now - CANCEL_LOOKBACK_MS, BATCH)) {
     const outcome = await cancelOpenPayment(env, payment, now);
     if (outcome === "succeeded") {
       const { provider, provider_ref: ref, amount, currency } = payment;

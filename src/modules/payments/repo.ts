@@ -17,6 +17,12 @@ export function pendingPaymentOfCheckout(d1: D1Database, checkoutId: string, pro
     .first<PaymentRow>();
 }
 
+/**
+ * A payment's row, once per provider reference. A provider may take a declined payment again (a
+ * Stripe intent goes back to waiting for a payment method, and the checkout's next attempt gets
+ * the same intent): its `failed` row is then `pending` again, so the shop keeps asking about it,
+ * hands out its secret, and cancels it when nothing can count it.
+ */
 export function insertPaymentStatement(
   d1: D1Database,
   p: { id: string; checkoutId: string; provider: string; ref: string; amount: number; currency: string; status: "succeeded" | "failed" | "pending"; now: number },
@@ -24,7 +30,9 @@ export function insertPaymentStatement(
   return d1
     .prepare(
       `INSERT INTO payments (id, checkout_id, provider, provider_ref, amount, currency, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, provider_ref) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (provider, provider_ref) DO UPDATE SET status = 'pending', updated_at = excluded.updated_at
+       WHERE payments.status = 'failed' AND excluded.status = 'pending'`,
     )
     .bind(p.id, p.checkoutId, p.provider, p.ref, p.amount, p.currency, p.status, p.now, p.now);
 }
