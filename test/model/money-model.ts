@@ -42,6 +42,7 @@ export type Fault =
 export type Op =
   | { t: "journey"; c: number; v: number; qty: number; key: number; ok: boolean; confirm: boolean; code: boolean; card?: boolean; after?: boolean }
   | { t: "latePayment"; c: number; other: number; v: number; code: boolean; race: boolean }
+  | { t: "startOver"; c: number; v: number; code: boolean; race: boolean }
   | { t: "add"; c: number; v: number; qty: number }
   | { t: "setQty"; c: number; v: number; qty: number }
   | { t: "code"; c: number }
@@ -97,6 +98,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant("return" as const), pick: fc.nat(3), restock: fc.boolean(), credit: fc.nat(3).map((n) => n === 0), exchange: fc.boolean(), payOk: fc.nat(3).map((n) => n > 0) }) },
   // The race behind most lost money: a payment confirmed after its checkout lapsed and its stock went to someone else.
   { weight: 3, arbitrary: fc.record({ t: fc.constant("latePayment" as const), c: customer, other: customer, v: variant, code: fc.boolean(), race: fc.boolean() }) },
+  // A payment left unconfirmed, the cart checked out again: the first checkout is superseded and its
+  // intent canceled, while the customer may still confirm it.
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("startOver" as const), c: customer, v: variant, code: fc.boolean(), race: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("add" as const), c: customer, v: variant, qty: fc.integer({ min: 1, max: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("setQty" as const), c: customer, v: variant, qty: fc.integer({ min: 0, max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("code" as const), c: customer }) },
@@ -334,6 +338,32 @@ class World {
         }
         // All at once (the scheduler picks the interleaving), or one after the other: A's checkout
         // lapses, B takes the unit, and only then does A's payment land.
+        if (op.race) steps.push((await Promise.all(parts.map((part) => part()))).join(" & "));
+        else for (const part of parts) steps.push(await part());
+        return steps.join(" | ");
+      }
+      case "startOver": {
+        // A pays and the customer does not confirm; they check the same cart out again (B). Then A
+        // comes unstuck (superseded by B), the cancel sweep runs, the customer confirms A's intent
+        // after all and its webhook lands, and B is paid: all at once, or one after the other.
+        const clean = (what: string) => this.opEnv(this.scheduler, { kind: "none" }, `${label} ${what}`);
+        const steps = [await this.run({ t: "journey", c: op.c, v: op.v, qty: 1, key: this.freshKey(), ok: true, confirm: false, code: op.code }, clean("A"), label)];
+        const intent = [...this.stripe.intents.values()].at(-1);
+        steps.push(await this.run({ t: "checkout", c: op.c, key: this.freshKey() }, clean("B"), label));
+        const cancelTask = scheduledTasks.findIndex((t) => t.name === "cancel_ended_checkout_payments");
+        const parts: (() => Promise<string>)[] = [
+          () => this.run({ t: "clock", ahead: 1 }, clean("unstick"), label),
+          () => this.run({ t: "sweep", task: cancelTask, ahead: 0 }, clean("cancel sweep"), label),
+          () => this.run({ t: "pay", c: op.c, pick: 0, ok: true }, clean("pay B"), label),
+        ];
+        if (this.scenario.mode === "stripe" && intent) {
+          parts.push(async () => {
+            // Whatever the sweep did by now: a canceled intent cannot be paid.
+            if (intent.status !== "requires_payment_method") return `confirm A → ${intent.status}`;
+            this.inbox.push(this.stripe.confirm(intent.id));
+            return this.run({ t: "webhook", pick: 0 }, e, label);
+          });
+        }
         if (op.race) steps.push((await Promise.all(parts.map((part) => part()))).join(" & "));
         else for (const part of parts) steps.push(await part());
         return steps.join(" | ");
