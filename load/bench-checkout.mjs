@@ -58,7 +58,7 @@ function report(results, meta) {
     `Hot SKU: ${meta.n} shoppers for ${meta.hotStock} units of one variant (one InventoryDO serializes them); hot SKU × 4 shards: the same on a variant split over 4 objects. Spread: ${meta.n} shoppers, each on their own variant (${SPREAD_STOCK} units each), whose InventoryDO the checkout calls first (Miniflare creates it then); spread, objects warm: the same on variants whose objects an admin stock read started before the burst.`,
     `/healthz in the same instance: ${meta.healthz.toFixed(0)} req/s and ${meta.healthzCpuMs.toFixed(2)} ms of workerd CPU per request; each rate is also given as a ratio to it (target ≥ 0.1×).`,
     "",
-    "| scenario | shoppers | 201 / 409 | orders | checkouts/s (× healthz) | payments/s (× healthz) | checkout p50 / p99 ms | payment p50 / p99 ms | D1 trips checkout / payment | D1 statements checkout (409) / payment | workerd CPU ms per checkout request / payment | 5xx | oversell |",
+    "| scenario | shoppers | 201 / 409 | orders | checkouts/s (× healthz) | payments/s (× healthz) | checkout p50 / p99 ms | payment p50 / p99 ms | D1 trips checkout / payment | D1 statements checkout (409) / payment (median–max) | workerd CPU ms per checkout request / payment | 5xx | oversell |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
