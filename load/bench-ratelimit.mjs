@@ -12,30 +12,23 @@
  * The Worker runs in Miniflare on the bundle of `wrangler deploy --dry-run` (faster to start
  * than `wrangler dev`). Load comes from wrk when installed, else from a bounded Node loop.
  */
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { MINIFLARE_QUIET, storageOnTmpfs } from "./lib/worker.mjs";
+import { bundle, MINIFLARE_QUIET, storageOnTmpfs } from "./lib/worker.mjs";
 
 const execFileAsync = promisify(execFile);
 const PATH = process.env.BENCH_PATH ?? "/api/v1/store/products";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-// Inside the project: workerd names modules relative to the working directory, and a bundle
-// under /tmp fails to load with an opaque "internal error".
+// wrk's request script.
 mkdirSync(".tmp", { recursive: true });
 const work = mkdtempSync(join(".tmp", "bench-ratelimit-"));
 // The bench measures the limiter, not this machine's disk (BENCH_DISK=1 keeps the disk).
 const removeStorage = storageOnTmpfs();
-
-function bundle() {
-  const outdir = join(work, "bundle");
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { stdio: ["ignore", "ignore", "inherit"] });
-  return join(outdir, "index.js");
-}
 
 async function start(scriptPath, vars) {
   // Miniflare 5 takes a new options shape; its converter accepts the familiar v4 one.
@@ -44,6 +37,8 @@ async function start(scriptPath, vars) {
       name: "edgeshop",
       modules: true,
       scriptPath,
+      // The bundle lives in the OS temp dir; module names must not climb out of their root.
+      modulesRoot: dirname(scriptPath),
       compatibilityDate: "2026-10-01",
       compatibilityFlags: ["nodejs_compat"],
       port: 0,
