@@ -88,14 +88,23 @@ const CANCEL_LOOKBACK_MS = 7 * 24 * HOUR_MS;
  * late webhook would be. A provider that cannot say is asked again at the next sweep.
  */
 export async function cancelEndedCheckoutPayments(env: Env, now = Date.now()) {
+  const logger = createLogger({ task: "cancel_ended_checkout_payments" });
   const outcomes = { canceled: 0, refunded: 0, unknown: 0 };
   for (const payment of await repo.listOpenPaymentsOfEndedCheckouts(env.DB, now - CANCEL_LOOKBACK_MS, BATCH)) {
     const outcome = await cancelOpenPayment(env, payment, now);
-    if (outcome === "succeeded") {
+    if (outcome !== "succeeded") {
+      outcomes[outcome] += 1;
+      continue;
+    }
+    try {
       const { provider, provider_ref: ref, amount, currency } = payment;
       await refundNow(env, (await recordCapturedPayment(env, payment.checkout_id, { provider, ref, amount, currency }, now)).refundId, now);
       outcomes.refunded += 1;
-    } else outcomes[outcome] += 1;
+    } catch (err) {
+      // Still pending: the next sweep asks again and records it then.
+      outcomes.unknown += 1;
+      logger.error("cancel_record_failed", { checkoutId: payment.checkout_id, name: errorName(err) });
+    }
   }
   return outcomes;
 }

@@ -1,6 +1,6 @@
 /**
  * Canceling a payment the customer has not confirmed yet, once nothing can count it any more (a
- * superseded or failed checkout, a rejected return). Without this the customer could still pay
+ * superseded checkout, one paid otherwise, a rejected return). Without this the customer could still pay
  * it, and the shop would have to refund money it never wanted, paying the provider's fee.
  */
 import { createLogger } from "../../lib/log";
