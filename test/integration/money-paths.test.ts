@@ -221,6 +221,25 @@ describe("a payment nothing can count any more is canceled at the provider", () 
     expect(await one<{ n: number }>("SELECT COUNT(*) AS n FROM orders WHERE checkout_id = ?", checkout.id)).toEqual({ n: 0 });
   });
 
+  it("a FAILED checkout keeps its intent (a retried lock may take its id again); one paid by another payment has its intent canceled", async () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    const shopEnv = stripeEnv();
+    const failed = await lockedCheckout(10, 1);
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${failed.checkout.id}/payment`, { token: failed.shopper.token, body: {} });
+    await env.DB.prepare("UPDATE checkouts SET state = 'FAILED', failure_reason = 'discount_limit' WHERE id = ?").bind(failed.checkout.id).run();
+    const paidOtherwise = await lockedCheckout(10, 1);
+    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${paidOtherwise.checkout.id}/payment`, { token: paidOtherwise.shopper.token, body: {} });
+    // Another payment of the checkout was captured and made the order (an intent made after the first one's key expired, say).
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO payments (id, checkout_id, provider, provider_ref, amount, currency, status, created_at, updated_at) VALUES ('pay_other', ?, 'stripe', 'pi_other', 1500, 'USD', 'succeeded', 0, 0)").bind(paidOtherwise.checkout.id),
+      env.DB.prepare("UPDATE checkouts SET state = 'COMPLETED', payment_id = 'pay_other' WHERE id = ?").bind(paidOtherwise.checkout.id),
+    ]);
+    expect(await cancelEndedCheckoutPayments(shopEnv)).toEqual({ canceled: 1, refunded: 0, unknown: 0 });
+    expect(stripe.intents.get(stripe.intentIdOf(failed.checkout.id))!.status).toBe("requires_payment_method");
+    expect(stripe.intents.get(stripe.intentIdOf(paidOtherwise.checkout.id))!.status).toBe("canceled");
+  });
+
   it("a checkout expired by time keeps its intent: a late payment may still become the order", async () => {
     const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
     stripe.install();
