@@ -248,9 +248,8 @@ export async function scenario(mf, clock, name, shoppers, variantFor, prepare = 
  */
 function statementsOf(requests) {
   if (requests.length === 0) return "–";
-  const sorted = requests.map((r) => r.statements).sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const max = sorted.at(-1);
+  const statements = requests.map((r) => r.statements);
+  const [median, max] = [pct(statements, 50), pct(statements, 100)];
   return median === max ? String(median) : `${median}–${max}`;
 }
 

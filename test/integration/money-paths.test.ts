@@ -146,12 +146,20 @@ describe("an unpaid attempt of a cart that has a newer checkout", () => {
 });
 
 describe("a payment nothing can count any more is canceled at the provider", () => {
+  /** Payments go through a Stripe-compatible provider (the fake behind `fetch`). */
+  const stripeShop = () => {
+    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
+    stripe.install();
+    return { stripe, shopEnv: stripeEnv() };
+  };
+  /** The shopper's payment request: PAYMENT_PENDING with the intent's client secret. */
+  const startPaying = (shopEnv: Env, token: string, checkoutId: string) => callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkoutId}/payment`, { token, body: {} });
   const paymentStatus = (ref: string) => one<{ status: string }>("SELECT status FROM payments WHERE provider_ref = ?", ref).then((r) => r.status);
 
   /** A Stripe payment left unconfirmed, then a new checkout of the same cart: the sweep's unlock supersedes the first. */
   async function supersededWithOpenIntent(stripe: FakeStripe, shopEnv: Env) {
     const { shopper, v, checkout } = await lockedCheckout(10, 2);
-    expect((await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} })).json.state).toBe("PAYMENT_PENDING");
+    expect((await startPaying(shopEnv, shopper.token, checkout.id)).json.state).toBe("PAYMENT_PENDING");
     const again = await callWith(shopEnv, "POST", "/api/v1/store/checkouts", { token: shopper.token, headers: { "Idempotency-Key": "start-over" } });
     expect(again.json.state).toBe("LOCKED");
     await resumePaidCheckouts(shopEnv, Date.now() + 6 * 60_000);
@@ -160,9 +168,7 @@ describe("a payment nothing can count any more is canceled at the provider", () 
   }
 
   it("a superseded checkout's unconfirmed intent is canceled, once, and the checkout that replaced it still pays", async () => {
-    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
-    stripe.install();
-    const shopEnv = stripeEnv();
+    const { stripe, shopEnv } = stripeShop();
     const { shopper, next, intent } = await supersededWithOpenIntent(stripe, shopEnv);
     expect(intent.status).toBe("requires_payment_method");
     // The provider cannot answer at first: the intent stays as it was, and the next sweep cancels it.
@@ -175,18 +181,16 @@ describe("a payment nothing can count any more is canceled at the provider", () 
     expect(await paymentStatus(intent.id)).toBe("canceled");
     expect(await cancelEndedCheckoutPayments(shopEnv)).toEqual({ canceled: 0, refunded: 0, unknown: 0 });
     // The checkout that replaced it pays as usual: the sweep leaves its intent alone while it waits for the customer.
-    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${next.id}/payment`, { token: shopper.token, body: {} });
+    await startPaying(shopEnv, shopper.token, next.id);
     expect(await cancelEndedCheckoutPayments(shopEnv)).toEqual({ canceled: 0, refunded: 0, unknown: 0 });
     await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.confirm(stripe.intentIdOf(next.id))));
     expect(await checkoutState(next.id)).toBe("COMPLETED");
   });
 
   it("an intent declined once and taken again is waited on again, and canceled when its checkout is superseded", async () => {
-    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
-    stripe.install();
-    const shopEnv = stripeEnv();
+    const { stripe, shopEnv } = stripeShop();
     const { shopper, checkout } = await lockedCheckout(10, 2);
-    const payOnce = () => callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    const payOnce = () => startPaying(shopEnv, shopper.token, checkout.id);
     const first = await payOnce();
     const intentId = stripe.intentIdOf(checkout.id);
     await callWith(shopEnv, "POST", "/api/v1/webhooks/payments", await stripe.signed(stripe.decline(intentId)));
@@ -205,9 +209,7 @@ describe("a payment nothing can count any more is canceled at the provider", () 
   });
 
   it("one the customer paid before the sweep (its webhook lost) is recorded and refunded, once, even when the webhook comes after", async () => {
-    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
-    stripe.install();
-    const shopEnv = stripeEnv();
+    const { stripe, shopEnv } = stripeShop();
     const { checkout, intent } = await supersededWithOpenIntent(stripe, shopEnv);
     stripe.faults.intents.push("paid_first");
     expect(await cancelEndedCheckoutPayments(shopEnv)).toMatchObject({ canceled: 0, refunded: 1 });
@@ -222,14 +224,12 @@ describe("a payment nothing can count any more is canceled at the provider", () 
   });
 
   it("a FAILED checkout keeps its intent (a retried lock may take its id again); one paid by another payment has its intent canceled", async () => {
-    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
-    stripe.install();
-    const shopEnv = stripeEnv();
+    const { stripe, shopEnv } = stripeShop();
     const failed = await lockedCheckout(10, 1);
-    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${failed.checkout.id}/payment`, { token: failed.shopper.token, body: {} });
+    await startPaying(shopEnv, failed.shopper.token, failed.checkout.id);
     await env.DB.prepare("UPDATE checkouts SET state = 'FAILED', failure_reason = 'discount_limit' WHERE id = ?").bind(failed.checkout.id).run();
     const paidOtherwise = await lockedCheckout(10, 1);
-    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${paidOtherwise.checkout.id}/payment`, { token: paidOtherwise.shopper.token, body: {} });
+    await startPaying(shopEnv, paidOtherwise.shopper.token, paidOtherwise.checkout.id);
     // Another payment of the checkout was captured and made the order (an intent made after the first one's key expired, say).
     await env.DB.batch([
       env.DB.prepare("INSERT INTO payments (id, checkout_id, provider, provider_ref, amount, currency, status, created_at, updated_at) VALUES ('pay_other', ?, 'stripe', 'pi_other', 1500, 'USD', 'succeeded', 0, 0)").bind(paidOtherwise.checkout.id),
@@ -241,11 +241,9 @@ describe("a payment nothing can count any more is canceled at the provider", () 
   });
 
   it("a checkout expired by time keeps its intent: a late payment may still become the order", async () => {
-    const stripe = new FakeStripe(env.PAYMENT_WEBHOOK_SECRET);
-    stripe.install();
-    const shopEnv = stripeEnv();
+    const { stripe, shopEnv } = stripeShop();
     const { shopper, checkout } = await lockedCheckout(10, 1);
-    await callWith(shopEnv, "POST", `/api/v1/store/checkouts/${checkout.id}/payment`, { token: shopper.token, body: {} });
+    await startPaying(shopEnv, shopper.token, checkout.id);
     await resumePaidCheckouts(shopEnv, Date.now() + 6 * 60_000);
     await expireAbandonedCheckouts(shopEnv, Date.now() + HOUR);
     expect(await one("SELECT state, failure_reason FROM checkouts WHERE id = ?", checkout.id)).toEqual({ state: "EXPIRED", failure_reason: "expired" });

@@ -12,7 +12,6 @@ import * as repo from "./repo";
 import { expireCheckout } from "./service";
 
 const BATCH = 50;
-const HOUR_MS = 3_600_000;
 /** A finalize younger than this may still be running in its request; leave it alone. */
 const RESUME_AFTER_MS = 30_000;
 /** A payment still pending after this never reached the provider's answer; the shopper may retry. */
@@ -79,7 +78,7 @@ export async function settleFailedCheckouts(env: Env, now = Date.now()) {
 }
 
 /** How far back the cancel sweep looks for pending payments (see listOpenPaymentsOfEndedCheckouts). */
-const CANCEL_LOOKBACK_MS = 7 * 24 * HOUR_MS;
+const CANCEL_LOOKBACK_MS = 7 * 24 * 3_600_000;
 
 /**
  * Cancels at the provider the payments a customer has not confirmed for checkouts that can never
